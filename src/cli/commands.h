@@ -1,0 +1,9 @@
+// Each subcommand lives in its own file: add_<name>_command registers flags and the
+// callback on the app. The callbacks throw clinote::error for bad input; main prints it.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace clinote {
+
+
+}  // namespace clinote

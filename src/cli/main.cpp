@@ -1,0 +1,22 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"clinote: offline clinical scribe built on small open language models"};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const clinote::error& e) {
+        std::fprintf(stderr, "clinote: error: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "clinote: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,22 @@
+// Renders a model's Jinja chat template exactly as transformers' apply_chat_template does
+// for the supported families (a Jinja subset interpreter: the statements, expressions,
+// filters and tests these templates use).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace clinote {
+
+struct chat_template_input {
+    nlohmann::json messages = nlohmann::json::array();  // [{"role":..., "content":...}, ...]
+    bool add_generation_prompt = false;
+    std::string bos_token;
+    std::string eos_token;
+    nlohmann::json extra = nlohmann::json::object();    // more template variables (tools, date_string, ...)
+};
+
+// Throws clinote::error naming the problem (syntax error with line/column, undefined
+// function, raise_exception(...) from the template itself).
+std::string chat_template_render(const std::string& template_source, const chat_template_input& input);
+
+}  // namespace clinote
