@@ -1,0 +1,15 @@
+// Internal to model/: reading hyper-parameters from GGUF metadata.
+#pragma once
+#include <vector>
+
+#include "model/model.h"
+
+namespace clinote {
+
+model_config model_config_from_gguf(const gguf_file& g);
+
+// Per-frequency divisors of Llama 3's RoPE scaling (also what GGUF stores as rope_freqs.weight).
+std::vector<float> llama3_rope_factors(const std::vector<float>& inv_freq, float factor, float low_freq_factor,
+                                       float high_freq_factor, float original_context);
+
+}  // namespace clinote

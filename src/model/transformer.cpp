@@ -1,0 +1,113 @@
+#include "model/transformer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/error.h"
+#include "ops/attention.h"
+#include "ops/linear.h"
+#include "ops/norm.h"
+
+namespace clinote {
+
+inference_state inference_state_create(const model& m, int64_t n_ctx) {
+    inference_state st;
+    st.n_ctx = n_ctx > 0 ? n_ctx : m.config.n_ctx_train;
+    st.k_cache.resize(size_t(m.config.n_layer));
+    st.v_cache.resize(size_t(m.config.n_layer));
+    return st;
+}
+
+void inference_state_truncate(inference_state& st, int64_t n_keep) { st.n_past = std::min(st.n_past, n_keep); }
+
+static void grow(std::vector<float>& v, int64_t n) {
+    if (int64_t(v.size()) < n) v.resize(size_t(n));
+}
+
+static void linear(const linear_weight& l, const float* x, float* y, int64_t n) {
+    linear_forward(l.w, l.bias.empty() ? nullptr : l.bias.data(), x, y, n);
+}
+
+static void attention_block(const model& m, const layer_weights& l, int il, inference_state& st, int64_t n) {
+    const model_config& c = m.config;
+    const int64_t kv_dim = int64_t(c.n_head_kv) * c.head_dim;
+    rms_norm_forward(st.x.data(), l.attn_norm.data(), c.norm_weight_offset, c.rms_eps, st.h.data(), n, c.n_embd);
+    linear(l.wq, st.h.data(), st.q.data(), n);
+    linear(l.wk, st.h.data(), st.k.data(), n);
+    linear(l.wv, st.h.data(), st.v.data(), n);
+    if (c.qk_norm) {
+        rms_norm_forward(st.q.data(), l.q_norm.data(), c.norm_weight_offset, c.rms_eps, st.q.data(), n * c.n_head, c.head_dim);
+        rms_norm_forward(st.k.data(), l.k_norm.data(), c.norm_weight_offset, c.rms_eps, st.k.data(), n * c.n_head_kv, c.head_dim);
+    }
+    const bool sliding = c.layer_is_sliding[size_t(il)];
+    const float* inv_freq = sliding ? c.inv_freq_local.data() : c.inv_freq_global.data();
+    rope_forward(st.q.data(), n, c.n_head, c.head_dim, st.n_past, inv_freq, c.rope);
+    rope_forward(st.k.data(), n, c.n_head_kv, c.head_dim, st.n_past, inv_freq, c.rope);
+
+    std::vector<float>& kc = st.k_cache[size_t(il)];
+    std::vector<float>& vc = st.v_cache[size_t(il)];
+    // Grow the cache in steps of 256 positions: memory follows the text, not n_ctx.
+    const int64_t need = ((st.n_past + n + 255) / 256) * 256 * kv_dim;
+    grow(kc, std::min(need, st.n_ctx * kv_dim));
+    grow(vc, std::min(need, st.n_ctx * kv_dim));
+    std::copy(st.k.begin(), st.k.begin() + n * kv_dim, kc.begin() + st.n_past * kv_dim);
+    std::copy(st.v.begin(), st.v.begin() + n * kv_dim, vc.begin() + st.n_past * kv_dim);
+
+    attention_shape shape{c.n_head, c.n_head_kv, c.head_dim, c.attn_scale, sliding ? c.sliding_window : 0};
+    attention_forward(shape, st.q.data(), kc.data(), vc.data(), st.attn.data(), n, st.n_past);
+    linear(l.wo, st.attn.data(), st.o.data(), n);
+    if (c.post_norms)
+        rms_norm_forward(st.o.data(), l.post_attn_norm.data(), c.norm_weight_offset, c.rms_eps, st.o.data(), n, c.n_embd);
+    for (int64_t i = 0; i < n * c.n_embd; i++) st.x[size_t(i)] += st.o[size_t(i)];
+}
+
+static void mlp_block(const model& m, const layer_weights& l, inference_state& st, int64_t n) {
+    const model_config& c = m.config;
+    rms_norm_forward(st.x.data(), l.ffn_norm.data(), c.norm_weight_offset, c.rms_eps, st.h.data(), n, c.n_embd);
+    linear(l.w_gate, st.h.data(), st.gate.data(), n);
+    linear(l.w_up, st.h.data(), st.up.data(), n);
+    glu_forward(st.gate.data(), st.up.data(), st.gate.data(), n * c.n_ff, c.act);
+    linear(l.w_down, st.gate.data(), st.o.data(), n);
+    if (c.post_norms)
+        rms_norm_forward(st.o.data(), l.post_ffn_norm.data(), c.norm_weight_offset, c.rms_eps, st.o.data(), n, c.n_embd);
+    for (int64_t i = 0; i < n * c.n_embd; i++) st.x[size_t(i)] += st.o[size_t(i)];
+}
+
+void model_forward(const model& m, inference_state& st, const int32_t* tokens, int64_t n, float* logits,
+                   bool all_logits) {
+    const model_config& c = m.config;
+    if (n <= 0) fail("model_forward", "no tokens to process");
+    if (st.n_past + n > st.n_ctx)
+        fail("context", "the text needs " + std::to_string(st.n_past + n) + " positions but the context holds " +
+                            std::to_string(st.n_ctx) + " (raise --ctx, up to the model's " +
+                            std::to_string(c.n_ctx_train) + ")");
+    const int64_t q_dim = int64_t(c.n_head) * c.head_dim, kv_dim = int64_t(c.n_head_kv) * c.head_dim;
+    grow(st.x, n * c.n_embd);
+    grow(st.h, n * c.n_embd);
+    grow(st.o, n * c.n_embd);
+    grow(st.q, n * q_dim);
+    grow(st.attn, n * q_dim);
+    grow(st.k, n * kv_dim);
+    grow(st.v, n * kv_dim);
+    grow(st.gate, n * c.n_ff);
+    grow(st.up, n * c.n_ff);
+
+    embedding_forward(m.tok_embd, tokens, n, st.x.data());
+    if (c.embed_scale != 1.0f)
+        for (int64_t i = 0; i < n * c.n_embd; i++) st.x[size_t(i)] *= c.embed_scale;
+    for (int il = 0; il < c.n_layer; il++) {
+        attention_block(m, m.layers[size_t(il)], il, st, n);
+        mlp_block(m, m.layers[size_t(il)], st, n);
+    }
+    const int64_t first = all_logits ? 0 : n - 1, rows = n - first;
+    rms_norm_forward(st.x.data() + first * c.n_embd, m.output_norm.data(), c.norm_weight_offset, c.rms_eps,
+                     st.h.data(), rows, c.n_embd);
+    linear_forward(m.output, nullptr, st.h.data(), logits, rows);
+    if (c.final_logit_softcap > 0)
+        for (int64_t i = 0; i < rows * c.n_vocab; i++)
+            logits[i] = std::tanh(logits[i] / c.final_logit_softcap) * c.final_logit_softcap;
+    st.n_past += n;
+}
+
+}  // namespace clinote

@@ -1,0 +1,30 @@
+// The forward pass with a KV cache: feed tokens, get logits.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/model.h"
+
+namespace clinote {
+
+struct inference_state {
+    int64_t n_ctx = 0;    // most positions the cache may hold
+    int64_t n_past = 0;   // positions already in the cache
+    std::vector<std::vector<float>> k_cache, v_cache;  // per layer: [positions, n_head_kv * head_dim]
+    // Scratch, grown to the largest batch seen.
+    std::vector<float> x, h, q, k, v, attn, o, gate, up, logits_rows;
+};
+
+// n_ctx <= 0: the model's training context.
+inference_state inference_state_create(const model& m, int64_t n_ctx);
+
+// Appends n tokens at positions n_past.. and writes logits: of the last token
+// ([n_vocab]) or, with all_logits, of every token ([n, n_vocab]). Throws clinote::error if
+// the context is full or a token id is outside the vocabulary.
+void model_forward(const model& m, inference_state& st, const int32_t* tokens, int64_t n, float* logits,
+                   bool all_logits = false);
+
+// Forgets positions from n_keep on (e.g. to reuse a shared prompt prefix).
+void inference_state_truncate(inference_state& st, int64_t n_keep);
+
+}  // namespace clinote

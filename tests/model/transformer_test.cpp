@@ -1,0 +1,100 @@
+// Forward pass against PyTorch/transformers: golden files from tools/make_model_golden.py.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/paths.h"
+#include "model/transformer.h"
+
+using namespace clinote;
+
+namespace {
+
+nlohmann::json read_json(const std::string& path) {
+    std::ifstream in(path);
+    EXPECT_TRUE(in.good()) << path;
+    return nlohmann::json::parse(in);
+}
+
+std::string golden(const std::string& rel) { return source_dir() + "/tests/golden/model/" + rel; }
+
+int32_t argmax(const float* v, int n) {
+    return int32_t(std::max_element(v, v + n) - v);
+}
+
+// Prompt in one batch, then one token at a time through the KV cache.
+std::vector<int32_t> greedy(const model& m, const std::vector<int32_t>& prompt, int n_new) {
+    inference_state st = inference_state_create(m, 0);
+    std::vector<float> logits(size_t(m.config.n_vocab));
+    model_forward(m, st, prompt.data(), int64_t(prompt.size()), logits.data());
+    std::vector<int32_t> out;
+    for (int i = 0; i < n_new; i++) {
+        const int32_t next = argmax(logits.data(), m.config.n_vocab);
+        out.push_back(next);
+        if (i + 1 < n_new) model_forward(m, st, &next, 1, logits.data());
+    }
+    return out;
+}
+
+struct tiny_case {
+    std::string arch;
+    std::string file;  // "model.gguf" or "hf"
+};
+
+class TinyModel : public ::testing::TestWithParam<tiny_case> {};
+
+TEST_P(TinyModel, LogitsAndGreedyTokensMatchTransformers) {
+    const tiny_case& tc = GetParam();
+    const nlohmann::json expected = read_json(golden(tc.arch + "/expected.json"));
+    auto m = model_load(golden(tc.arch + "/" + tc.file), false);
+    ASSERT_EQ(m->config.arch_name, tc.arch);
+
+    const auto prompt0 = expected["prompts"][0].get<std::vector<int32_t>>();
+    inference_state st = inference_state_create(*m, 0);
+    std::vector<float> logits(prompt0.size() * size_t(m->config.n_vocab));
+    model_forward(*m, st, prompt0.data(), int64_t(prompt0.size()), logits.data(), true);
+    const auto& ref = expected["logits_prompt0"];
+    ASSERT_EQ(ref.size(), prompt0.size());
+    double max_diff = 0;
+    for (size_t t = 0; t < prompt0.size(); t++)
+        for (int v = 0; v < m->config.n_vocab; v++)
+            max_diff = std::max(max_diff, std::fabs(double(logits[t * size_t(m->config.n_vocab) + size_t(v)]) -
+                                                    ref[t][size_t(v)].get<double>()));
+    EXPECT_LE(max_diff, 1e-4) << tc.arch << " " << tc.file;
+
+    for (size_t p = 0; p < expected["prompts"].size(); p++) {
+        const auto prompt = expected["prompts"][p].get<std::vector<int32_t>>();
+        const auto want = expected["greedy"][p].get<std::vector<int32_t>>();
+        EXPECT_EQ(greedy(*m, prompt, int(want.size())), want) << tc.arch << " " << tc.file << " prompt " << p;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllArchitectures, TinyModel,
+                         ::testing::Values(tiny_case{"llama", "model.gguf"}, tiny_case{"llama", "hf"},
+                                           tiny_case{"qwen2", "model.gguf"}, tiny_case{"qwen2", "hf"},
+                                           tiny_case{"gemma3", "model.gguf"}, tiny_case{"gemma3", "hf"}),
+                         [](const auto& info) {
+                             return info.param.arch + (info.param.file == "hf" ? "_hf" : "_gguf");
+                         });
+
+TEST(Stories260K, GreedyTokensMatchTransformers) {
+    const nlohmann::json expected = read_json(golden("stories260k.json"));
+    auto m = model_load(shared_dir() + "/models/stories260k/stories260K.gguf", false);
+    const auto prompt = expected["prompt_ids"].get<std::vector<int32_t>>();
+    const auto want = expected["greedy"].get<std::vector<int32_t>>();
+    EXPECT_EQ(greedy(*m, prompt, int(want.size())), want);
+}
+
+TEST(DefaultModel, GreedyTokensMatchTransformersOnTheSameGguf) {
+    const std::string path = source_dir() + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
+    if (!std::ifstream(path).good()) GTEST_SKIP() << "default model not downloaded (run scripts/setup.sh)";
+    const nlohmann::json expected = read_json(golden("smollm2_default.json"));
+    auto m = model_load(path, false);
+    const auto prompt = expected["prompt_ids"].get<std::vector<int32_t>>();
+    const auto want = expected["greedy"].get<std::vector<int32_t>>();
+    EXPECT_EQ(greedy(*m, prompt, int(want.size())), want);
+}
+
+}  // namespace
