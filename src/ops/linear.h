@@ -12,7 +12,19 @@ namespace clinote {
 // quantised weight is never held as a whole F32 copy.
 void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens);
 
+// Backward of linear_forward. Like every backward in ops/, gradients are ADDED to what the
+// output buffers hold (the caller zeroes them once per step), as several paths meet at one
+// activation (the normed hidden state feeds q, k and v).
+// dx [n_tokens, in] += dy [n_tokens, out] · W, for a frozen weight of any stored type:
+// blocks of rows are dequantised and multiplied with OpenBLAS, never a whole F32 copy.
+void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int64_t n_tokens);
+// For a trainable F32 weight {n_out, n_in}: dw += dyᵀ · x, and dbias += Σ_t dy (dbias may be null).
+void linear_backward_weight(const float* x, const float* dy, float* dw, float* dbias, int64_t n_tokens, int64_t n_in,
+                            int64_t n_out);
+
 // Rows `ids` of an embedding table {n_vocab, dim} as floats: out [n, dim].
 void embedding_forward(const tensor_view& table, const int32_t* ids, int64_t n, float* out);
+// For a trainable F32 table {n_vocab, dim}: dtable[ids[t]] += dout[t] (a token seen twice adds twice).
+void embedding_backward(const int32_t* ids, const float* dout, float* dtable, int64_t n, int64_t n_vocab, int64_t dim);
 
 }  // namespace clinote

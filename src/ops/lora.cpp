@@ -1,0 +1,74 @@
+#include "ops/lora.h"
+
+#include <cblas.h>
+
+#include <vector>
+
+#include "ops/linear.h"
+
+namespace clinote {
+
+// x ∘ mask, or x itself without dropout (then `storage` stays empty).
+static const float* dropout_apply(const float* x, const float* mask, int64_t n, std::vector<float>& storage) {
+    if (!mask) return x;
+    storage.resize(size_t(n));
+    for (int64_t i = 0; i < n; i++) storage[size_t(i)] = x[i] * mask[i];
+    return storage.data();
+}
+
+void lora_linear_forward(const tensor_view& w, const float* bias, const lora_weights& lora, const float* x,
+                         const float* dropout_mask, float* xa, float* y, int64_t n_tokens) {
+    const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
+    linear_forward(w, bias, x, y, n_tokens);
+    std::vector<float> dropped;
+    const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(r), int(n_in), 1.0f, xd, int(n_in), lora.a,
+                int(n_in), 0.0f, xa, int(r));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(n_out), int(r), lora.scale, xa, int(r),
+                lora.b, int(r), 1.0f, y, int(n_out));
+}
+
+void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const float* x, const float* dropout_mask,
+                          const float* xa, const float* dy, float* dx, float* da, float* db, int64_t n_tokens) {
+    const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
+    // dxa = scale · dy·B: the gradient reaching drop(x)·Aᵀ.
+    std::vector<float> dxa(size_t(n_tokens * r));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(r), int(n_out), lora.scale, dy,
+                int(n_out), lora.b, int(r), 0.0f, dxa.data(), int(r));
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(n_out), int(r), int(n_tokens), lora.scale, dy, int(n_out),
+                xa, int(r), 1.0f, db, int(r));
+    std::vector<float> dropped;
+    const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(r), int(n_in), int(n_tokens), 1.0f, dxa.data(), int(r), xd,
+                int(n_in), 1.0f, da, int(n_in));
+    if (!dx) return;
+    linear_backward_input(w, dy, dx, n_tokens);
+    if (!dropout_mask) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(n_in), int(r), 1.0f, dxa.data(),
+                    int(r), lora.a, int(n_in), 1.0f, dx, int(n_in));
+        return;
+    }
+    std::vector<float> dxd(size_t(n_tokens * n_in));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(n_in), int(r), 1.0f, dxa.data(), int(r),
+                lora.a, int(n_in), 0.0f, dxd.data(), int(n_in));
+    for (int64_t i = 0; i < n_tokens * n_in; i++) dx[i] += dxd[size_t(i)] * dropout_mask[i];
+}
+
+// splitmix64: a counter-based generator, so value i depends on (seed, i) alone.
+static uint64_t splitmix64(uint64_t z) {
+    z += 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void dropout_mask_fill(float* mask, int64_t n, float p, uint64_t seed) {
+    const float keep = 1.0f / (1.0f - p);
+    const uint64_t base = splitmix64(seed);
+    for (int64_t i = 0; i < n; i++) {
+        const double u = double(splitmix64(base + uint64_t(i)) >> 11) * 0x1.0p-53;  // uniform in [0, 1)
+        mask[i] = u < double(p) ? 0.0f : keep;
+    }
+}
+
+}  // namespace clinote
