@@ -64,6 +64,10 @@ CONVERSATIONS = {
         {"role": "assistant", "content": "\n Noté ✅ : fièvre depuis 2 jours.\n"},
         {"role": "user", "content": "患者说头疼。 \"quoted\" and 'single' and \\backslash\\"},
     ],
+    "content_blocks": [
+        {"role": "system", "content": [{"type": "text", "text": "You are a scribe."}]},
+        {"role": "user", "content": [{"type": "text", "text": "  Summarize the visit. "}, {"type": "text", "text": "Be brief."}]},
+    ],
     "none_valued_keys": [
         {"role": "user", "content": "Hi", "tool_calls": None},
         {"role": "assistant", "content": "Hello, how can I help?", "tool_calls": None},
@@ -122,7 +126,29 @@ FEATURES = [
     ("string_literals", "{{ 'it\\'s' }}|{{ \"say \\\"hi\\\"\" }}|{{ 'tab\\there' }}|{{ 'uni\\u00e9\\x41' }}|{{ 'keep\\d' }}|{{ 'adjacent' 'strings' }}", {}),
     ("dict_list_literals", "{% set d = {'a': 1, 'b': [1, 2, {'c': none}]} %}{{ d.b[2].c }}{{ d | length }}{{ [1, 2,] | length }}", {}),
     ("range_and_dict", "{{ range(3) | list }} {{ range(1, 10, 3) | list }} {{ dict(a=1, b='x') }}", {}),
+    ("precedence", "{{ 'a' + ' b ' | trim + 'c' }}|{{ not x is defined }}|{{ -3 | abs }}|{{ 2 + 3 * 4 ** 2 }}|{{ 1 if x is not defined else 2 }}|{{ 'v' ~ 1 ~ 2 * 3 }}|{{ y | default('d') | upper }}", {"y": None}),
+    ("if_elif_else", "{% for n in [1, 2, 3] %}{% if n == 1 %}one{% elif n == 2 %}two{% else %}many{% endif %} {% endfor %}", {}),
+    ("nested_loops", "{% for a in ['x', 'y'] %}{% set outer = loop.index %}{% for b in [1, 2] %}{{ a }}{{ outer }}{{ loop.index }} {% endfor %}{% endfor %}", {}),
+    ("unicode_whitespace_strip", "a {%- if true -%}\u00a0\u3000 b {%- endif %}\n  {%- if true %}\u2003c{% endif %}", {}),
+    ("split_remainder", "{{ ' a  b  c  '.split(none, 1) }} {{ 'a b'.split(' ', 0) }} {{ 'x'.split('x') }}", {}),
     ("transformers_globals", "{{ strftime_now is defined }} {{ raise_exception is defined }} {{ tools is none }} {{ documents is defined }}", {}),
+]
+
+# (name, template, messages): how transformers prepares messages before rendering.
+MESSAGE_FEATURES = [
+    ("reasoning_aliases",
+     "{% for m in messages %}{{ m.thinking }}|{{ m.reasoning_content }}|{{ m.reasoning }}|{{ m | length }};{% endfor %}",
+     [{"role": "assistant", "content": "a", "reasoning": "r1"},
+      {"role": "assistant", "content": "b", "reasoning_content": "r2", "thinking": "t2"},
+      {"role": "assistant", "content": "c", "thinking": "t3"},
+      {"role": "assistant", "content": "d", "reasoning_content": None, "reasoning": "r4"},
+      {"role": "user", "content": "e"}]),
+    ("negative_index_and_unpack",
+     "{{ messages[-1]['role'] }} {% for a, b in [[1, 2], [3, 4]] %}{{ a + b }}{% endfor %} {{ messages | length }}",
+     [{"role": "user", "content": "x"}, {"role": "assistant", "content": "y"}]),
+    ("gemma_style_content_blocks",
+     "{% for m in messages %}{% for item in m['content'] %}{{ item['type'] }}:{{ item['text'] | default('-') | trim }};{% endfor %}{% endfor %}",
+     [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "  Describe.  "}]}]),
 ]
 
 # (name, template, variables): jinja2 raises; the C++ renderer must raise as well.
@@ -203,6 +229,8 @@ def main():
     for name, template, variables in FEATURES + FEATURE_ERRORS:
         messages = [{"role": "user", "content": "u1"}, {"role": "assistant", "content": "a1"}, {"role": "user", "content": "u2"}]
         cases.append(case(f"feature/{name}", {"template": template}, messages, False, "<s>", "</s>", variables, template))
+    for name, template, messages in MESSAGE_FEATURES:
+        cases.append(case(f"feature/{name}", {"template": template}, messages, False, "<s>", "</s>", {}, template))
     out = {
         "generator": "tools/make_chat_template_golden.py",
         "transformers": transformers.__version__,

@@ -11,8 +11,9 @@
 namespace clinote {
 namespace {
 
-// transformers drops None-valued keys from each message, then mirrors a message's reasoning
-// (first of reasoning_content, thinking, reasoning) under "thinking" and "reasoning_content".
+// transformers drops None-valued keys from each message, then copies a message's reasoning
+// (the first of reasoning_content, thinking, reasoning) to "reasoning_content", and to
+// "thinking" unless the message has its own.
 jinja_value prepare_messages(const nlohmann::json& messages) {
     if (!messages.is_array()) fail("chat template", "messages must be a JSON array");
     jinja_list out;
@@ -25,7 +26,7 @@ jinja_value prepare_messages(const nlohmann::json& messages) {
         for (const char* field : {"reasoning_content", "thinking", "reasoning"}) {
             if (cleaned.contains(field)) {
                 nlohmann::json reasoning = cleaned[field];
-                cleaned["thinking"] = reasoning;
+                if (!cleaned.contains("thinking")) cleaned["thinking"] = reasoning;
                 cleaned["reasoning_content"] = reasoning;
                 break;
             }

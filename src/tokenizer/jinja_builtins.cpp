@@ -43,13 +43,14 @@ std::string capitalize(const std::string& s) {
     return out;
 }
 
-// Python's str.title(): a cased letter after an uncased character starts a word.
+// Python's str.title(): a cased letter after an uncased character starts a word. Case
+// mapping is ASCII-only; non-ASCII bytes count as letters and keep their case.
 std::string python_title(const std::string& s) {
     std::string out = s;
     bool previous_cased = false;
     for (char& c : out) {
         unsigned char u = static_cast<unsigned char>(c);
-        bool cased = std::isalpha(u);
+        bool cased = std::isalpha(u) || u >= 0x80;
         if (cased) c = char(previous_cased ? std::tolower(u) : std::toupper(u));
         previous_cased = cased;
     }
@@ -96,8 +97,7 @@ jinja_value python_split(const std::string& s, const jinja_value* sep, int64_t m
             if (i == cps.size()) break;
             std::string word;
             if (maxsplit >= 0 && int64_t(parts.size()) == maxsplit) {
-                for (; i < cps.size(); ++i) word += cps[i];
-                word = py_strip(word, nullptr, false, true);
+                for (; i < cps.size(); ++i) word += cps[i];  // Python keeps the remainder's trailing space
                 parts.push_back(jinja_string(word));
                 break;
             }

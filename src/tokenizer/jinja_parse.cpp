@@ -133,7 +133,7 @@ private:
     // After the tag's closing delimiter: `-` eats all following whitespace, trim_blocks one newline.
     size_t after_tag_end(size_t end, char sign) const {
         if (sign == '-') {
-            while (end < src_.size() && is_space(src_[end])) ++end;
+            end += py_space_prefix(std::string_view(src_).substr(end));
         } else if (sign != '+' && end < src_.size() && src_[end] == '\n') {
             ++end;
         }

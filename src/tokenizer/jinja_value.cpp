@@ -1,5 +1,6 @@
 #include "tokenizer/jinja_value.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -405,12 +406,16 @@ std::string jinja_tojson(const jinja_value& v, int indent) {
     return out;
 }
 
+static size_t code_point_bytes(std::string_view s, size_t i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    return std::min(n, s.size() - i);
+}
+
 std::vector<std::string> utf8_code_points(std::string_view s) {
     std::vector<std::string> out;
     for (size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        n = std::min(n, s.size() - i);
+        size_t n = code_point_bytes(s, i);
         out.emplace_back(s.substr(i, n));
         i += n;
     }
@@ -445,6 +450,16 @@ static bool python_space(std::string_view cp) {
         if (cp == s) return true;
     }
     return false;
+}
+
+size_t py_space_prefix(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        size_t n = code_point_bytes(s, i);
+        if (!python_space(s.substr(i, n))) break;
+        i += n;
+    }
+    return i;
 }
 
 std::string py_strip(std::string_view s, const std::string* chars, bool left, bool right) {

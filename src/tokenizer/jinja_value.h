@@ -88,6 +88,8 @@ jinja_list jinja_iterate(const jinja_value& v);
 
 // UTF-8 helpers: Python indexes strings by code point.
 std::vector<std::string> utf8_code_points(std::string_view s);
+// Byte length of the leading Unicode whitespace (Python's str.isspace()) of s.
+size_t py_space_prefix(std::string_view s);
 // Python's str.strip/lstrip/rstrip: chars == nullptr strips Unicode whitespace.
 std::string py_strip(std::string_view s, const std::string* chars, bool left, bool right);
 
