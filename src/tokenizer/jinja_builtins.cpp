@@ -283,6 +283,9 @@ jinja_value add(const jinja_value& a, const jinja_value& b) {
 }
 
 jinja_value repeat(const jinja_value& seq, int64_t times) {
+    // A template is untrusted input: refuse products that could exhaust memory.
+    size_t unit = seq.kind == jinja_kind::string ? seq.text.size() : seq.list->size();
+    if (times > 0 && unit > 0 && uint64_t(times) > (uint64_t(1) << 26) / unit) type_error("repetition result is too large");
     if (seq.kind == jinja_kind::string) {
         std::string out;
         for (int64_t i = 0; i < times; ++i) out += seq.text;
@@ -330,8 +333,11 @@ jinja_value arithmetic(const std::string& op, const jinja_value& a, const jinja_
     }
     if (op == "**") {
         if (ints && as_int(b) >= 0) {
-            int64_t result = 1;
-            for (int64_t i = 0; i < as_int(b); ++i) result *= as_int(a);
+            int64_t result = 1, base = as_int(a);
+            for (int64_t e = as_int(b); e > 0; e >>= 1) {
+                if ((e & 1) && __builtin_mul_overflow(result, base, &result)) type_error("integer result of ** is too large");
+                if (e > 1 && __builtin_mul_overflow(base, base, &base)) type_error("integer result of ** is too large");
+            }
             return jinja_int(result);
         }
         return jinja_float(std::pow(x, y));

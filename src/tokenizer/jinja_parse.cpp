@@ -107,6 +107,7 @@ public:
     }
 
 private:
+    static constexpr size_t max_tokens_per_tag = 2000;
     std::string src_;
     std::vector<size_t> line_starts_;
     std::vector<token> tokens_;
@@ -154,7 +155,13 @@ private:
         tokens_.push_back(make(block ? tok::block_begin : tok::var_begin, block ? "{%" : "{{", start));
         const char* close = block ? "%}" : "}}";
         std::vector<char> balance;
+        const size_t first_token = tokens_.size();
         while (true) {
+            // Long operator chains build deep trees that are walked recursively; real tags are short.
+            if (tokens_.size() - first_token > max_tokens_per_tag) {
+                token t = make(tok::eof, "", start);
+                syntax_error(t.line, t.column, "tag too long (more than " + std::to_string(max_tokens_per_tag) + " tokens)");
+            }
             if (pos >= src_.size()) {
                 token t = make(tok::eof, "", start);
                 syntax_error(t.line, t.column, std::string("unexpected end of template, expected '") + close + "'");
@@ -316,6 +323,16 @@ private:
     std::vector<token> tokens_;
     size_t pos_ = 0;
     int loop_depth_ = 0;
+    int nesting_ = 0;
+
+    // Bounds recursion on deeply nested input, which would otherwise overflow the stack.
+    struct nesting_guard {
+        parser& p;
+        explicit nesting_guard(parser& owner) : p(owner) {
+            if (++p.nesting_ > 200) p.fail_here("too deeply nested");
+        }
+        ~nesting_guard() { --p.nesting_; }
+    };
 
     const token& cur() const { return tokens_[pos_]; }
     const token& peek(size_t ahead = 1) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
@@ -404,6 +421,7 @@ private:
     }
 
     std::unique_ptr<jinja_node> parse_statement() {
+        nesting_guard guard(*this);
         const token& t = cur();
         const std::string tag = t.value;
         if (tag == "for") return parse_for();
@@ -558,6 +576,7 @@ private:
     }
 
     jinja_expr_ptr parse_expression(bool with_condition = true) {
+        nesting_guard guard(*this);
         return with_condition ? parse_condition() : parse_or();
     }
 
@@ -683,6 +702,7 @@ private:
     }
 
     jinja_expr_ptr parse_unary(bool with_filter) {
+        nesting_guard guard(*this);
         jinja_expr_ptr node;
         if (is_op("-") || is_op("+")) {
             auto u = expr_at(jinja_expr_kind::unary, cur());

@@ -26,6 +26,9 @@ public:
     }
 
 private:
+    static constexpr int max_macro_depth = 200;
+    int macro_depth_ = 0;
+
     static jinja_value lookup(const frame_ptr& f, const std::string& name) {
         for (const frame* p = f.get(); p; p = p->parent.get()) {
             auto it = p->vars.find(name);
@@ -192,6 +195,13 @@ private:
     jinja_value make_macro(const jinja_node& n, const frame_ptr& f) {
         std::weak_ptr<frame> defined_in = f;
         return jinja_make_function([this, &n, defined_in](const jinja_args& args) {
+            // Python would stop runaway recursion with RecursionError; so do we, before the stack does.
+            if (macro_depth_ >= max_macro_depth) jinja_fail("maximum macro recursion depth exceeded");
+            struct depth_guard {
+                int& depth;
+                explicit depth_guard(int& d) : depth(++d) {}
+                ~depth_guard() { --depth; }
+            } guard(macro_depth_);
             auto call = std::make_shared<frame>(frame{{}, defined_in.lock()});
             if (args.positional.size() > n.targets.size()) jinja_fail("macro '" + n.text + "' takes not more than " + std::to_string(n.targets.size()) + " argument(s)");
             for (size_t i = 0; i < n.targets.size(); ++i) {

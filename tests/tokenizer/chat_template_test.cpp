@@ -133,6 +133,23 @@ TEST(ChatTemplate, BadInputIsAnError) {
     EXPECT_THROW(chat_template_render("{{ messages }}", input), error);
 }
 
+// Hostile templates fail with an error instead of exhausting the stack or memory.
+TEST(ChatTemplate, HostileTemplatesFailCleanly) {
+    std::string deep_parens = "{{ " + std::string(5000, '(') + "1" + std::string(5000, ')') + " }}";
+    EXPECT_THROW(chat_template_render(deep_parens, {}), error);
+    std::string long_chain = "{{ 1";
+    for (int i = 0; i < 50000; ++i) long_chain += " + 1";
+    EXPECT_THROW(chat_template_render(long_chain + " }}", {}), error);
+    std::string deep_ifs;
+    for (int i = 0; i < 5000; ++i) deep_ifs += "{% if true %}";
+    EXPECT_THROW(chat_template_render(deep_ifs, {}), error);
+    EXPECT_THROW(chat_template_render("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", {}), error);
+    EXPECT_THROW(chat_template_render("{{ 'x' * 1000000000 }}", {}), error);
+    EXPECT_THROW(chat_template_render("{{ range(1000000000) | length }}", {}), error);
+    EXPECT_THROW(chat_template_render("{{ 3 ** 100 }}", {}), error);
+    EXPECT_EQ(chat_template_render("{{ 3 ** 39 }}", {}), "4052555153018976267");
+}
+
 // Without date_string, Llama 3.2's template asks strftime_now for today's date.
 TEST(ChatTemplate, StrftimeNowGivesTodaysDate) {
     chat_template_input input;
