@@ -164,7 +164,9 @@ def write_gguf(arch, cfg, model, path):
 
 def greedy(model, prompt, n):
     ids = torch.tensor([prompt])
-    out = model.generate(ids, max_new_tokens=n, do_sample=False, min_new_tokens=n,
+    # An explicit mask: generate() would otherwise mask prompt tokens equal to the pad id.
+    out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
+                         min_new_tokens=n,
                          pad_token_id=0, eos_token_id=None)
     return out[0, len(prompt):].tolist()
 
