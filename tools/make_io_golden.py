@@ -134,9 +134,46 @@ def types_file():
     return {"alignment": int(r.alignment), "metadata": meta, "tensors": tensors}
 
 
+def safetensors_files():
+    """Files written by the safetensors package (through torch, which has bfloat16), and
+    the values each tensor holds."""
+    import torch
+    from safetensors.torch import save_file
+
+    g = torch.Generator().manual_seed(3)
+
+    def make(shape, dtype):
+        return torch.randn(shape, generator=g).to(dtype)
+
+    def describe(tensors, metadata):
+        return {"metadata": metadata or {},
+                "tensors": {k: {"dtype": {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16"}[v.dtype],
+                                "shape": list(v.shape), "values": v.float().flatten().tolist()} for k, v in tensors.items()}}
+
+    single = {"model.embed.weight": make((4, 3), torch.float32), "model.norm.weight": make((5,), torch.float16),
+              "lm_head.weight": make((2, 3, 2), torch.bfloat16), "scalar": make((), torch.float32),
+              "empty": make((0, 4), torch.float32)}
+    meta = {"format": "pt", "note": "héllo"}
+    save_file(single, os.path.join(OUT, "small.safetensors"), metadata=meta)
+
+    shard_dir = os.path.join(OUT, "sharded")
+    os.makedirs(shard_dir, exist_ok=True)
+    shards = {"model-00001-of-00002.safetensors": {"layers.0.w": make((3, 4), torch.bfloat16), "layers.0.b": make((3,), torch.float32)},
+              "model-00002-of-00002.safetensors": {"layers.1.w": make((2, 4), torch.float16)}}
+    weight_map = {}
+    for file, tensors in shards.items():
+        save_file(tensors, os.path.join(shard_dir, file), metadata={"format": "pt"})
+        weight_map.update({k: file for k in tensors})
+    with open(os.path.join(shard_dir, "model.safetensors.index.json"), "w") as f:
+        json.dump({"metadata": {"total_size": 0}, "weight_map": weight_map}, f, indent=2)
+    return {"small": describe(single, meta),
+            "sharded": describe({k: v for t in shards.values() for k, v in t.items()}, None)}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, golden in [("stories260k.json", stories_golden()), ("types.json", types_file())]:
+    for name, golden in [("stories260k.json", stories_golden()), ("types.json", types_file()),
+                         ("safetensors.json", safetensors_files())]:
         with open(os.path.join(OUT, name), "w") as f:
             json.dump(golden, f, indent=1, ensure_ascii=False)
             f.write("\n")
