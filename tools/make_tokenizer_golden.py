@@ -67,7 +67,7 @@ EDGE_CASES = [
     "{S0}", "{S0}{S1}", "{S0}Hello{S1}", "x{S0} y {S1} z", " {S0} ", "{S0}\n{S2}\n\n", "Hello {S1}world",
     "<{S0}>", "{S0}{S0} {S2}{S2}", "text with special {S2} inside and at end{S1}",
     "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛 \U0001F9EC\U0001FA7A", "\u0000\u0001\u001f\u007f control",
-    "ſt ß ẞ İstanbul ǅ", "a" * 300, "ab " * 40, " " * 17 + "x", "\n" * 7 + "y", "1" * 25,
+    "ſt ß ẞ İstanbul ǅ", "clinote clinotes  clinote", "Ġ Ċ ĠĠ", "a" * 300, "ab " * 40, " " * 17 + "x", "\n" * 7 + "y", "1" * 25,
 ]
 
 SPECIALS = {
@@ -141,6 +141,9 @@ def make_llama3():
     model = train_byte_level(pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(LLAMA3_REGEX), behavior="isolated"),
         pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]), 1500)
+    # Llama 3's vocabulary has tokens no merge sequence reaches; with ignore_merges a word
+    # that is one of them is that token. This one covers the case.
+    model["vocab"]["\u0120clinote"] = len(model["vocab"])
     added = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
     bos_id = len(model["vocab"])
     post = {"type": "Sequence", "processors": [
