@@ -6,8 +6,9 @@
   types.gguf/.json  a small GGUF written by `gguf.GGUFWriter` with every metadata type (nested
                     arrays too), 64-byte alignment and a tensor of every supported type, with
                     the values gguf.quants dequantises each tensor to
-  stories_q8_0.json the Q8_0 conversion of stories260K as gguf.quants computes it (sums and
-                    sampled values of each re-quantised weight) for the `clinote convert` test
+  stories_convert.json  the conversion of stories260K to each target type as gguf.quants
+                    computes it (each tensor's type, an FNV-1a hash of its bytes and the sum of
+                    its dequantised values) for the gguf_convert / `clinote convert` test
   *.safetensors     small files written by the `safetensors` package, single and sharded
 
 Usage: python3 tools/make_io_golden.py   (writes tests/golden/io/)
@@ -170,10 +171,37 @@ def safetensors_files():
             "sharded": describe({k: v for t in shards.values() for k, v in t.items()}, None)}
 
 
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def stories_conversions():
+    """What `clinote convert` must produce from stories260K for each target type: 2-D
+    weights quantised by gguf.quants (F16 when a row is not a whole number of blocks, as
+    convert_hf_to_gguf.py falls back), everything else F32."""
+    r = gguf.GGUFReader(STORIES)
+    out = {}
+    for target in [T.F32, T.F16, T.BF16, T.Q8_0, T.Q4_0, T.Q4_1]:
+        tensors = {}
+        for t in r.tensors:
+            x = tensor_values(t)
+            block_size = gguf.GGML_QUANT_SIZES[target][0]
+            qtype = T.F32 if x.ndim != 2 else (target if x.shape[-1] % block_size == 0 else T.F16)
+            data = x.astype(np.float16) if qtype == T.F16 else quants.quantize(x, qtype)
+            values = x if qtype == T.F32 else (data.astype(np.float32) if qtype == T.F16 else quants.dequantize(data, qtype))
+            tensors[t.name] = {"type": qtype.name, "fnv1a64": fnv1a64(data.tobytes()),
+                               "sum": float(values.astype(np.float64).sum())}
+        out[target.name] = tensors
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for name, golden in [("stories260k.json", stories_golden()), ("types.json", types_file()),
-                         ("safetensors.json", safetensors_files())]:
+                         ("safetensors.json", safetensors_files()), ("stories_convert.json", stories_conversions())]:
         with open(os.path.join(OUT, name), "w") as f:
             json.dump(golden, f, indent=1, ensure_ascii=False)
             f.write("\n")
