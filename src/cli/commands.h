@@ -5,5 +5,6 @@
 
 namespace clinote {
 
+void add_data_command(CLI::App& app);
 
 }  // namespace clinote

@@ -7,6 +7,7 @@ int main(int argc, char** argv) {
     CLI::App app{"clinote: offline clinical scribe built on small open language models"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+    clinote::add_data_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
