@@ -6,5 +6,6 @@
 namespace clinote {
 
 void add_data_command(CLI::App& app);
+void add_store_command(CLI::App& app);
 
 }  // namespace clinote
