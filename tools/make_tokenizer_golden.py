@@ -272,7 +272,11 @@ def make_gemma():
               "chat_template": "{{ bos_token }}{% for m in messages %}<start_of_turn>{{ m['role'] }}\n"
                                "{{ m['content'] | trim }}<end_of_turn>\n{% endfor %}"}
     leading = ["<pad>", "<eos>", "<bos>", "<unk>", "<mask>", "<start_of_turn>", "<end_of_turn>", "<unused0>"]
-    return sentencepiece_json(model, leading, added, normalizer, decoder, "<bos>", "<unk>"), config
+    tokenizer_json = sentencepiece_json(model, leading, added, normalizer, decoder, "<bos>", "<unk>")
+    # As transformers' GemmaConverter writes it (a no-op once spaces are "▁").
+    tokenizer_json["pre_tokenizer"] = {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
+                                       "invert": False}
+    return tokenizer_json, config
 
 
 # ---------------------------------------------------------------- stories260K (GGUF, scores)

@@ -51,7 +51,8 @@ tokenizer tokenizer_from_gguf(const gguf_file& g) {
             if (space == std::string::npos) fail("tokenizer.ggml.merges", "entry " + std::to_string(i) + " is not \"left right\"");
             merge_pairs.emplace_back(merges[i].substr(0, space), merges[i].substr(space + 1));
         }
-        tok.add_bos = g.get_bool("tokenizer.ggml.add_bos_token").value_or(false);
+        // Llama 3's post-processor adds <|begin_of_text|>; the other byte-level families add nothing.
+        tok.add_bos = g.get_bool("tokenizer.ggml.add_bos_token").value_or(tok.pretokenizer == pretokenizer_kind::llama3);
     } else if (model == "llama") {
         tok.kind = tokenizer_kind::sentencepiece_bpe;
         tok.pretokenizer = pretokenizer_kind::none;

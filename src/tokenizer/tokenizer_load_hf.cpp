@@ -74,7 +74,6 @@ void configure_byte_level(tokenizer& tok, const json& root, const std::string& w
 void configure_sentencepiece(tokenizer& tok, const json& root, const std::string& where) {
     tok.kind = tokenizer_kind::sentencepiece_bpe;
     tok.pretokenizer = pretokenizer_kind::none;
-    if (!root["pre_tokenizer"].is_null()) fail(where + ": pre_tokenizer", "unsupported " + root["pre_tokenizer"].dump());
     bool replaces_spaces = false;
     for (const json& n : steps_of(root["normalizer"], "normalizers")) {
         if (type_of(n) == "Prepend" && n.value("prepend", "") == space_marker && !replaces_spaces) {
@@ -86,6 +85,11 @@ void configure_sentencepiece(tokenizer& tok, const json& root, const std::string
         }
     }
     if (!replaces_spaces) fail(where + ": normalizer", "expected Replace(\" \", \"\u2581\")");
+    // Gemma's converter adds Split(" ") after the normalizer has replaced every space: a no-op.
+    const json& pre = root["pre_tokenizer"];
+    if (!pre.is_null() && !(type_of(pre) == "Split" && pre["pattern"].value("String", "") == " ")) {
+        fail(where + ": pre_tokenizer", "unsupported " + pre.dump());
+    }
     for (const json& d : steps_of(root["decoder"], "decoders")) {
         const std::string t = type_of(d);
         if (t == "Strip") {
