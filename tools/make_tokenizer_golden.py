@@ -392,7 +392,8 @@ def record_pretokenizers():
                                           pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]),
     }
     texts = [t.replace("{S0}", "<").replace("{S1}", ">").replace("{S2}", "|") for t in EDGE_CASES]
-    texts += ["a  1", "x \n\n 1 2  3", "1234567 ½2", "  \t\n  x", "\"hello 'Re 'LL", "!!'s\n\n\r\n", "ab\u00a0\u00a0cd"]
+    texts += ["a  1", "x \n\n 1 2  3", "1234567 ½2", "  \t\n  x", "\"hello 'Re 'LL", "!!'s\n\n\r\n", "ab\u00a0\u00a0cd",
+              "it'\u017ft x I'ST we'Re"]
     golden = {}
     for name, pre in families.items():
         def split(text):

@@ -31,12 +31,14 @@ code_points code_points_of(std::string_view text) {
     return t;
 }
 
-uint32_t ascii_lower(uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+// Simple case folding for the contraction letters: ASCII, and U+017F LATIN SMALL LETTER LONG S,
+// which Oniguruma's (?i) matches to 's'.
+uint32_t fold_case(uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c == 0x17F ? 's' : c; }
 
 // 's 't 're 've 'm 'll 'd at i: the length matched, or 0.
 size_t match_contraction(const code_points& t, size_t i, size_t end, bool ignore_case) {
     if (t.cp[i] != '\'' || i + 1 >= end) return 0;
-    auto at = [&](size_t k) { return ignore_case ? ascii_lower(t.cp[k]) : t.cp[k]; };
+    auto at = [&](size_t k) { return ignore_case ? fold_case(t.cp[k]) : t.cp[k]; };
     const uint32_t a = at(i + 1);
     if (a == 's' || a == 't' || a == 'm' || a == 'd') return 2;
     if (i + 2 >= end) return 0;
