@@ -63,6 +63,12 @@ struct gguf_writer_tensor {
 void gguf_write(const std::string& path, const std::map<std::string, gguf_value>& metadata,
                 const std::vector<gguf_writer_tensor>& tensors, uint32_t alignment = 32);
 
+// "UINT32", "STRING", "ARRAY", ... as the GGUF spec names the types.
+const char* gguf_type_name(gguf_type t);
+// A metadata value on one line: strings quoted and escaped, arrays as
+// `[STRING x 512] "<unk>", "<s>", ...` showing at most max_items elements.
+std::string gguf_value_to_string(const gguf_value& v, size_t max_items = 6);
+
 // Small constructors for metadata values.
 gguf_value gguf_string(std::string s);
 gguf_value gguf_u32(uint32_t v);

@@ -1,4 +1,7 @@
 // Look-ups on an opened GGUF file and constructors of metadata values.
+#include <cstdio>
+#include <iterator>
+
 #include "core/error.h"
 #include "io/gguf.h"
 
@@ -93,6 +96,52 @@ std::vector<int64_t> gguf_file::get_int_array(const std::string& key) const {
     if (v)
         for (const gguf_value& e : v->array) out.push_back(e.i);
     return out;
+}
+
+const char* gguf_type_name(gguf_type t) {
+    static const char* const names[] = {"UINT8", "INT8",  "UINT16", "INT16", "UINT32", "INT32",  "FLOAT32",
+                                        "BOOL",  "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64"};
+    const auto i = size_t(t);
+    return i < std::size(names) ? names[i] : "UNKNOWN";
+}
+
+static std::string quoted(const std::string& s) {
+    std::string out = "\"";
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (c < 0x20 || c == 0x7f) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02x", c);
+            out += buf;
+        } else {
+            out += ch;
+        }
+    }
+    return out + "\"";
+}
+
+std::string gguf_value_to_string(const gguf_value& v, size_t max_items) {
+    switch (v.type) {
+        case gguf_type::string: return quoted(v.s);
+        case gguf_type::boolean: return v.b ? "true" : "false";
+        case gguf_type::uint64: return std::to_string(uint64_t(v.i));
+        case gguf_type::float32: case gguf_type::float64: {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.9g", v.f);
+            return buf;
+        }
+        case gguf_type::array: {
+            std::string out = std::string("[") + gguf_type_name(v.array_type) + " x " + std::to_string(v.array.size()) + "]";
+            for (size_t i = 0; i < v.array.size() && i < max_items; i++)
+                out += (i ? ", " : " ") + gguf_value_to_string(v.array[i], max_items);
+            if (v.array.size() > max_items) out += ", ...";
+            return out;
+        }
+        default: return std::to_string(v.i);
+    }
 }
 
 gguf_value gguf_string(std::string s) {

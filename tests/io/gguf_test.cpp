@@ -15,11 +15,7 @@ namespace {
 using namespace clinote::test;
 using nlohmann::json;
 
-const char* type_name(gguf_type t) {
-    static const char* names[] = {"UINT8", "INT8",  "UINT16", "INT16", "UINT32", "INT32",  "FLOAT32",
-                                  "BOOL",  "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64"};
-    return names[uint32_t(t)];
-}
+const char* type_name(gguf_type t) { return gguf_type_name(t); }
 
 // One metadata value against its golden JSON value.
 void expect_value(const gguf_value& v, const json& want, const std::string& key) {
@@ -116,6 +112,18 @@ TEST(GgufRead, TypedLookups) {
     }
     EXPECT_THROW((void)g.get_string_array("tokenizer.ggml.scores"), error);
     EXPECT_THROW((void)g.get_bool("llama.block_count"), error);
+}
+
+TEST(GgufRead, ValuesAsText) {
+    const gguf_file g = gguf_open(golden_io("types.gguf"));
+    EXPECT_EQ(gguf_value_to_string(*g.find("test.string")), "\"héllo, wörld\"");
+    EXPECT_EQ(gguf_value_to_string(*g.find("test.u64")), "1000000000000007");
+    EXPECT_EQ(gguf_value_to_string(*g.find("test.f32")), "0.100000001");
+    EXPECT_EQ(gguf_value_to_string(*g.find("test.bool")), "true");
+    EXPECT_EQ(gguf_value_to_string(*g.find("test.int_array"), 3), "[INT32 x 4] 1, -2, 3, ...");
+    EXPECT_EQ(gguf_value_to_string(*g.find("test.nested")), "[ARRAY x 2] [INT32 x 2] 1, 2, [INT32 x 3] 3, 4, 5");
+    EXPECT_EQ(gguf_value_to_string(gguf_string("a\"b\n")), "\"a\\\"b\\x0a\"");
+    EXPECT_EQ(gguf_value_to_string(gguf_string_array({})), "[STRING x 0]");
 }
 
 TEST(GgufRead, EveryTypeWrittenByGgufPackage) {
