@@ -2,6 +2,7 @@
 // leakage, and export chat-format training data built by the shared prompt builder.
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "cli/commands.h"
 #include "core/error.h"

@@ -111,7 +111,7 @@ const std::regex& vital_pattern() {
 
 const std::regex& lab_pattern() {
     static const std::regex re(
-        R"(\b(?:hemoglobin a1c|hba1c|a1c|ldl|hdl|total cholesterol|triglycerides|creatinine|potassium|sodium|glucose|blood sugar|tsh|alt|ast|e?gfr|hemoglobin|hematocrit|white blood cell count|wbc|platelet count|psa|inr|ejection fraction)(?:[ \t]+(?:level|levels|is|was|of|at|came back|elevated|today|value|reading))*[ \t]*:?[ \t]*\d+(?:\.\d+)?(?:[ \t]?(?:%|mg/dl|mmol/l|ng/ml|u/l|g/dl|meq/l))?)",
+        R"(\b(?:hemoglobin a1c|hba1c|a1c|ldl|non-hdl|hdl|total cholesterol|triglycerides|creatinine|potassium|sodium|glucose|blood sugar|tsh|alt|ast|e?gfr|hemoglobin|hematocrit|white blood cell count|wbc|platelet count|psa|inr|ejection fraction)(?:[ \t]+(?:level|levels|is|was|of|at|came back|elevated|today|value|reading))*[ \t]*:?[ \t]*\d+(?:\.\d+)?(?:[ \t]?(?:%|mg/dl|mmol/l|ng/ml|u/l|g/dl|meq/l))?)",
         std::regex::ECMAScript | std::regex::icase);
     return re;
 }
