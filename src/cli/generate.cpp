@@ -1,0 +1,83 @@
+// clinote generate: one prompt in, one answer out (streamed to stdout).
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "core/error.h"
+#include "core/utf8.h"
+#include "generate/chat_prompt.h"
+
+namespace clinote {
+
+namespace {
+
+struct generate_options {
+    model_options model;
+    generation_options gen;
+    std::string prompt, prompt_file;
+    bool raw = false;
+    bool stats = false;
+};
+
+std::string read_prompt_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(path, "cannot open");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void run_generate(const generate_options& opt) {
+    std::string prompt = opt.prompt;
+    std::string where = "--prompt";
+    if (!opt.prompt_file.empty()) {
+        prompt = read_prompt_file(opt.prompt_file);
+        where = opt.prompt_file;
+    }
+    if (prompt.empty()) fail(where, "the prompt is empty");
+    utf8_require(prompt, where);
+
+    auto m = load_model_for_cli(opt.model);
+    std::vector<int32_t> tokens;
+    if (opt.raw) {
+        tokens = tokenizer_encode(m->tok, prompt, true);
+    } else {
+        nlohmann::json messages = nlohmann::json::array();
+        if (!opt.gen.system.empty()) messages.push_back({{"role", "system"}, {"content", opt.gen.system}});
+        messages.push_back({{"role", "user"}, {"content", prompt}});
+        tokens = chat_prompt_tokens(m->tok, messages, true);
+    }
+    inference_state st = inference_state_create(*m, opt.model.n_ctx);
+    const generate_result r = generate(*m, st, tokens, opt.gen.params, [](const std::string& piece) {
+        std::fwrite(piece.data(), 1, piece.size(), stdout);
+        std::fflush(stdout);
+        return true;
+    });
+    std::fputc('\n', stdout);
+    if (opt.stats)
+        std::fprintf(stderr, "clinote: prompt %lld tokens, %.1f tok/s; generated %zu tokens, %.1f tok/s; finish: %s\n",
+                     (long long)r.n_prompt, double(r.n_prompt) / r.prefill_seconds, r.tokens.size(),
+                     r.decode_seconds > 0 ? double(r.tokens.size()) / r.decode_seconds : 0.0, r.finish_reason.c_str());
+}
+
+}  // namespace
+
+void add_generate_command(CLI::App& app) {
+    auto opt = std::make_shared<generate_options>();
+    CLI::App* cmd = app.add_subcommand("generate", "Answer one prompt with a model (streamed to stdout)");
+    add_model_flags(cmd, opt->model);
+    auto* prompt = cmd->add_option("-p,--prompt", opt->prompt, "The prompt (the user's message, unless --raw)");
+    auto* file = cmd->add_option("-f,--prompt-file", opt->prompt_file, "Read the prompt from this file");
+    prompt->excludes(file);
+    cmd->add_flag("--raw", opt->raw, "Send the prompt as it is, without the model's chat template");
+    add_generation_flags(cmd, opt->gen);
+    cmd->add_flag("--stats", opt->stats, "Print prompt and generation speed to stderr");
+    cmd->callback([opt, prompt, file] {
+        if (prompt->count() == 0 && file->count() == 0) fail("generate", "give --prompt TEXT or --prompt-file FILE");
+        run_generate(*opt);
+    });
+}
+
+}  // namespace clinote

@@ -1,0 +1,65 @@
+#include "cli/model_options.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/paths.h"
+
+namespace clinote {
+
+std::string default_model_path() {
+    const std::string name = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
+    struct stat st {};
+    if (::stat(name.c_str(), &st) == 0) return name;
+    return source_dir() + "/" + name;
+}
+
+void add_model_flags(CLI::App* cmd, model_options& opt) {
+    opt.model_path = default_model_path();
+    cmd->add_option("-m,--model", opt.model_path, "Model: a .gguf file or a Hugging Face directory")
+        ->capture_default_str();
+    cmd->add_option("--ctx", opt.n_ctx, "Context size in tokens (prompt + answer); 0: the model's own")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
+}
+
+void add_generation_flags(CLI::App* cmd, generation_options& opt) {
+    generate_params& p = opt.params;
+    cmd->add_option("-n,--max-tokens", p.max_tokens, "Most tokens to generate")->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--temperature", p.sampling.temperature, "Sampling temperature; 0: greedy (deterministic)")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--top-k", p.sampling.top_k, "Keep only the k most likely tokens; 0: off")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--top-p", p.sampling.top_p, "Keep the most likely tokens whose probabilities sum to p; 1: off")
+        ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--min-p", p.sampling.min_p, "Drop tokens less likely than min-p × the top token's probability; 0: off")
+        ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--repeat-penalty", p.sampling.repeat_penalty,
+                    "Divide the logits of recently seen tokens by this (>1 repeats less); 1: off")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--repeat-last-n", p.sampling.repeat_last_n, "How many recent tokens the penalty looks at; 0: all")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--seed", p.sampling.seed, "Random seed for sampling (same seed, same output)")->capture_default_str();
+    cmd->add_option("--stop", p.stop, "Stop when this text appears (not included; repeatable)");
+    cmd->add_option("--system", opt.system, "System message put before the conversation");
+}
+
+std::unique_ptr<model> load_model_for_cli(const model_options& opt) {
+    if (opt.threads > 0) {
+        omp_set_num_threads(opt.threads);
+        openblas_set_num_threads(opt.threads);
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto m = model_load(opt.model_path);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "clinote: loaded %s (%s, %d layers, %d vocab) in %.2f s\n", opt.model_path.c_str(),
+                 m->config.arch_name.c_str(), m->config.n_layer, m->config.n_vocab, s);
+    return m;
+}
+
+}  // namespace clinote

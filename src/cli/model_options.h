@@ -1,0 +1,34 @@
+// Flags shared by the commands that run a model (generate, chat, note, ...), so each
+// means the same everywhere.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "generate/generate.h"
+#include "model/model.h"
+
+namespace clinote {
+
+struct model_options {
+    std::string model_path;
+    int64_t n_ctx = 4096;
+    int threads = 0;
+};
+
+struct generation_options {
+    generate_params params;
+    std::string system;
+};
+
+void add_model_flags(CLI::App* cmd, model_options& opt);
+void add_generation_flags(CLI::App* cmd, generation_options& opt);
+
+// The default model as setup.sh installs it: ./models/... or the source tree's models/.
+std::string default_model_path();
+
+// Sets the thread count and loads the model (with its tokenizer), reporting what it loaded on stderr.
+std::unique_ptr<model> load_model_for_cli(const model_options& opt);
+
+}  // namespace clinote
