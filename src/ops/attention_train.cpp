@@ -30,7 +30,7 @@ void attention_train_forward(const attention_shape& s, const attention_mask& mas
 #pragma omp parallel
     {
         std::vector<float> scores(static_cast<size_t>(seq_len));
-#pragma omp for collapse(3) schedule(static)
+#pragma omp for collapse(3) schedule(dynamic, 16)  // causal rows grow longer with i
         for (int64_t b = 0; b < n_batch; b++) {
             for (int64_t i = 0; i < seq_len; i++) {
                 for (int h = 0; h < s.n_head; h++) {
