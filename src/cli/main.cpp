@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show the help of every subcommand");
     clinote::add_data_command(app);
+    clinote::add_rouge_command(app);
     clinote::add_store_command(app);
     try {
         app.parse(argc, argv);
