@@ -63,7 +63,7 @@ std::string jinja_title(const std::string& s) {
     bool word_start = true;
     for (char& c : out) {
         unsigned char u = static_cast<unsigned char>(c);
-        bool separator = std::isspace(u) || std::strchr("-({[<", c);
+        bool separator = std::isspace(u) || (c != '\0' && std::strchr("-({[<", c));
         if (!separator) c = char(word_start ? std::toupper(u) : std::tolower(u));
         word_start = separator;
     }
@@ -397,8 +397,8 @@ jinja_value select_items(const jinja_value& value, const jinja_args& args, bool 
 
 jinja_value map_items(const jinja_value& value, const jinja_args& args) {
     jinja_list out;
-    if (const jinja_value* attribute = args.get(size_t(-1), "attribute")) {
-        const jinja_value* fallback = args.get(size_t(-1), "default");
+    if (const jinja_value* attribute = args.keyword_arg("attribute")) {
+        const jinja_value* fallback = args.keyword_arg("default");
         for (const auto& item : jinja_iterate(value)) {
             jinja_value v = get_path(item, need_string(*attribute, "attribute"));
             out.push_back(v.kind == jinja_kind::undefined && fallback ? *fallback : v);
@@ -480,7 +480,7 @@ jinja_value tojson(const jinja_value& value, const jinja_args& args) {
 
 jinja_value first_or_last(const jinja_value& value, bool first) {
     jinja_list items = jinja_iterate(value);
-    if (items.empty()) return jinja_undefined("No first item, sequence was empty.");
+    if (items.empty()) return jinja_undefined(std::string("No ") + (first ? "first" : "last") + " item, sequence was empty.");
     return first ? items.front() : items.back();
 }
 

@@ -126,7 +126,7 @@ private:
 
     size_t find_tag(size_t pos) const {
         for (size_t i = src_.find('{', pos); i != std::string::npos; i = src_.find('{', i + 1)) {
-            if (i + 1 < src_.size() && std::strchr("{%#", src_[i + 1])) return i;
+            if (i + 1 < src_.size() && (src_[i + 1] == '{' || src_[i + 1] == '%' || src_[i + 1] == '#')) return i;
         }
         return std::string::npos;
     }
@@ -236,7 +236,7 @@ private:
         std::string value;
         size_t i = pos + 1;
         auto hex = [&](size_t digits) {
-            if (i + digits >= src_.size() + 1) syntax_error(t.line, t.column, "truncated \\x, \\u or \\U escape");
+            if (i + digits > src_.size()) syntax_error(t.line, t.column, "truncated \\x, \\u or \\U escape");
             uint32_t cp = 0;
             for (size_t k = 0; k < digits; ++k) {
                 char h = src_[i + k];
@@ -300,7 +300,7 @@ private:
         }
         char c = src_[pos];
         token t = make(tok::op, std::string(1, c), pos);
-        if (!std::strchr("+-/*%~[](){}<>=.:|,;", c)) syntax_error(t.line, t.column, std::string("unexpected char '") + c + "'");
+        if (c == '\0' || !std::strchr("+-/*%~[](){}<>=.:|,;", c)) syntax_error(t.line, t.column, std::string("unexpected char '") + c + "'");
         if (c == '(' || c == '[' || c == '{') {
             balance.push_back(c == '(' ? ')' : c == '[' ? ']' : '}');
         } else if (c == ')' || c == ']' || c == '}') {

@@ -28,10 +28,15 @@ void jinja_dict::set(const std::string& key, jinja_value value) {
     entries.emplace_back(key, std::move(value));
 }
 
-const jinja_value* jinja_args::get(size_t i, std::string_view name) const {
+const jinja_value* jinja_args::keyword_arg(std::string_view name) const {
     for (const auto& [k, v] : keyword) {
         if (k == name) return &v;
     }
+    return nullptr;
+}
+
+const jinja_value* jinja_args::get(size_t i, std::string_view name) const {
+    if (const jinja_value* v = keyword_arg(name)) return v;
     return i < positional.size() ? &positional[i] : nullptr;
 }
 

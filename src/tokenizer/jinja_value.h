@@ -54,6 +54,7 @@ struct jinja_args {
     std::vector<std::pair<std::string, jinja_value>> keyword;
     // The i-th parameter named `name`: by keyword if given, else positional[i], else nullptr.
     const jinja_value* get(size_t i, std::string_view name) const;
+    const jinja_value* keyword_arg(std::string_view name) const;
 };
 
 jinja_value jinja_undefined(std::string name);
