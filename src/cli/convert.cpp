@@ -1,0 +1,56 @@
+// clinote convert: re-quantise a GGUF model (matrices to the chosen type, norms and
+// biases F32, metadata copied), as llama.cpp's converters do.
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "io/gguf_convert.h"
+#include "quant/quant.h"
+
+namespace clinote {
+
+namespace {
+
+struct convert_options {
+    std::string in, out, type;
+    bool force = false;
+};
+
+void run_convert(const convert_options& opt) {
+    dtype target;
+    if (!dtype_from_name(opt.type, &target)) fail("--type", "unknown type " + opt.type);
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(opt.out) && fs::equivalent(opt.in, opt.out, ec)) fail(opt.out, "is the input file");
+    if (fs::exists(opt.out) && !opt.force) fail(opt.out, "already exists (add --force to overwrite it)");
+
+    std::optional<progress_bar> bar;
+    gguf_convert(opt.in, opt.out, target, [&](size_t done, size_t total) {
+        if (!bar) bar.emplace("convert", int64_t(total), "tensor");
+        bar->advance(int64_t(done) - bar->done);
+    });
+    if (bar) bar->finish();
+    std::fprintf(stderr, "clinote: wrote %s (%s, %.2f MiB from %.2f MiB)\n", opt.out.c_str(), dtype_name(target),
+                 double(fs::file_size(opt.out)) / (1024.0 * 1024.0), double(fs::file_size(opt.in)) / (1024.0 * 1024.0));
+}
+
+}  // namespace
+
+void add_convert_command(CLI::App& app) {
+    auto opt = std::make_shared<convert_options>();
+    CLI::App* cmd = app.add_subcommand(
+        "convert", "Re-quantise a GGUF model: 2-D weight matrices take --type (F16 where a row is not a whole number of "
+                   "blocks), 1-D norms and biases stay F32, metadata is copied and general.file_type updated");
+    cmd->add_option("--in", opt->in, "The GGUF model to read")->required()->check(CLI::ExistingFile);
+    cmd->add_option("--out", opt->out, "The GGUF file to write")->required();
+    cmd->add_option("--type", opt->type, "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0 or q4_1")
+        ->required()
+        ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}, CLI::ignore_case));
+    cmd->add_flag("--force", opt->force, "Overwrite --out if it exists");
+    cmd->callback([opt] { run_convert(*opt); });
+}
+
+}  // namespace clinote
