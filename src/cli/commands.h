@@ -8,5 +8,7 @@ namespace clinote {
 void add_data_command(CLI::App& app);
 void add_rouge_command(CLI::App& app);
 void add_store_command(CLI::App& app);
+void add_info_command(CLI::App& app);
+void add_convert_command(CLI::App& app);
 
 }  // namespace clinote

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
     clinote::add_data_command(app);
     clinote::add_rouge_command(app);
     clinote::add_store_command(app);
+    clinote::add_info_command(app);
+    clinote::add_convert_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
