@@ -198,8 +198,28 @@ def stories_conversions():
     return out
 
 
+def default_model_golden():
+    """The default model (gitignored, installed by scripts/setup.sh): every tensor's type,
+    shape and the sum of its values as gguf.quants dequantises them (Q4_1, Q6_K, Q8_0, ...)."""
+    path = os.path.join(ROOT, "models", "SmolLM2-135M-Instruct.Q4_1.gguf")
+    if not os.path.exists(path):
+        return None
+    r = gguf.GGUFReader(path)
+    tensors = []
+    for t in r.tensors:
+        v = tensor_values(t).astype(np.float64)
+        tensors.append({"name": t.name, "type": t.tensor_type.name, "shape": [int(x) for x in reversed(t.shape)],
+                        "sum": float(v.sum()), "abs_sum": float(np.abs(v).sum()), "first": float(v.flat[0])})
+    return {"n_metadata": len([k for k in r.fields if not k.startswith("GGUF.")]), "tensors": tensors}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    default = default_model_golden()
+    if default is not None:
+        with open(os.path.join(OUT, "smollm2_default.json"), "w") as f:
+            json.dump(default, f)
+            f.write("\n")
     for name, golden in [("stories260k.json", stories_golden()), ("types.json", types_file()),
                          ("safetensors.json", safetensors_files()), ("stories_convert.json", stories_conversions())]:
         with open(os.path.join(OUT, name), "w") as f:

@@ -92,6 +92,32 @@ TEST(GgufRead, StoriesMatchesGgufPackage) {
     EXPECT_EQ(g.find_tensor("no.such.tensor"), nullptr);
 }
 
+TEST(GgufRead, DefaultModelMatchesGgufPackage) {
+    const std::string path = source_dir() + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
+    if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " is absent (scripts/setup.sh installs it)";
+    const json golden = read_json(golden_io("smollm2_default.json"));
+    const gguf_file g = gguf_open(path);
+    EXPECT_EQ(g.metadata.size(), golden["n_metadata"].get<size_t>());
+    const json& tensors = golden["tensors"];
+    ASSERT_EQ(g.tensors.size(), tensors.size());
+    for (size_t i = 0; i < tensors.size(); i++) {
+        const tensor_view& t = g.tensors[i];
+        const json& want = tensors[i];
+        EXPECT_EQ(t.name, want["name"].get<std::string>());
+        EXPECT_STREQ(dtype_name(t.type), want["type"].get<std::string>().c_str()) << t.name;
+        EXPECT_EQ(t.shape, want["shape"].get<std::vector<int64_t>>()) << t.name;
+        const std::vector<float> v = values_of(t);
+        double sum = 0, abs_sum = 0;
+        for (float x : v) {
+            sum += x;
+            abs_sum += std::fabs(x);
+        }
+        EXPECT_NEAR(sum, want["sum"].get<double>(), 1e-9 * abs_sum) << t.name;
+        EXPECT_NEAR(abs_sum, want["abs_sum"].get<double>(), 1e-9 * abs_sum) << t.name;
+        EXPECT_EQ(double(v.front()), want["first"].get<double>()) << t.name;
+    }
+}
+
 TEST(GgufRead, TypedLookups) {
     const gguf_file g = gguf_open(stories_path());
     EXPECT_EQ(g.get_string("general.architecture"), "llama");
