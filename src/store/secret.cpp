@@ -1,7 +1,6 @@
 #include "store/secret.h"
 
 #include <atomic>
-#include <cstring>
 #include <csignal>
 #include <cstdlib>
 #include <mutex>
@@ -86,12 +85,6 @@ secret& secret::operator=(secret&& other) noexcept {
         other.size = 0;
     }
     return *this;
-}
-
-secret secret_copy(const void* bytes, size_t n) {
-    secret s(n);
-    if (n) std::memcpy(s.data, bytes, n);
-    return s;
 }
 
 void secret_wipe(secret& s) { release(s); }

@@ -23,7 +23,6 @@ struct secret {
     std::string_view view() const { return {reinterpret_cast<const char*>(data), size}; }
 };
 
-secret secret_copy(const void* bytes, size_t n);
 // Zeroes and releases the buffer; s becomes empty.
 void secret_wipe(secret& s);
 // Shrinks the visible size (the tail stays zeroed inside the same allocation).

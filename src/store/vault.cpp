@@ -331,8 +331,6 @@ void vault_change_passphrase(vault& v, std::string_view new_passphrase, std::opt
     v.keys = std::move(next);
 }
 
-std::string vault_dir(const vault& v) { return v.dir; }
-
 kdf_params vault_kdf(vault& v) {
     vault_access a(v);
     return v.keys.kdf;

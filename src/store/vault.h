@@ -55,7 +55,6 @@ void vault_unlock(vault& v, std::string_view passphrase);
 // Rewraps the data key under a new passphrase (and, if given, a new KDF level); the
 // database is not re-encrypted. The old passphrase stops working.
 void vault_change_passphrase(vault& v, std::string_view new_passphrase, std::optional<kdf_level> level = {});
-std::string vault_dir(const vault& v);
 kdf_params vault_kdf(vault& v);
 
 // Records. Times are UTC, ISO 8601 ("2026-11-23T08:43:08Z").

@@ -54,6 +54,17 @@ TEST(Audit, IntactLogVerifies) {
     EXPECT_EQ(r.n_entries, n + 1);  // + this unlock
 }
 
+TEST(Audit, CallersRecordTheirOwnActions) {
+    temp_dir d;
+    vault_ptr v = test::make_vault(d.vault());
+    vault_audit_record(*v, "note.print", "note:7");
+    const auto entries = vault_audit_entries(*v);
+    EXPECT_EQ(entries.back().action, "note.print");
+    EXPECT_EQ(entries.back().object, "note:7");
+    EXPECT_EQ(entries.back().actor, "test");
+    EXPECT_TRUE(vault_audit_verify(*v).ok);
+}
+
 TEST(Audit, TriggersRefuseUpdateAndDelete) {
     temp_dir d;
     make_logged_vault(d.vault());
