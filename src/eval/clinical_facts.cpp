@@ -209,7 +209,8 @@ std::optional<spoken_number> parse_spoken_number(const tokens_t& t, size_t i) {
             total += group * 1000;
             group = 0;
             last_kind = scale;
-        } else if (is_word(t, j, "and") && last_kind == scale && word_value(small_number_words(), t, j + 1).has_value()) {
+        } else if (is_word(t, j, "and") && last_kind == scale &&
+                   (word_value(small_number_words(), t, j + 1) || word_value(tens_words(), t, j + 1))) {
             j++;
             continue;
         } else {
@@ -369,7 +370,7 @@ bool ends_negation_scope(const tokens_t& t, size_t i) {
 // negated[i]: token i lies in the scope of a negation ("denies fever, chills or chest
 // pain" negates all three up to the end of the sentence or a "but").
 std::vector<bool> negation_scopes(const tokens_t& t) {
-    constexpr size_t max_scope_words = 10;
+    constexpr size_t max_scope_words = 30;  // review-of-systems lists run long
     std::vector<bool> negated(t.size(), false);
     for (size_t i = 0; i < t.size(); i++) {
         if (!is_negation_trigger(t, i)) continue;
@@ -518,8 +519,10 @@ struct extractor {
         }
     }
 
+    // "1. Hypertension", also run into one line as "... stable. 2. Diabetes".
     bool is_list_marker(size_t i) const {
-        return (i == 0 || is_symbol(t, i - 1, "\n")) && (is_symbol(t, i + 1, ".") || is_symbol(t, i + 1, ")"));
+        const bool starts = i == 0 || is_symbol(t, i - 1, "\n") || is_symbol(t, i - 1, ".") || is_symbol(t, i - 1, ":");
+        return starts && t[i].norm.size() <= 2 && (is_symbol(t, i + 1, ".") || is_symbol(t, i + 1, ")"));
     }
 
     void quantity(size_t first, size_t last, double value, bool weak) {

@@ -89,6 +89,13 @@ TEST(FactualCheck, NegationFlipIsFlaggedBothWays) {
     EXPECT_EQ(span(note, r.unsupported[1]), "cough");
     EXPECT_NE(r.unsupported[1].reason.find("affirms cough"), std::string::npos);
     EXPECT_TRUE(check("Patient: No fever.", "Denies fever.").unsupported.empty());
+    // A review-of-systems list is negated to its end, so the last item is still denied.
+    const std::string ros = "Denies weight gain, swelling in the legs, fevers, chills, dizziness, cough, wheezing, nausea.";
+    const factual_report list = check("Patient: I've been nauseous all week.", ros);
+    ASSERT_EQ(list.unsupported.size(), 1u) << factual_report_json(list).dump();
+    EXPECT_EQ(span(ros, list.unsupported[0]), "nausea");
+    // "but" ends the negation: the cough is affirmed, as in the transcript.
+    EXPECT_TRUE(check("Patient: I cough a lot.", "No fever but has a cough.").unsupported.empty());
     EXPECT_TRUE(check("Patient: I don't have any chest pain.", "Patient denies chest pain.").unsupported.empty());
 }
 
