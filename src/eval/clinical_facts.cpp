@@ -1,7 +1,6 @@
 #include "eval/clinical_facts.h"
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>

@@ -2,7 +2,6 @@
 // units, dates, drug names, laterality and findings with their negation. The factual
 // checks compare these between transcript, note and reference note.
 #pragma once
-#include <array>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -1,5 +1,6 @@
 #include "eval/factual_check.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 

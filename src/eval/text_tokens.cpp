@@ -1,5 +1,7 @@
 #include "eval/text_tokens.h"
 
+#include <algorithm>
+
 namespace clinote {
 
 namespace {
