@@ -324,8 +324,9 @@ TEST(Grammar, NumbersMatchTheirBoundsExactly) {
             for (int f = 0; f < (dec ? int(std::pow(10, dec)) : 1); f++) {
                 std::string s = std::to_string(ip);
                 if (dec) {
-                    std::string fs = std::to_string(f);
-                    s += "." + std::string(size_t(dec) - fs.size(), '0') + fs;
+                    char frac[16];
+                    std::snprintf(frac, sizeof frac, ".%0*d", dec, f);
+                    s += frac;
                 }
                 const double x = std::strtod(s.c_str(), nullptr);
                 ASSERT_EQ(accepts_complete(gn, s), x >= 0.5 && x <= 36.6) << s;
