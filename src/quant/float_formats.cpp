@@ -6,12 +6,13 @@
 
 namespace clinote {
 
+// An empty row may come with null pointers, which memcpy must not be given.
 void dequantize_row_f32(const void* src, float* dst, int64_t n) {
-    std::memcpy(dst, src, size_t(n) * sizeof(float));
+    if (n > 0) std::memcpy(dst, src, size_t(n) * sizeof(float));
 }
 
 void quantize_row_f32(const float* src, void* dst, int64_t n) {
-    std::memcpy(dst, src, size_t(n) * sizeof(float));
+    if (n > 0) std::memcpy(dst, src, size_t(n) * sizeof(float));
 }
 
 // The 16-bit rows may sit at odd addresses in a file, so each value is copied out.
