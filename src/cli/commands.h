@@ -5,6 +5,9 @@
 
 namespace clinote {
 
+void add_generate_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
+void add_note_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_rouge_command(CLI::App& app);
 void add_store_command(CLI::App& app);

@@ -7,6 +7,9 @@ int main(int argc, char** argv) {
     CLI::App app{"clinote: offline clinical scribe built on small open language models"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show the help of every subcommand");
+    clinote::add_generate_command(app);
+    clinote::add_chat_command(app);
+    clinote::add_note_command(app);
     clinote::add_data_command(app);
     clinote::add_rouge_command(app);
     clinote::add_store_command(app);
