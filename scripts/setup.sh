@@ -27,8 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Python packages the tests use as independent references (no torch: golden files are committed).
-python_packages=(numpy gguf rouge-score tokenizers jinja2)
-if ! python3 -c "import numpy, gguf, rouge_score, tokenizers, jinja2" 2>/dev/null; then
+python_packages=(numpy gguf rouge-score tokenizers jinja2 jsonschema)
+if ! python3 -c "import numpy, gguf, rouge_score, tokenizers, jinja2, jsonschema" 2>/dev/null; then
   log "installing Python reference packages: ${python_packages[*]}"
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
