@@ -95,7 +95,7 @@ bool number_suffix(const grammar_node& n, const grammar_frame& f, std::string* o
     const bool decimals = n.kind == grammar_kind::number;
     const __int128 scale = decimals ? pow10(max_frac_digits) : 1;
     // The signed bounds as bounds on the magnitude.
-    const __int128 inf = pow10(40);
+    const __int128 inf = pow10(30);  // above any magnitude written (10^21 scaled)
     __int128 mag_lo, mag_hi;
     if (f.negative) {
         mag_lo = n.bounded_hi ? -n.hi : 0;
