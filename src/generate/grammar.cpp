@@ -471,7 +471,11 @@ std::string frame_completion(const grammar_state& st) {
         case str_body: return std::string(f.a < n.min_count ? n.min_count - f.a : 0, 'x') + '"';
         case str_escape: return "n";
         case str_hex: return std::string(4 - f.b, '0');
-        case str_utf8: return std::string(1, char(f.c & 0xFF)) + std::string(f.b - 1, char(0x80));
+        case str_utf8: {  // built in place: GCC 12 warns (-Wrestrict) on the two-string sum
+            std::string rest(1, char(f.c & 0xFF));
+            rest.append(size_t(f.b - 1), char(0x80));
+            return rest;
+        }
         }
         return {};
     case grammar_kind::array: {
