@@ -58,7 +58,7 @@ void progress_bar::advance(int64_t n, const std::string& extra) {
     done += n;
     if (!enabled) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_draw < std::chrono::milliseconds(100) && done != total) return;
+    if (now - last_draw < std::chrono::milliseconds(100)) return;  // finish() draws the last state
     last_draw = now;
     draw(*this, extra, false);
 }

@@ -33,7 +33,7 @@ struct tensor_view {
         for (int64_t d : shape) n *= d;
         return n;
     }
-    int64_t rows() const { return shape.empty() ? 1 : numel() / shape.back(); }
+    int64_t rows() const { return shape.empty() ? 1 : shape.back() == 0 ? 0 : numel() / shape.back(); }
     int64_t cols() const { return shape.empty() ? 1 : shape.back(); }
 };
 
