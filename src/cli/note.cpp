@@ -74,8 +74,9 @@ void run_note(const note_options& opt) {
         params.filter = &constraint->filter;
         const std::string generated =
             generate_to_stdout(*m, chat_prompt_tokens(m->tok, messages, true), opt, params, false);
-        const nlohmann::json summary = nlohmann::json::parse(json_constraint_finish(*constraint, generated));
-        const auto errors = json_schema_validate(nlohmann::json(clinical_summary_schema()), summary);
+        // ordered_json keeps the schema's key order, as generated.
+        const auto summary = nlohmann::ordered_json::parse(json_constraint_finish(*constraint, generated));
+        const auto errors = json_schema_validate(nlohmann::json(clinical_summary_schema()), nlohmann::json(summary));
         if (!errors.empty()) fail("summary", "generated JSON does not validate: " + errors.front().path + ": " +
                                                  errors.front().message);
         result = summary.dump(2) + "\n";
