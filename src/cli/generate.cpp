@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/utf8.h"
 #include "generate/chat_prompt.h"
 
@@ -21,19 +22,11 @@ struct generate_options {
     bool stats = false;
 };
 
-std::string read_prompt_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 void run_generate(const generate_options& opt) {
     std::string prompt = opt.prompt;
     std::string where = "--prompt";
     if (!opt.prompt_file.empty()) {
-        prompt = read_prompt_file(opt.prompt_file);
+        prompt = file_read(opt.prompt_file);
         where = opt.prompt_file;
     }
     if (prompt.empty()) fail(where, "the prompt is empty");

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/utf8.h"
 #include "generate/chat_prompt.h"
 #include "generate/json_constraint.h"
@@ -33,14 +34,6 @@ struct note_options {
     std::string out;
 };
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::string generate_to_stdout(const model& m, const std::vector<int32_t>& prompt, const note_options& opt,
                                generate_params params, bool stream) {
     if (int64_t(prompt.size()) + params.max_tokens > opt.model.n_ctx)
@@ -62,8 +55,7 @@ std::string generate_to_stdout(const model& m, const std::vector<int32_t>& promp
 }
 
 void run_note(const note_options& opt) {
-    const std::string text = read_file(opt.transcript_path);
-    utf8_require(text, opt.transcript_path);
+    const std::string text = file_read_text(opt.transcript_path);
     const std::vector<turn> turns = transcript_parse(text);
     auto m = load_model_for_cli(opt.model);
     std::string result;

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/utf8.h"
 #include "store/passphrase_input.h"
 #include "store/vault.h"
@@ -32,16 +33,6 @@ struct store_options {
     std::string out, in, plaintext;
     bool new_archive_passphrase = false;
 };
-
-std::string read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    utf8_require(text, path);
-    return text;
-}
 
 std::vector<unsigned char> read_binary_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -116,9 +107,9 @@ void run_unlock(const store_options& o) {
 }
 
 void run_add(const store_options& o) {
-    const std::string transcript = read_text_file(o.transcript);
-    const std::string note = o.note.empty() ? std::string() : read_text_file(o.note);
-    const std::string approved = o.approved_note.empty() ? std::string() : read_text_file(o.approved_note);
+    const std::string transcript = file_read_text(o.transcript);
+    const std::string note = o.note.empty() ? std::string() : file_read_text(o.note);
+    const std::string approved = o.approved_note.empty() ? std::string() : file_read_text(o.approved_note);
     const std::vector<unsigned char> audio = o.audio.empty() ? std::vector<unsigned char>() : read_binary_file(o.audio);
     vault_ptr v = open_vault(o);
     encounter_record e;

@@ -32,6 +32,24 @@ bool utf8_valid(std::string_view s, size_t* bad_offset) {
     return true;
 }
 
+void utf8_append(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+        out += char(cp);
+    } else if (cp < 0x800) {
+        out += char(0xC0 | (cp >> 6));
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | (cp >> 12));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | (cp >> 18));
+        out += char(0x80 | ((cp >> 12) & 0x3F));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
+}
+
 void utf8_require(std::string_view s, const std::string& where) {
     size_t at = 0;
     if (!utf8_valid(s, &at)) fail(where, "not valid UTF-8 (byte offset " + std::to_string(at) + ")");

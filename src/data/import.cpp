@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/utf8.h"
 #include "data/csv.h"
 #include "data/import_common.h"
@@ -36,16 +37,6 @@ std::string encounter_problem(const encounter& e) {
     return {};
 }
 
-std::string read_text_file(const std::string& path) {
-    if (std::filesystem::is_directory(path)) fail(path, "is a directory, expected a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
-    utf8_require(text, path);
-    return text;
-}
 
 namespace {
 
@@ -56,7 +47,7 @@ std::string detect_format(const std::string& path) {
     if (ext == ".jsonl") return "jsonl";
     if (ext == ".json") return "aci-json";
     if (ext == ".csv") {
-        const auto records = csv_parse(read_text_file(path));
+        const auto records = csv_parse(file_read_text(path));
         if (records.empty()) fail(path, "empty CSV file");
         const auto& h = records[0].fields;
         std::string header;

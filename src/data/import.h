@@ -47,7 +47,4 @@ std::vector<encounter> import_jsonl(const std::string& path, const import_option
 std::vector<encounter> import_any(const std::string& path, const std::string& format, const import_options& o,
                                   import_report& r);
 
-// Whole file as bytes, validated as UTF-8 (errors name the file and byte offset).
-std::string read_text_file(const std::string& path);
-
 }  // namespace clinote

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "data/csv.h"
 #include "data/import.h"
 #include "data/import_common.h"
@@ -27,7 +28,7 @@ std::string where_of(const std::string& path, const csv_record& rec) {
 }  // namespace
 
 std::vector<encounter> import_mts_dialog(const std::string& path, const import_options& o, import_report& r) {
-    const auto records = csv_parse(read_text_file(path));
+    const auto records = csv_parse(file_read_text(path));
     if (records.empty()) fail(path, "empty CSV file");
     const csv_record& header = records[0];
     const size_t c_id = column(header, "ID", path), c_header = column(header, "section_header", path),
@@ -69,7 +70,7 @@ aci_metadata aci_metadata_load(const std::string& data_path) {
     const fs::path meta_path = fs::path(data_path).parent_path() / (split + "_metadata.csv");
     if (!fs::exists(meta_path)) return m;
     const std::string mp = meta_path.string();
-    const auto records = csv_parse(read_text_file(mp));
+    const auto records = csv_parse(file_read_text(mp));
     if (records.empty()) return m;
     const csv_record& header = records[0];
     const size_t c_enc = column(header, "encounter_id", mp), c_id = column(header, "id", mp);
@@ -103,7 +104,7 @@ encounter aci_encounter(const std::string& encounter_id, const std::string& vari
 }
 
 std::vector<encounter> import_aci_csv(const std::string& path, const import_options& o, import_report& r) {
-    const auto records = csv_parse(read_text_file(path));
+    const auto records = csv_parse(file_read_text(path));
     if (records.empty()) fail(path, "empty CSV file");
     const csv_record& header = records[0];
     const bool is_variant = std::find(header.fields.begin(), header.fields.end(), "encounter_id") == header.fields.end();

@@ -1,5 +1,6 @@
 // ACI-Bench JSON and generic JSON-lines importers.
 #include "core/error.h"
+#include "core/file.h"
 #include "data/import.h"
 #include "data/import_common.h"
 #include "notes/section_map.h"
@@ -10,7 +11,7 @@ namespace clinote {
 std::vector<encounter> import_aci_json(const std::string& path, const import_options& o, import_report& r) {
     nlohmann::json j;
     try {
-        j = nlohmann::json::parse(read_text_file(path));
+        j = nlohmann::json::parse(file_read_text(path));
     } catch (const nlohmann::json::parse_error& e) {
         fail(path, "not valid JSON (byte " + std::to_string(e.byte) + ")");
     }
@@ -73,7 +74,7 @@ encounter encounter_from_loose_json(const nlohmann::json& j, const std::string& 
 }  // namespace
 
 std::vector<encounter> import_jsonl(const std::string& path, const import_options& o, import_report& r) {
-    const std::string text = read_text_file(path);
+    const std::string text = file_read_text(path);
     std::vector<encounter> out;
     size_t pos = 0, line = 0;
     while (pos < text.size()) {

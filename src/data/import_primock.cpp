@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "data/import.h"
 #include "data/import_common.h"
 #include "notes/section_map.h"
@@ -38,7 +39,7 @@ std::string strip_annotations(const std::string& s) {
 // Intervals of a long-format Praat TextGrid: each `text = "..."` with the nearest preceding
 // `xmin = `. Praat doubles quotes inside strings.
 std::vector<utterance> textgrid_read(const std::string& path, const std::string& speaker) {
-    const std::string s = read_text_file(path);
+    const std::string s = file_read_text(path);
     if (s.find("ooTextFile") == std::string::npos) fail(path, "not a Praat TextGrid (no ooTextFile header)");
     std::vector<utterance> out;
     size_t pos = 0, prev_end = 0;
@@ -76,7 +77,7 @@ std::vector<utterance> textgrid_read(const std::string& path, const std::string&
 // Turns of one consultation, or an error message.
 std::vector<turn> primock_turns(const std::filesystem::path& dir, const std::string& name) {
     const auto txt = dir / "transcripts" / (name + ".txt");
-    if (std::filesystem::exists(txt)) return transcript_parse(read_text_file(txt.string()));
+    if (std::filesystem::exists(txt)) return transcript_parse(file_read_text(txt.string()));
     const auto doc = dir / "transcripts" / (name + "_doctor.TextGrid");
     const auto pat = dir / "transcripts" / (name + "_patient.TextGrid");
     if (!std::filesystem::exists(doc) || !std::filesystem::exists(pat))
@@ -108,7 +109,7 @@ std::vector<encounter> import_primock(const std::string& dir_path, const import_
         try {
             nlohmann::json j;
             try {
-                j = nlohmann::json::parse(read_text_file(where));
+                j = nlohmann::json::parse(file_read_text(where));
             } catch (const nlohmann::json::parse_error& e) {
                 fail(where, "not valid JSON (byte " + std::to_string(e.byte) + ")");
             }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/utf8.h"
 
 namespace clinote {
@@ -78,13 +79,7 @@ term_lexicon term_lexicon_parse(std::string_view text, const std::string& where)
 }
 
 term_lexicon term_lexicon_load(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
-    utf8_require(text, path);
-    return term_lexicon_parse(text, path);
+    return term_lexicon_parse(file_read_text(path), path);
 }
 
 std::vector<term_match> term_lexicon_find(const term_lexicon& lex, const std::vector<text_token>& tokens) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "model/model.h"
 #include "model/model_config.h"
 #include "quant/quant.h"
@@ -165,19 +166,11 @@ std::unique_ptr<model> load_gguf(const std::string& path, bool load_tokenizer) {
     return m;
 }
 
-std::string read_text_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::unique_ptr<model> load_hf_dir(const std::string& dir, bool load_tokenizer) {
     auto m = std::make_unique<model>();
     m->path = dir;
     const std::string config_path = dir + "/config.json";
-    m->config = model_config_from_hf(read_text_file(config_path), config_path);
+    m->config = model_config_from_hf(file_read(config_path), config_path);
     check_config(m->config, config_path);
     m->safetensors = std::make_unique<safetensors_set>(safetensors_open_dir(dir));
     tensor_source src{nullptr, m->safetensors.get(), dir};

@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "core/error.h"
+#include "core/file.h"
 #include "core/utf8.h"
 #include "store/audit_log.h"
 #include "store/sql.h"
@@ -55,14 +56,6 @@ std::vector<unsigned char> from_base64(const std::string& s, const std::string& 
         fail(where, "audio data is not valid base64");
     out.resize(n);
     return out;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 void wipe(std::string& s) {
@@ -242,7 +235,7 @@ void vault_export_archive(vault& v, const std::string& path, std::string_view pa
 }
 
 int64_t vault_import_archive(vault& v, const std::string& path, std::string_view passphrase) {
-    const std::string data = read_file(path);
+    const std::string data = file_read(path);
     const size_t magic_len = std::string_view(k_archive_magic).size();
     if (data.compare(0, magic_len, k_archive_magic) != 0) fail(path, "not a clinote archive");
     const size_t header_end = data.find('\n', magic_len);

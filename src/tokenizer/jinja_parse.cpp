@@ -8,6 +8,7 @@
 #include <cstring>
 #include <set>
 
+#include "core/utf8.h"
 #include "tokenizer/jinja.h"
 
 namespace clinote {
@@ -30,24 +31,6 @@ struct token {
 
 bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xF0 | (cp >> 18));
-        out += char(0x80 | ((cp >> 12) & 0x3F));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
 }
 
 class lexer {
@@ -245,7 +228,7 @@ private:
             }
             i += digits;
             if (cp > 0x10FFFF) syntax_error(t.line, t.column, "illegal Unicode character");
-            append_utf8(value, cp);
+            utf8_append(value, cp);
         };
         while (true) {
             if (i >= src_.size()) syntax_error(t.line, t.column, "unterminated string literal");
@@ -278,7 +261,7 @@ private:
                     if (e >= '0' && e <= '7') {
                         uint32_t cp = uint32_t(e - '0');
                         for (int k = 0; k < 2 && i < src_.size() && src_[i] >= '0' && src_[i] <= '7'; ++k) cp = cp * 8 + uint32_t(src_[i++] - '0');
-                        append_utf8(value, cp);
+                        utf8_append(value, cp);
                     } else {
                         value += '\\';  // Python keeps unknown escapes as written
                         value += e;

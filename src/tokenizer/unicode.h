@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"  // utf8_append
+
 namespace clinote {
 
 enum unicode_class : uint8_t { unicode_letter = 1, unicode_number = 2, unicode_whitespace = 4 };
@@ -14,7 +16,6 @@ uint8_t unicode_classes(uint32_t cp);
 
 // Decodes the code point at s[i] and advances i. The input must be valid UTF-8.
 uint32_t utf8_next(std::string_view s, size_t& i);
-void utf8_append(std::string& out, uint32_t cp);
 
 // Canonical composition (NFC), as the NFC normalizer of Qwen2's tokenizer.json.
 std::string unicode_nfc(std::string_view s);

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "core/file.h"
 #include "core/paths.h"
 #include "data/csv.h"
 #include "data/import.h"
@@ -11,7 +12,7 @@ using namespace clinote;
 
 TEST(Csv, TrickyFileMatchesPythonCsv) {
     const std::string dir = source_dir() + "/tests/golden/data/";
-    const auto records = csv_parse(read_text_file(dir + "tricky.csv"));
+    const auto records = csv_parse(file_read_text(dir + "tricky.csv"));
     std::ifstream in(dir + "tricky.json");
     const auto want = nlohmann::json::parse(in);
     ASSERT_EQ(records.size(), want.size());
@@ -61,7 +62,7 @@ TEST(Csv, RealDatasetsMatchPythonCsvFieldByField) {
     const auto golden = nlohmann::json::parse(in);
     EXPECT_GE(golden.size(), 10u);
     for (const auto& [name, want] : golden.items()) {
-        const auto records = csv_parse(read_text_file(shared_data(name)));
+        const auto records = csv_parse(file_read_text(shared_data(name)));
         ASSERT_EQ(records.size(), want["records"].get<size_t>()) << name;
         for (size_t i = 0; i < records.size(); i++) {
             ASSERT_TRUE(records[i].error.empty()) << name << " record " << i;
