@@ -21,7 +21,7 @@ size_t utf8_incomplete_tail(const std::string& s) {
 static size_t stop_prefix_tail(const std::string& text, const std::vector<std::string>& stops) {
     size_t hold = 0;
     for (const std::string& stop : stops)
-        for (size_t len = std::min(stop.size() - 1, text.size()); len > hold; len--)
+        for (size_t len = stop.empty() ? 0 : std::min(stop.size() - 1, text.size()); len > hold; len--)
             if (text.compare(text.size() - len, len, stop, 0, len) == 0) { hold = len; break; }
     return hold;
 }
@@ -57,6 +57,7 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
 
         size_t stop_at = std::string::npos;
         for (const std::string& s : params.stop) {
+            if (s.empty()) continue;  // an empty stop string would end every answer at once
             const size_t from = text.size() > s.size() + 64 ? text.size() - s.size() - 64 : 0;
             const size_t at = text.find(s, from);
             if (at != std::string::npos && at < stop_at) stop_at = at;
