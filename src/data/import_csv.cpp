@@ -27,6 +27,22 @@ std::string where_of(const std::string& path, const csv_record& rec) {
 
 }  // namespace
 
+// A row the CSV reader could parse and that has as many fields as the header; others are
+// reported (and skipped or fatal, per the import options).
+static bool row_is_well_formed(const csv_record& header, const csv_record& rec, const std::string& where,
+                               const import_options& o, import_report& r) {
+    if (!rec.error.empty()) {
+        import_reject(o, r, where, rec.error);
+        return false;
+    }
+    if (rec.fields.size() != header.fields.size()) {
+        import_reject(o, r, where, "expected " + std::to_string(header.fields.size()) + " fields, found " +
+                                       std::to_string(rec.fields.size()));
+        return false;
+    }
+    return true;
+}
+
 std::vector<encounter> import_mts_dialog(const std::string& path, const import_options& o, import_report& r) {
     const auto records = csv_parse(file_read_text(path));
     if (records.empty()) fail(path, "empty CSV file");
@@ -39,12 +55,7 @@ std::vector<encounter> import_mts_dialog(const std::string& path, const import_o
         const csv_record& rec = records[k];
         r.read++;
         const std::string where = where_of(path, rec);
-        if (!rec.error.empty()) { import_reject(o, r, where, rec.error); continue; }
-        if (rec.fields.size() != header.fields.size()) {
-            import_reject(o, r, where, "expected " + std::to_string(header.fields.size()) + " fields, found " +
-                                           std::to_string(rec.fields.size()));
-            continue;
-        }
+        if (!row_is_well_formed(header, rec, where, o, r)) continue;
         encounter e;
         const std::string id = trim_copy(rec.fields[c_id]);
         e.id = id.empty() ? "" : "mts-" + stem + "-" + id;
@@ -122,12 +133,7 @@ std::vector<encounter> import_aci_csv(const std::string& path, const import_opti
         const csv_record& rec = records[k];
         r.read++;
         const std::string where = where_of(path, rec);
-        if (!rec.error.empty()) { import_reject(o, r, where, rec.error); continue; }
-        if (rec.fields.size() != header.fields.size()) {
-            import_reject(o, r, where, "expected " + std::to_string(header.fields.size()) + " fields, found " +
-                                           std::to_string(rec.fields.size()));
-            continue;
-        }
+        if (!row_is_well_formed(header, rec, where, o, r)) continue;
         std::string enc_id = trim_copy(rec.fields[c_id]);
         if (is_variant) {
             auto it = meta.encounter_of.find(enc_id);
