@@ -1,0 +1,51 @@
+// A LoRA adapter of a model: for each layer and each adapted linear layer, the trainable
+// A {rank, n_in} and B {n_out, rank} in F32, laid out as PEFT stores them
+// (`...q_proj.lora_A.weight`, `...q_proj.lora_B.weight`), plus optional fully trained copies
+// of the embedding table and output head (PEFT's `modules_to_save`).
+// The adapter is kept apart from the model so one loaded base serves several adapters.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/model.h"
+
+namespace clinote {
+
+enum class lora_target { q, k, v, o, gate, up, down };
+constexpr int lora_target_count = 7;
+
+// PEFT / Hugging Face module names: "q_proj", "k_proj", ..., "down_proj".
+const char* lora_target_name(lora_target t);
+// The model's linear layer that a target adapts.
+const linear_weight& layer_linear(const layer_weights& l, lora_target t);
+
+struct lora_config {
+    int rank = 16;
+    float alpha = 32.0f;
+    float dropout = 0.05f;
+    bool rslora = false;  // scale alpha / sqrt(rank) instead of alpha / rank
+    std::vector<lora_target> targets = {lora_target::q,    lora_target::k,  lora_target::v,   lora_target::o,
+                                        lora_target::gate, lora_target::up, lora_target::down};
+    bool train_embeddings = false;  // modules_to_save: embed_tokens
+    bool train_output = false;      // modules_to_save: lm_head
+};
+
+// One adapted linear layer; both empty when the layer is not adapted.
+struct lora_matrices {
+    std::vector<float> a;  // {rank, n_in}
+    std::vector<float> b;  // {n_out, rank}
+};
+
+struct lora_adapter {
+    lora_config config;
+    std::vector<std::array<lora_matrices, lora_target_count>> layers;  // [n_layer][target]
+    std::vector<float> tok_embd;  // {n_vocab, n_embd} when config.train_embeddings, else empty
+    std::vector<float> output;    // {n_vocab, n_embd} when config.train_output, else empty
+};
+
+// alpha / rank, or alpha / sqrt(rank) with rsLoRA.
+float lora_scale(const lora_config& c);
+
+}  // namespace clinote
