@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_pointer.h"
 #include "generate/grammar.h"
 #include "generate/grammar_internal.h"
 
@@ -27,16 +28,6 @@ struct compiler {
 
 [[noreturn]] void schema_fail(const std::string& pointer, const std::string& what) {
     fail("json schema " + (pointer.empty() ? std::string("/") : pointer), what);
-}
-
-std::string pointer_escape(const std::string& key) {
-    std::string out;
-    for (char ch : key) {
-        if (ch == '~') out += "~0";
-        else if (ch == '/') out += "~1";
-        else out += ch;
-    }
-    return out;
 }
 
 uint32_t count_keyword(const nlohmann::ordered_json& s, const char* key, const std::string& ptr, uint32_t fallback) {
@@ -140,7 +131,7 @@ uint32_t compile_type(compiler& c, const nlohmann::ordered_json& s, const std::s
         for (const std::string& name : names) {
             n.keys.push_back(nlohmann::ordered_json(name).dump() + ":");
             n.required.push_back(required.count(name) > 0);
-            n.children.push_back(compile_schema(c, props[name], ptr + "/properties/" + pointer_escape(name)));
+            n.children.push_back(compile_schema(c, props[name], ptr + "/properties/" + json_pointer_escape(name)));
         }
         const size_t np = names.size();
         n.close_ok.assign(np + 1, 1);
@@ -164,7 +155,7 @@ uint32_t compile_schema(compiler& c, const nlohmann::ordered_json& s, const std:
     if (!s.is_object()) schema_fail(ptr, "a schema must be an object (boolean schemas are not supported)");
     for (auto it = s.begin(); it != s.end(); ++it)
         if (!annotation_keywords.count(it.key()) && !assertion_keywords.count(it.key()))
-            schema_fail(ptr + "/" + pointer_escape(it.key()), "unsupported keyword");
+            schema_fail(ptr + "/" + json_pointer_escape(it.key()), "unsupported keyword");
 
     std::vector<std::string> types;
     if (s.contains("type")) {

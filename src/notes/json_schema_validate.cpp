@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_pointer.h"
 
 namespace clinote {
 
@@ -14,16 +15,6 @@ const std::set<std::string> known_keywords = {
     "maximum", "minLength", "maxLength", "minItems", "maxItems",
     "title", "description", "$schema", "$id", "$comment", "examples", "default", "format",
     "deprecated", "readOnly", "writeOnly"};
-
-std::string pointer_escape(const std::string& key) {
-    std::string out;
-    for (char ch : key) {
-        if (ch == '~') out += "~0";
-        else if (ch == '/') out += "~1";
-        else out += ch;
-    }
-    return out;
-}
 
 bool has_type(const nlohmann::json& v, const std::string& type) {
     if (type == "null") return v.is_null();
@@ -54,7 +45,7 @@ struct validator {
     void check(const nlohmann::json& s, const std::string& spath, const nlohmann::json& v, const std::string& path) {
         if (!s.is_object()) fail("json schema " + (spath.empty() ? "/" : spath), "a schema must be an object");
         for (auto it = s.begin(); it != s.end(); ++it)
-            if (!known_keywords.count(it.key())) fail("json schema " + spath + "/" + pointer_escape(it.key()), "unsupported keyword");
+            if (!known_keywords.count(it.key())) fail("json schema " + spath + "/" + json_pointer_escape(it.key()), "unsupported keyword");
 
         if (s.contains("type")) {
             const nlohmann::json& t = s["type"];
@@ -99,7 +90,7 @@ struct validator {
             const bool closed = s.contains("additionalProperties") && s["additionalProperties"] == false;
             for (auto it = v.begin(); it != v.end(); ++it) {
                 if (props.contains(it.key()))
-                    check(props[it.key()], spath + "/properties/" + pointer_escape(it.key()), it.value(), path + "/" + pointer_escape(it.key()));
+                    check(props[it.key()], spath + "/properties/" + json_pointer_escape(it.key()), it.value(), path + "/" + json_pointer_escape(it.key()));
                 else if (closed)
                     add(path, "additionalProperties", "additional property " + nlohmann::json(it.key()).dump() + " is not allowed");
             }
