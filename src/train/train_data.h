@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "model/model.h"
 
 namespace clinote {
@@ -36,6 +38,14 @@ struct train_dataset {
 // without an assistant turn or completion, an empty file, or a split whose examples all
 // exceed max_seq.
 train_dataset train_data_load(const std::string& dir, const model& m, const train_data_options& opt);
+train_dataset train_data_load(const std::string& dir, const tokenizer& tok, const train_data_options& opt);
+
+// One parsed JSONL row → a tokenised, masked example; `where` names it in errors. The
+// prompt/completion form scores every token after the prompt (TRL's completion mask); the
+// messages form scores each assistant turn's content and its end-of-turn token (TRL's
+// assistant_only_loss). A plain-text prompt/completion is one user and one assistant turn.
+train_example train_example_make(const nlohmann::json& row, const tokenizer& tok, const train_data_options& opt,
+                                 const std::string& where);
 
 // One step's input: n_batch rows of seq_len positions. targets[i] is the token position i
 // must predict, or cross_entropy_ignore (ops/loss.h); valid and segment are the masks of
