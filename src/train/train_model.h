@@ -1,0 +1,43 @@
+// Training forward and backward of a whole model with a LoRA adapter over one train_batch.
+// The base model stays frozen in whatever type it is stored (F32, F16, BF16, GGML blocks:
+// a quantised base makes this QLoRA); only the adapter's A/B and modules_to_save copies get
+// gradients. Each layer keeps just what its backward needs (RMSNorm outputs and the GLU
+// product are recomputed; attention keeps one log-sum-exp per query and head), so memory is
+// linear in the sequence length. With checkpoint_layers only each layer's input is kept and
+// the layer's forward is recomputed during the backward.
+#pragma once
+#include <cstdint>
+
+#include "model/lora_adapter.h"
+#include "train/train_data.h"
+
+namespace clinote {
+
+struct train_step_options {
+    bool checkpoint_layers = false;
+    bool dropout = true;        // apply the adapter's lora dropout (off for validation)
+    uint64_t dropout_seed = 0;  // masks come from (seed, layer, target): the backward regenerates them
+    int64_t head_rows = 256;    // logits are computed this many rows at a time: [head_rows, n_vocab]
+};
+
+struct train_loss {
+    double sum = 0.0;       // Σ of the scored tokens' cross-entropies
+    int64_t n_scored = 0;
+    double mean() const { return n_scored > 0 ? sum / double(n_scored) : 0.0; }
+};
+
+// Adds grad_scale · ∂(Σ token losses)/∂θ to grads (shaped as the adapter, see
+// lora_adapter_zeros_like). grad_scale = 1 / (tokens scored over all accumulated
+// micro-batches) gives the gradient of the mean loss of an optimiser step.
+train_loss train_forward_backward(const model& m, const lora_adapter& adapter, const train_batch& batch,
+                                  float grad_scale, lora_adapter& grads, const train_step_options& opt);
+
+// The loss alone (validation): no dropout, nothing kept for a backward.
+train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch);
+
+// Bytes of activations train_forward_backward keeps for a batch of n_tokens (for the
+// memory estimate printed before training).
+int64_t train_activation_bytes(const model& m, const lora_adapter& adapter, int64_t n_tokens,
+                               const train_step_options& opt);
+
+}  // namespace clinote
