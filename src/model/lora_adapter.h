@@ -3,6 +3,13 @@
 // (`...q_proj.lora_A.weight`, `...q_proj.lora_B.weight`), plus optional fully trained copies
 // of the embedding table and output head (PEFT's `modules_to_save`).
 // The adapter is kept apart from the model so one loaded base serves several adapters.
+//
+// Row order: A and B are in the row order of the loaded model's own weights, so that
+// W + scale·B·A is the adapted weight as model_forward sees it. For a Llama model loaded
+// from GGUF, llama.cpp's converter stores the rows of q and k permuted (rotated pairs
+// adjacent); B of q and k is then permuted the same way. The file readers and writers
+// convert between that order and each file format's own (PEFT: Hugging Face order;
+// GGUF LoRA: llama.cpp's order), so files are always what the other tools expect.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -47,5 +54,24 @@ struct lora_adapter {
 
 // alpha / rank, or alpha / sqrt(rank) with rsLoRA.
 float lora_scale(const lora_config& c);
+
+// Throws clinote::error("<where>: ...") unless every matrix and copy has the shape the
+// model and config.rank need (layer count, {rank, n_in}, {n_out, rank}, {n_vocab, n_embd}).
+void lora_adapter_check(const lora_adapter& a, const model& m, const std::string& where);
+
+// `path` is a PEFT adapter directory (adapter_config.json + adapter_model.safetensors) or
+// a llama.cpp GGUF LoRA file (general.type = adapter). Shapes are checked against m;
+// errors name the file, the key and the problem.
+lora_adapter lora_adapter_load(const std::string& path, const model& m);
+
+// Writes dir/adapter_config.json and dir/adapter_model.safetensors as PEFT's
+// save_pretrained does (F32 tensors, PEFT key names), creating dir if needed.
+void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::string& dir);
+
+// Writes a GGUF LoRA adapter as llama.cpp's convert_lora_to_gguf.py does, for llama.cpp's
+// --lora. llama.cpp scales by alpha / rank, so an rsLoRA adapter is written with the alpha
+// that gives the same scale. GGUF LoRA has no full embedding / head copies: an adapter
+// with modules_to_save is refused.
+void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::string& path);
 
 }  // namespace clinote

@@ -2,6 +2,7 @@
 // Qwen2 (Qwen2.5) and Gemma 3 (MedGemma) families, loaded from GGUF or a Hugging Face
 // directory. The differences between the families are fields of model_config, not code paths.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,8 @@ struct model {
     // Where tensor_views point: the mapped file(s) the weights were read from.
     std::unique_ptr<gguf_file> gguf;
     std::unique_ptr<safetensors_set> safetensors;
+    // Weights made in memory after loading (model_quantize_nf4); views may point here.
+    std::vector<std::vector<uint8_t>> owned;
 };
 
 // `path` is a .gguf file or a Hugging Face model directory (config.json, *.safetensors,

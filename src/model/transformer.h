@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/lora_adapter.h"
 #include "model/model.h"
 
 namespace clinote {
@@ -11,8 +12,11 @@ struct inference_state {
     int64_t n_ctx = 0;    // most positions the cache may hold
     int64_t n_past = 0;   // positions already in the cache
     std::vector<std::vector<float>> k_cache, v_cache;  // per layer: [positions, n_head_kv * head_dim]
+    // Applied on top of the frozen weights without merging; must outlive the state and
+    // match the model (lora_adapter_check). Changing it needs a fresh cache.
+    const lora_adapter* adapter = nullptr;
     // Scratch, grown to the largest batch seen.
-    std::vector<float> x, h, q, k, v, attn, o, gate, up, logits_rows;
+    std::vector<float> x, h, q, k, v, attn, o, gate, up, logits_rows, lora_xa;
 };
 
 // n_ctx <= 0: the model's training context.

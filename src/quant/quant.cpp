@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "quant/formats.h"
+#include "quant/nf4.h"
 
 namespace clinote {
 
@@ -28,6 +29,8 @@ constexpr dtype_traits traits_table[] = {
     {dtype::q4_1, "Q4_1", 32, 20, dequantize_row_q4_1, quantize_row_q4_1},
     {dtype::q4_k, "Q4_K", 256, 144, dequantize_row_q4_k, nullptr},
     {dtype::q6_k, "Q6_K", 256, 210, dequantize_row_q6_k, nullptr},
+    // Row records, not fixed-size blocks: dtype_row_bytes asks nf4_row_bytes.
+    {dtype_nf4, "NF4", nf4_block, 0, dequantize_row_nf4, quantize_row_nf4},
 };
 
 const dtype_traits* find_traits(uint32_t id) {
@@ -65,7 +68,9 @@ bool dtype_from_name(const std::string& name, dtype* out) {
     return false;
 }
 
-bool dtype_is_known(uint32_t ggml_type_id) { return find_traits(ggml_type_id) != nullptr; }
+bool dtype_is_known(uint32_t ggml_type_id) {
+    return ggml_type_id != uint32_t(dtype_nf4) && find_traits(ggml_type_id) != nullptr;
+}
 
 int64_t dtype_block_size(dtype t) { return traits(t).block_size; }
 
@@ -74,6 +79,7 @@ size_t dtype_block_bytes(dtype t) { return traits(t).block_bytes; }
 size_t dtype_row_bytes(dtype t, int64_t n) {
     const dtype_traits& tr = traits(t);
     check_whole_blocks(tr, n);
+    if (t == dtype_nf4) return nf4_row_bytes(n);
     return size_t(n / tr.block_size) * tr.block_bytes;
 }
 
