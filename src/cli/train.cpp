@@ -1,0 +1,123 @@
+// clinote train: LoRA / QLoRA fine-tuning of a model on a chat dataset directory.
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "core/error.h"
+#include "train/lora_init.h"
+#include "train/trainer.h"
+
+namespace clinote {
+
+namespace {
+
+struct train_cli {
+    model_options model;
+    std::string data_dir;
+    trainer_options trainer;
+    lora_config lora;
+    std::string targets = "q,k,v,o,gate,up,down";
+    std::string schedule = "cosine";
+    bool all_tokens = false;
+};
+
+std::vector<lora_target> targets_parse(const std::string& list) {
+    static const std::map<std::string, lora_target> names = {
+        {"q", lora_target::q},       {"k", lora_target::k},   {"v", lora_target::v},      {"o", lora_target::o},
+        {"gate", lora_target::gate}, {"up", lora_target::up}, {"down", lora_target::down}};
+    std::vector<lora_target> out;
+    if (list == "none") return out;
+    std::stringstream s(list);
+    std::string item;
+    while (std::getline(s, item, ',')) {
+        std::string name = item;
+        if (name.size() > 5 && name.ends_with("_proj")) name.resize(name.size() - 5);
+        const auto it = names.find(name);
+        if (it == names.end())
+            fail("--targets", "unknown layer '" + item + "' (q, k, v, o, gate, up, down, or none)");
+        out.push_back(it->second);
+    }
+    return out;
+}
+
+void run(train_cli& o) {
+    o.lora.targets = targets_parse(o.targets);
+    lora_config_check(o.lora);
+    o.trainer.schedule = lr_schedule_from_name(o.schedule);
+    o.trainer.model_path = o.model.model_path;
+    o.trainer.batching.seed = o.trainer.seed;
+    auto m = load_model_for_cli(o.model);
+    if (!m->has_tokenizer) fail(o.model.model_path, "has no tokenizer, which training data needs");
+    train_data_options dopt;
+    dopt.max_seq = o.trainer.batching.max_seq;
+    dopt.completion_only = !o.all_tokens;
+    const train_dataset data = train_data_load(o.data_dir, *m, dopt);
+    for (const auto* split : {&data.train, &data.valid})
+        for (const std::string& id : split->too_long)
+            std::fprintf(stderr, "train: left out (longer than --max-seq %lld): %s\n",
+                         (long long)o.trainer.batching.max_seq, id.c_str());
+    const trainer_result r = trainer_run(*m, data, o.lora, o.trainer);
+    std::fprintf(stderr, "train: %lld steps; last train loss %.4f", (long long)r.steps,
+                 r.losses.empty() ? 0.0 : r.losses.back());
+    if (r.best_step >= 0) std::fprintf(stderr, "; best validation loss %.4f at step %lld", r.best_val_loss, (long long)r.best_step);
+    std::fprintf(stderr, "\ntrain: wrote %s/{best,last,checkpoint,log.jsonl,loss.png}\n", o.trainer.out_dir.c_str());
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app) {
+    auto o = std::make_shared<train_cli>();
+    auto* cmd = app.add_subcommand("train", "Fine-tune a LoRA adapter (QLoRA on a quantised model) on a chat dataset");
+    o->model.model_path = default_model_path();
+    trainer_options& t = o->trainer;
+    lora_config& l = o->lora;
+    cmd->add_option("-m,--model", o->model.model_path, "Base model: a .gguf file (any stored type) or a Hugging Face directory")
+        ->capture_default_str();
+    cmd->add_option("--data", o->data_dir, "Dataset directory: train.jsonl, valid.jsonl (messages or prompt/completion rows)")
+        ->required();
+    cmd->add_option("--out", t.out_dir, "Run directory: best/, last/ adapters (PEFT), checkpoint/, log.jsonl, loss.png")
+        ->required();
+    cmd->add_option("--max-steps", t.max_steps, "Optimiser steps; 0: as many as --epochs needs")->capture_default_str()
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--epochs", t.epochs, "Passes over the training set (when --max-steps is 0)")->capture_default_str();
+    cmd->add_option("--lr", t.lr, "Peak learning rate")->capture_default_str();
+    cmd->add_option("--lora-r", l.rank, "LoRA rank")->capture_default_str();
+    cmd->add_option("--lora-alpha", l.alpha, "LoRA alpha: the update is scaled by alpha / rank")->capture_default_str();
+    cmd->add_option("--lora-dropout", l.dropout, "Dropout on the input of each LoRA branch during training")
+        ->capture_default_str();
+    cmd->add_flag("--rslora", l.rslora, "Scale by alpha / sqrt(rank) (rank-stabilised LoRA)");
+    cmd->add_option("--targets", o->targets, "Linear layers to adapt, comma-separated: q,k,v,o,gate,up,down, or none")
+        ->capture_default_str();
+    cmd->add_flag("--train-embeddings", l.train_embeddings, "Also train a full copy of the embedding table (modules_to_save)");
+    cmd->add_flag("--train-head", l.train_output, "Also train a full copy of the output head (modules_to_save)");
+    cmd->add_option("--batch", t.batching.batch_size, "Sequences (rows) per micro-batch")->capture_default_str();
+    cmd->add_option("--grad-accum", t.grad_accum, "Micro-batches accumulated per optimiser step")->capture_default_str();
+    cmd->add_option("--max-seq", t.batching.max_seq, "Longest example in tokens; longer ones are left out and listed")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_flag("--pack", t.batching.pack, "Pack several examples into each row (attention kept within each example)");
+    cmd->add_flag("--all-tokens", o->all_tokens, "Score every token, not only the assistant / completion tokens");
+    cmd->add_option("--schedule", o->schedule, "Learning-rate schedule after warmup: constant, linear or cosine")
+        ->capture_default_str();
+    cmd->add_option("--warmup", t.warmup, "Steps of linear warmup from 0 to --lr")->capture_default_str();
+    cmd->add_option("--weight-decay", t.adamw.weight_decay, "AdamW decoupled weight decay")->capture_default_str();
+    cmd->add_option("--clip", t.clip, "Clip the global gradient norm to this; 0: no clipping")->capture_default_str();
+    cmd->add_option("--eval-every", t.eval_every, "Steps between validation losses; 0: only at the end")
+        ->capture_default_str();
+    cmd->add_option("--patience", t.patience, "Stop after this many validations without a new best; 0: never")
+        ->capture_default_str();
+    cmd->add_option("--checkpoint-every", t.checkpoint_every,
+                    "Steps between resumable checkpoints; 0: only at the end and on Ctrl-C")->capture_default_str();
+    cmd->add_flag("--checkpoint-layers", t.checkpoint_layers,
+                  "Activation checkpointing: keep only each layer's input, recompute the layer in the backward");
+    cmd->add_option("--seed", t.seed, "Seed of the adapter's initialisation, dropout and batch order")
+        ->capture_default_str();
+    cmd->add_flag("--resume", t.resume, "Continue the run in --out from its checkpoint (same options)");
+    cmd->add_flag("--force", t.force, "Overwrite the run files of an existing --out directory");
+    cmd->add_option("-t,--threads", o->model.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
+    cmd->callback([o] { run(*o); });
+}
+
+}  // namespace clinote

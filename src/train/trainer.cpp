@@ -1,0 +1,290 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/plot.h"
+#include "core/progress.h"
+#include "train/lora_init.h"
+#include "train/lora_params.h"
+#include "train/train_checkpoint.h"
+#include "train/train_model.h"
+#include "train/train_random.h"
+
+namespace clinote {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Set by SIGINT; the loop checkpoints and stops after the step in progress. A signal handler
+// can only talk to the loop through a static flag.
+volatile std::sig_atomic_t interrupt_requested = 0;
+void on_sigint(int) { interrupt_requested = 1; }
+
+struct sigint_scope {
+    void (*previous)(int);
+    sigint_scope() : previous(std::signal(SIGINT, on_sigint)) { interrupt_requested = 0; }
+    ~sigint_scope() { std::signal(SIGINT, previous); }
+};
+
+// The files trainer_run writes; --force replaces these and nothing else.
+const char* const run_files[] = {"config.json", "log.jsonl", "loss.png", "best", "last", "checkpoint", "checkpoint.tmp"};
+
+void out_dir_prepare(const trainer_options& opt) {
+    const fs::path dir(opt.out_dir);
+    if (opt.out_dir.empty()) fail("--out", "no output directory given");
+    if (opt.resume) {
+        if (!fs::exists(dir / "checkpoint" / "state.json"))
+            fail(opt.out_dir, "--resume: no checkpoint in this directory (checkpoint/state.json missing)");
+        return;
+    }
+    if (fs::exists(dir)) {
+        if (!fs::is_directory(dir)) fail(opt.out_dir, "exists and is not a directory");
+        if (!fs::is_empty(dir) && !opt.force)
+            fail(opt.out_dir, "already exists and is not empty (pass --force to overwrite, or --resume to continue)");
+        for (const char* f : run_files) fs::remove_all(dir / f);
+    }
+    fs::create_directories(dir);
+}
+
+double validation_loss(const model& m, const lora_adapter& adapter, const std::vector<train_batch>& batches) {
+    double sum = 0.0;
+    int64_t n = 0;
+    for (const train_batch& b : batches) {
+        const train_loss l = train_forward_loss(m, adapter, b);
+        sum += l.sum;
+        n += l.n_scored;
+    }
+    return n > 0 ? sum / double(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
+int64_t batch_tokens(const train_batch& b) { return b.n_batch * b.seq_len; }
+
+// Train and validation loss curves from log.jsonl (which spans resumed runs too).
+void loss_plot_write(const std::string& dir) {
+    plot_series train{"train", {}, {}}, val{"validation", {}, {}};
+    std::ifstream in(dir + "/log.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+        const json j = json::parse(line, nullptr, false);
+        if (j.is_discarded()) continue;
+        if (j.contains("loss")) {
+            train.x.push_back(j["step"].get<double>());
+            train.y.push_back(j["loss"].get<double>());
+        } else if (j.contains("val_loss")) {
+            val.x.push_back(j["step"].get<double>());
+            val.y.push_back(j["val_loss"].get<double>());
+        }
+    }
+    std::vector<plot_series> series;
+    if (!train.x.empty()) series.push_back(train);
+    if (!val.x.empty()) series.push_back(val);
+    if (!series.empty()) plot_lines_png(dir + "/loss.png", "LoRA training loss", "step", "cross-entropy", series);
+}
+
+std::string mib(int64_t bytes) {
+    std::ostringstream s;
+    s << (bytes + (1 << 19)) / (1 << 20) << " MiB";
+    return s.str();
+}
+
+void config_write(const std::string& dir, const lora_config& lora, const trainer_options& opt) {
+    json targets = json::array();
+    for (lora_target t : lora.targets) targets.push_back(lora_target_name(t));
+    const json j = {{"model", opt.model_path},
+                    {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"dropout", lora.dropout},
+                              {"rslora", lora.rslora}, {"targets", targets},
+                              {"train_embeddings", lora.train_embeddings}, {"train_output", lora.train_output}}},
+                    {"max_steps", opt.max_steps}, {"epochs", opt.epochs}, {"lr", opt.lr},
+                    {"schedule", lr_schedule_name(opt.schedule)}, {"warmup", opt.warmup},
+                    {"weight_decay", opt.adamw.weight_decay}, {"beta1", opt.adamw.beta1}, {"beta2", opt.adamw.beta2},
+                    {"eps", opt.adamw.eps}, {"clip", opt.clip}, {"grad_accum", opt.grad_accum},
+                    {"batch", opt.batching.batch_size}, {"max_seq", opt.batching.max_seq}, {"pack", opt.batching.pack},
+                    {"eval_every", opt.eval_every}, {"patience", opt.patience},
+                    {"checkpoint_every", opt.checkpoint_every}, {"checkpoint_layers", opt.checkpoint_layers},
+                    {"seed", opt.seed}};
+    std::ofstream(dir + "/config.json") << j.dump(2) << "\n";
+}
+
+void options_check(const trainer_options& opt, const train_dataset& data) {
+    if (opt.max_steps < 0) fail("--max-steps", "must not be negative");
+    if (opt.max_steps == 0 && opt.epochs < 1) fail("--epochs", "must be at least 1");
+    if (!(opt.lr > 0)) fail("--lr", "must be positive");
+    if (opt.grad_accum < 1) fail("--grad-accum", "must be at least 1");
+    if (opt.batching.batch_size < 1) fail("--batch", "must be at least 1");
+    if (opt.warmup < 0) fail("--warmup", "must not be negative");
+    if (opt.eval_every < 0) fail("--eval-every", "must not be negative");
+    if (opt.patience < 0) fail("--patience", "must not be negative");
+    if (!(opt.adamw.weight_decay >= 0)) fail("--weight-decay", "must not be negative");
+    if (data.train.examples.empty()) fail("train.jsonl", "no training example fits --max-seq");
+}
+
+}  // namespace
+
+int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t max_batch_tokens,
+                                bool checkpoint_layers) {
+    int64_t params = 0;
+    lora_adapter_each(const_cast<lora_adapter&>(adapter), [&](std::vector<float>& v) { params += int64_t(v.size()); });
+    train_step_options o;
+    o.checkpoint_layers = checkpoint_layers;
+    // Adapter, gradients and two AdamW moments, plus the activations of the largest micro-batch.
+    return 4 * params * int64_t(sizeof(float)) + train_activation_bytes(m, adapter, max_batch_tokens, o);
+}
+
+int64_t memory_available_bytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string key;
+    int64_t value = 0;
+    std::string unit;
+    while (in >> key >> value >> unit)
+        if (key == "MemAvailable:") return value * 1024;
+    return -1;
+}
+
+trainer_result trainer_run(const model& m, const train_dataset& data, const lora_config& lora,
+                           const trainer_options& opt) {
+    options_check(opt, data);
+    out_dir_prepare(opt);
+    const std::string dir = opt.out_dir;
+
+    lora_adapter adapter = lora_adapter_create(m, lora, opt.seed);
+    adamw_state adam = adamw_create(adapter);
+    train_cursor cur;
+    cur.best_val_loss = std::numeric_limits<double>::infinity();
+    if (opt.resume) {
+        train_checkpoint_load(dir + "/checkpoint", m, adapter, adam, cur);
+        fs::resize_file(dir + "/log.jsonl", uintmax_t(cur.log_bytes));  // drop lines after the checkpoint
+    } else {
+        config_write(dir, lora, opt);
+    }
+
+    std::vector<train_batch> epoch_batches = train_batches_make(data.train.examples, opt.batching, cur.epoch);
+    const std::vector<train_batch> val_batches = train_batches_make(data.valid.examples, opt.batching, 0);
+    const int64_t steps_per_epoch = (int64_t(epoch_batches.size()) + opt.grad_accum - 1) / opt.grad_accum;
+    const int64_t total = opt.max_steps > 0 ? opt.max_steps : opt.epochs * steps_per_epoch;
+
+    int64_t max_tokens = 0;
+    for (const train_batch& b : epoch_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
+    for (const train_batch& b : val_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
+    const int64_t need = trainer_memory_estimate(m, adapter, max_tokens, opt.checkpoint_layers);
+    const int64_t model_bytes = m.gguf ? int64_t(fs::file_size(m.path)) : 0;
+    const int64_t available = memory_available_bytes();
+    std::fprintf(stderr,
+                 "train: %zu examples (%zu batches/epoch), %zu validation; %lld steps; memory estimate %s "
+                 "(adapter, gradients, AdamW moments, activations of %lld tokens) + %s mapped model; %s available\n",
+                 data.train.examples.size(), epoch_batches.size(), data.valid.examples.size(), (long long)total,
+                 mib(need).c_str(), (long long)max_tokens, mib(model_bytes).c_str(),
+                 available >= 0 ? mib(available).c_str() : "unknown");
+    if (available >= 0 && need + model_bytes > available)
+        fail("memory", "training needs about " + mib(need + model_bytes) + " but only " + mib(available) +
+                           " is available (lower --batch or --max-seq, or use --checkpoint-layers)");
+
+    std::ofstream log(dir + "/log.jsonl", std::ios::app);
+    auto log_line = [&](const json& j) {
+        log << j.dump() << "\n";
+        log.flush();
+    };
+    trainer_result result;
+    auto evaluate = [&](int64_t step) {
+        if (val_batches.empty()) return;
+        const double v = validation_loss(m, adapter, val_batches);
+        result.val_losses.push_back(v);
+        log_line({{"step", step}, {"val_loss", v}});
+        if (v < cur.best_val_loss) {
+            cur.best_val_loss = v;
+            cur.best_step = step;
+            cur.bad_evals = 0;
+            lora_adapter_save_peft(adapter, m, dir + "/best");
+        } else {
+            cur.bad_evals++;
+        }
+    };
+    auto checkpoint = [&]() {
+        log.flush();
+        cur.log_bytes = int64_t(fs::file_size(dir + "/log.jsonl"));
+        train_checkpoint_save(dir + "/checkpoint", m, adapter, adam, cur);
+    };
+
+    if (cur.step == 0 && !opt.resume) evaluate(0);  // the base model's loss, the curve's start
+    sigint_scope sigint;
+    progress_bar bar("train", total - cur.step, "step");
+    bar.enabled = bar.enabled && opt.progress;
+    lora_adapter grads = lora_adapter_zeros_like(adapter);
+    while (cur.step < total) {
+        const auto t0 = std::chrono::steady_clock::now();
+        // This step's micro-batches: the next grad_accum of the stream, epochs following each other.
+        std::vector<train_batch> group;
+        while (int64_t(group.size()) < opt.grad_accum) {
+            if (cur.batch_index >= int64_t(epoch_batches.size())) {
+                cur.epoch++;
+                cur.batch_index = 0;
+                epoch_batches = train_batches_make(data.train.examples, opt.batching, cur.epoch);
+            }
+            group.push_back(epoch_batches[size_t(cur.batch_index++)]);
+        }
+        int64_t n_scored = 0, n_tokens = 0;
+        for (const train_batch& b : group) {
+            n_scored += b.n_scored;
+            for (uint8_t v : b.valid) n_tokens += v;
+        }
+        lora_adapter_fill_zero(grads);
+        double loss_sum = 0.0;
+        train_step_options so;
+        so.checkpoint_layers = opt.checkpoint_layers;
+        for (const train_batch& b : group) {
+            so.dropout_seed = random_stream(opt.seed, 0x64726f70ull + uint64_t(cur.micro++));
+            loss_sum += train_forward_backward(m, adapter, b, n_scored > 0 ? 1.0f / float(n_scored) : 0.0f, grads, so).sum;
+        }
+        const double loss = n_scored > 0 ? loss_sum / double(n_scored) : 0.0;
+        const double norm = grad_clip_global_norm(grads, opt.clip);
+        const double lr = double(opt.lr) * lr_factor(opt.schedule, cur.step, opt.warmup, total);
+        adamw_step(adam, adapter, grads, opt.adamw, float(lr));
+        cur.step++;
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const double tps = seconds > 0 ? double(n_tokens) / seconds : 0.0;
+        log_line({{"step", cur.step}, {"loss", loss}, {"lr", lr}, {"grad_norm", norm}, {"tokens", n_tokens},
+                  {"tokens_per_s", tps}});
+        result.losses.push_back(loss);
+
+        const bool last = cur.step == total;
+        if ((opt.eval_every > 0 && cur.step % opt.eval_every == 0) || last) evaluate(cur.step);
+        char extra[96];
+        std::snprintf(extra, sizeof extra, "loss %.4f  %.0f tok/s", loss, tps);
+        bar.advance(1, extra);
+        if (opt.patience > 0 && cur.bad_evals >= opt.patience) {
+            result.stopped_early = true;
+            break;
+        }
+        if (interrupt_requested) {
+            result.interrupted = true;
+            break;
+        }
+        if (opt.checkpoint_every > 0 && cur.step % opt.checkpoint_every == 0 && !last) checkpoint();
+    }
+    bar.finish();
+    checkpoint();
+    lora_adapter_save_peft(adapter, m, dir + "/last");
+    loss_plot_write(dir);
+    if (result.interrupted)
+        std::fprintf(stderr, "train: interrupted at step %lld; checkpoint written, continue with --resume\n",
+                     (long long)cur.step);
+    if (result.stopped_early)
+        std::fprintf(stderr, "train: stopped early at step %lld (%lld validations without improvement)\n",
+                     (long long)cur.step, (long long)opt.patience);
+    result.steps = cur.step;
+    result.best_val_loss = cur.best_val_loss;
+    result.best_step = cur.best_step;
+    return result;
+}
+
+}  // namespace clinote

@@ -1,0 +1,68 @@
+// The training loop: batches from a train_dataset, gradient accumulation, AdamW with a
+// schedule and clipping, validation every N steps, the best adapter by validation loss,
+// early stopping, checkpoints that resume exactly, and Ctrl-C as "checkpoint and stop".
+//
+// The run directory holds:
+//   config.json           what was trained, with which options
+//   log.jsonl             one line per step {"step", "loss", "lr", "grad_norm", "tokens",
+//                         "tokens_per_s"} and per validation {"step", "val_loss"}
+//   loss.png              train and validation loss against steps
+//   best/                 the adapter with the lowest validation loss (PEFT format)
+//   last/                 the adapter after the last step (PEFT format)
+//   checkpoint/           adapter + AdamW moments (state.safetensors) and the loop's
+//                         position (state.json): --resume continues from here
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/lora_adapter.h"
+#include "train/adamw.h"
+#include "train/lr_schedule.h"
+#include "train/train_data.h"
+
+namespace clinote {
+
+struct trainer_options {
+    std::string out_dir;
+    bool force = false;         // reuse an existing out_dir (its old files are replaced)
+    bool resume = false;        // continue from out_dir/checkpoint
+    int64_t max_steps = 0;      // optimiser steps; 0: as many as `epochs` needs
+    int64_t epochs = 1;
+    float lr = 2e-4f;
+    lr_schedule schedule = lr_schedule::cosine;
+    int64_t warmup = 0;         // steps
+    adamw_options adamw;
+    double clip = 1.0;          // global gradient norm; <= 0: none
+    int64_t grad_accum = 1;     // micro-batches per optimiser step
+    batching_options batching;  // batch size, max_seq, packing, shuffle seed
+    int64_t eval_every = 50;    // steps between validations (0: only at the end)
+    int64_t patience = 0;       // stop after this many validations without a new best (0: never)
+    int64_t checkpoint_every = 0;  // steps between checkpoints (0: only at the end or on Ctrl-C)
+    bool checkpoint_layers = false;  // activation checkpointing
+    uint64_t seed = 0;          // adapter initialisation and dropout
+    bool progress = true;       // progress bar on stderr
+    std::string model_path;     // recorded in config.json
+};
+
+struct trainer_result {
+    int64_t steps = 0;                 // optimiser steps done in total
+    std::vector<double> losses;        // train loss of each step done in this call
+    std::vector<double> val_losses;    // each validation of this call
+    double best_val_loss = 0.0;
+    int64_t best_step = -1;
+    bool stopped_early = false;
+    bool interrupted = false;          // Ctrl-C: a checkpoint was written
+};
+
+trainer_result trainer_run(const model& m, const train_dataset& data, const lora_config& lora,
+                           const trainer_options& opt);
+
+// Bytes the run needs besides the mapped model: adapter, gradients, AdamW moments and the
+// activations of the largest micro-batch.
+int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t max_batch_tokens,
+                                bool checkpoint_layers);
+// MemAvailable from /proc/meminfo, in bytes (-1 if unknown).
+int64_t memory_available_bytes();
+
+}  // namespace clinote
