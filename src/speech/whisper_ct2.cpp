@@ -76,10 +76,10 @@ std::map<std::string, ct2_variable> ct2_read(const mapped_file& f) {
     return vars;
 }
 
-struct hf_writer {
+struct hf_tensors {
     const std::map<std::string, ct2_variable>& vars;
     std::string where;
-    std::vector<safetensors_writer_tensor> out;
+    std::vector<tensor_view> out;
 
     const ct2_variable& need(const std::string& name) const {
         const auto it = vars.find(name);
@@ -140,12 +140,13 @@ int count_layers(const std::map<std::string, ct2_variable>& vars, const std::str
 
 }  // namespace
 
-void whisper_convert_ct2(const std::string& ct2_dir, const std::string& out_dir) {
+whisper_ct2_model whisper_ct2_open(const std::string& ct2_dir) {
     namespace fs = std::filesystem;
     const std::string bin_path = ct2_dir + "/model.bin";
-    const mapped_file f(bin_path);
-    const std::map<std::string, ct2_variable> vars = ct2_read(f);
-    hf_writer w{vars, bin_path, {}};
+    whisper_ct2_model model;
+    model.file = mapped_file(bin_path);
+    const std::map<std::string, ct2_variable> vars = ct2_read(model.file);
+    hf_tensors w{vars, bin_path, {}};
 
     const ct2_variable& emb = w.need("decoder/embeddings/weight");
     const ct2_variable& conv1 = w.need("encoder/conv1/weight");
@@ -221,13 +222,23 @@ void whisper_convert_ct2(const std::string& ct2_dir, const std::string& out_dir)
         if (c.contains("suppress_ids_begin")) gen["begin_suppress_tokens"] = c["suppress_ids_begin"];
         if (c.contains("alignment_heads")) gen["alignment_heads"] = c["alignment_heads"];
     }
+    model.tensors = std::move(w.out);
+    model.config_json = config.dump(2) + "\n";
+    model.generation_config_json = gen.dump(2) + "\n";
+    return model;
+}
+
+void whisper_convert_ct2(const std::string& ct2_dir, const std::string& out_dir) {
+    namespace fs = std::filesystem;
+    const whisper_ct2_model model = whisper_ct2_open(ct2_dir);
     const std::string tokenizer_path = ct2_dir + "/tokenizer.json";
     if (!fs::exists(tokenizer_path)) fail(tokenizer_path, "missing (the converter copies the model's tokenizer)");
-
+    std::vector<safetensors_writer_tensor> tensors;
+    for (const tensor_view& t : model.tensors) tensors.push_back({t.name, t.type, t.shape, t.data, t.nbytes});
     fs::create_directories(out_dir);
-    safetensors_write(out_dir + "/model.safetensors", w.out, {{"format", "pt"}});
-    std::ofstream(out_dir + "/config.json") << config.dump(2) << "\n";
-    std::ofstream(out_dir + "/generation_config.json") << gen.dump(2) << "\n";
+    safetensors_write(out_dir + "/model.safetensors", tensors, {{"format", "pt"}});
+    std::ofstream(out_dir + "/config.json") << model.config_json;
+    std::ofstream(out_dir + "/generation_config.json") << model.generation_config_json;
     fs::copy_file(tokenizer_path, out_dir + "/tokenizer.json", fs::copy_options::overwrite_existing);
 }
 

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 
 #include "core/error.h"
 #include "core/file.h"
@@ -19,12 +20,13 @@ std::string shape_str(const std::vector<int64_t>& s) {
 }
 
 struct weight_source {
-    const safetensors_set& st;
+    std::map<std::string, const tensor_view*> by_name;
     std::string where;
 
     const tensor_view& need(const std::string& name, const std::vector<int64_t>& shape) const {
-        const tensor_view* t = st.find_tensor(name);
-        if (!t) fail(where, "missing tensor " + name);
+        const auto it = by_name.find(name);
+        if (it == by_name.end()) fail(where, "missing tensor " + name);
+        const tensor_view* t = it->second;
         if (t->shape != shape)
             fail(where, "tensor " + name + " has shape " + shape_str(t->shape) + ", expected " + shape_str(shape));
         return *t;
@@ -91,17 +93,26 @@ std::unique_ptr<whisper_model> whisper_load(const std::string& dir) {
     if (!fs::is_directory(dir)) fail(dir, "not a Whisper model directory (config.json, model.safetensors, tokenizer.json)");
     auto m = std::make_unique<whisper_model>();
     m->path = dir;
-    const std::string config_path = dir + "/config.json";
-    m->config = whisper_config_from_hf(file_read(config_path), config_path);
+    weight_source src{{}, dir};
+    std::string config_text, gen_text, config_path = dir + "/config.json", gen_path = dir + "/generation_config.json";
+    if (fs::exists(dir + "/model.bin")) {
+        m->ct2 = std::make_unique<whisper_ct2_model>(whisper_ct2_open(dir));
+        for (const tensor_view& t : m->ct2->tensors) src.by_name[t.name] = &t;
+        src.where = config_path = gen_path = dir + "/model.bin";
+        config_text = m->ct2->config_json;
+        gen_text = m->ct2->generation_config_json;
+    } else {
+        m->safetensors = std::make_unique<safetensors_set>(safetensors_open_dir(dir));
+        src.by_name = m->safetensors->by_name;
+        config_text = file_read(config_path);
+        if (fs::exists(gen_path)) gen_text = file_read(gen_path);
+    }
+    m->config = whisper_config_from_hf(config_text, config_path);
     m->tok = tokenizer_from_hf_dir(dir);
-    const std::string gen_path = dir + "/generation_config.json";
-    m->vocab = whisper_vocab_make(m->tok, fs::exists(gen_path) ? file_read(gen_path) : "", gen_path);
+    m->vocab = whisper_vocab_make(m->tok, gen_text, gen_path);
     if (m->tok.n_vocab() > m->config.n_vocab)
         fail(dir + "/tokenizer.json", "has " + std::to_string(m->tok.n_vocab()) + " tokens, the model " +
                                           std::to_string(m->config.n_vocab));
-
-    m->weights = std::make_unique<safetensors_set>(safetensors_open_dir(dir));
-    const weight_source src{*m->weights, dir};
     const whisper_config& c = m->config;
     const int64_t d = c.d_model;
 

@@ -1,7 +1,8 @@
 // Whisper (Radford et al. 2022): an encoder over 30 s of log-mel frames and a text decoder
 // with self- and cross-attention. Loaded from a Hugging Face directory in
-// WhisperForConditionalGeneration's names (config.json, model.safetensors, tokenizer.json);
-// `clinote convert --whisper-ct2` writes such a directory from a CTranslate2 model.
+// WhisperForConditionalGeneration's names (config.json, model.safetensors, tokenizer.json),
+// or from a CTranslate2 directory (model.bin, as faster-whisper's models ship) read under
+// the same names.
 // Matrices stay in the mapped file in their stored type; norms, biases and position tables
 // are F32 copies.
 #pragma once
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "io/safetensors.h"
+#include "speech/whisper_ct2.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -69,12 +71,14 @@ struct whisper_model {
     std::vector<float> text_pos;   // [n_text_ctx, d]
     std::vector<whisper_decoder_layer> dec;
     std::vector<float> dec_ln_w, dec_ln_b;
-    std::unique_ptr<safetensors_set> weights;
+    // Where tensor_views point: one of the two.
+    std::unique_ptr<safetensors_set> safetensors;
+    std::unique_ptr<whisper_ct2_model> ct2;
 };
 
 // `dir`: config.json, model.safetensors (or shards), tokenizer.json; generation_config.json,
-// if present, supplies suppress_tokens and begin_suppress_tokens. Throws clinote::error
-// naming the file and the problem.
+// if present, supplies suppress_tokens and begin_suppress_tokens. Or a CTranslate2 directory:
+// model.bin, config.json, tokenizer.json. Throws clinote::error naming the file and the problem.
 std::unique_ptr<whisper_model> whisper_load(const std::string& dir);
 
 whisper_config whisper_config_from_hf(const std::string& config_json_text, const std::string& where);

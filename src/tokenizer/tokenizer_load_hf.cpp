@@ -163,7 +163,12 @@ tokenizer tokenizer_from_hf_dir(const std::string& dir) {
         }
         tok.byte_fallback = model.value("byte_fallback", false);
         tok.ignore_merges = model.value("ignore_merges", false);
-        if (!model.value("continuing_subword_prefix", json()).is_null() || !model.value("end_of_word_suffix", json()).is_null()) {
+        // An empty prefix or suffix (Whisper's tokenizer.json writes "") is the same as none.
+        const auto affix_set = [&](const char* key) {
+            const json v = model.value(key, json());
+            return !v.is_null() && !(v.is_string() && v.get<std::string>().empty());
+        };
+        if (affix_set("continuing_subword_prefix") || affix_set("end_of_word_suffix")) {
             fail(path + ": model", "continuing_subword_prefix / end_of_word_suffix are not supported");
         }
         for (const json& a : root.at("added_tokens")) {
