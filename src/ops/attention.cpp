@@ -4,45 +4,59 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/parallel.h"
+
 namespace clinote {
 
+// One work item is one query token and one KV head: the `group` query heads that share
+// the KV head are scored together, so each cached key and value row is read once per
+// token, not once per query head. Items run on the persistent pool.
 void attention_forward(const attention_shape& s, const float* q, const float* k_cache, const float* v_cache,
                        float* out, int64_t n_tokens, int64_t pos0) {
     const int group = s.n_head / s.n_head_kv;
-    const int64_t kv_stride = int64_t(s.n_head_kv) * s.head_dim;
-#pragma omp parallel
-    {
-        std::vector<float> scores(size_t(pos0 + n_tokens));
-#pragma omp for collapse(2) schedule(static)
-        for (int64_t t = 0; t < n_tokens; t++) {
-            for (int h = 0; h < s.n_head; h++) {
-                const int64_t pos = pos0 + t;
-                const int64_t first = s.window > 0 ? std::max<int64_t>(0, pos - s.window + 1) : 0;
-                const float* qv = q + (t * s.n_head + h) * s.head_dim;
-                const int kv_h = h / group;
-                float max_score = -INFINITY;
-                for (int64_t j = first; j <= pos; j++) {
-                    const float* kv = k_cache + j * kv_stride + kv_h * s.head_dim;
+    const int hd = s.head_dim;
+    const int64_t kv_stride = int64_t(s.n_head_kv) * hd;
+    ops_thread_pool().run(n_tokens * s.n_head_kv, 1, [&](int64_t i0, int64_t i1) {
+        std::vector<float> scores;  // [group][positions]
+        for (int64_t item = i0; item < i1; item++) {
+            const int64_t t = item / s.n_head_kv;
+            const int kv_h = int(item % s.n_head_kv);
+            const int64_t pos = pos0 + t;
+            const int64_t first = s.window > 0 ? std::max<int64_t>(0, pos - s.window + 1) : 0;
+            const int64_t n_pos = pos - first + 1;
+            scores.resize(size_t(group * n_pos));
+            const float* qg = q + (t * s.n_head + int64_t(kv_h) * group) * hd;  // the group's query heads, adjacent
+            for (int64_t j = 0; j < n_pos; j++) {
+                const float* kv = k_cache + (first + j) * kv_stride + kv_h * hd;
+                for (int g = 0; g < group; g++) {
+                    const float* qv = qg + g * hd;
                     float dot = 0.0f;
-                    for (int d = 0; d < s.head_dim; d++) dot += qv[d] * kv[d];
-                    scores[size_t(j)] = dot * s.scale;
-                    max_score = std::max(max_score, scores[size_t(j)]);
+                    for (int d = 0; d < hd; d++) dot += qv[d] * kv[d];
+                    scores[size_t(g * n_pos + j)] = dot * s.scale;
                 }
+            }
+            float* og = out + (t * s.n_head + int64_t(kv_h) * group) * hd;
+            std::fill(og, og + group * hd, 0.0f);
+            for (int g = 0; g < group; g++) {
+                float* sc = scores.data() + g * n_pos;
+                const float max_score = *std::max_element(sc, sc + n_pos);
                 float sum = 0.0f;
-                for (int64_t j = first; j <= pos; j++) {
-                    scores[size_t(j)] = std::exp(scores[size_t(j)] - max_score);
-                    sum += scores[size_t(j)];
+                for (int64_t j = 0; j < n_pos; j++) {
+                    sc[j] = std::exp(sc[j] - max_score);
+                    sum += sc[j];
                 }
-                float* o = out + (t * s.n_head + h) * s.head_dim;
-                std::fill(o, o + s.head_dim, 0.0f);
-                for (int64_t j = first; j <= pos; j++) {
-                    const float p = scores[size_t(j)] / sum;
-                    const float* vv = v_cache + j * kv_stride + kv_h * s.head_dim;
-                    for (int d = 0; d < s.head_dim; d++) o[d] += p * vv[d];
+                for (int64_t j = 0; j < n_pos; j++) sc[j] /= sum;
+            }
+            for (int64_t j = 0; j < n_pos; j++) {
+                const float* vv = v_cache + (first + j) * kv_stride + kv_h * hd;
+                for (int g = 0; g < group; g++) {
+                    const float p = scores[size_t(g * n_pos + j)];
+                    float* o = og + g * hd;
+                    for (int d = 0; d < hd; d++) o[d] += p * vv[d];
                 }
             }
         }
-    }
+    });
 }
 
 }  // namespace clinote

@@ -7,9 +7,11 @@
 namespace clinote {
 
 // x: [n_tokens, in], w: {out, in}, bias: [out] or null, y: [n_tokens, out].
-// One token: rows are dequantised one at a time and dotted, split across threads.
-// Several tokens: blocks of rows are dequantised and multiplied with OpenBLAS sgemm, so a
-// quantised weight is never held as a whole F32 copy.
+// F32 weights: OpenBLAS. Other types: rows dequantised and dotted in F32 (one token, split
+// across ops_thread_pool()) or blocks of rows dequantised and multiplied with OpenBLAS sgemm
+// (several tokens), never a whole F32 copy.
+// With CLINOTE_MATMUL=int8, quantised weights (Q8_0, Q4_0, Q4_1, Q4_K, Q6_K) instead take
+// x quantised to 8 bits per block and integer dot products (quant/vec_dot.h), as llama.cpp.
 void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens);
 
 // Backward of linear_forward. Like every backward in ops/, gradients are ADDED to what the
