@@ -1,0 +1,85 @@
+// clinote serve: the local server (OpenAI API, scribe API over the vault, web UI). Runs
+// until SIGINT or SIGTERM, then shuts down gracefully.
+#include <csignal>
+#include <cstdio>
+#include <pthread.h>
+
+#include <fstream>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "server/server.h"
+
+namespace clinote {
+
+namespace {
+
+struct serve_options {
+    model_options model;
+    server_options server;
+    std::string chat_template_path;
+};
+
+void run_serve(serve_options opt) {
+    // SIGINT/SIGTERM are taken by sigwait below, so they must be blocked in every thread:
+    // block them before any thread (OpenMP, HTTP, worker) exists, which inherit the mask.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is a failed write, not the end of the server
+
+    opt.server.n_ctx = opt.model.n_ctx;
+    auto m = load_model_for_cli(opt.model);
+    if (!opt.chat_template_path.empty()) m->tok.chat_template = file_read_text(opt.chat_template_path);
+    const bool generated_token = opt.server.token.empty() && !host_is_loopback(opt.server.host);
+    server_ptr s = server_start(opt.server, std::move(m));
+    std::fprintf(stderr, "clinote: serving on http://%s:%d/ (Ctrl-C stops)\n", opt.server.host.c_str(), server_port(*s));
+    if (generated_token) std::fprintf(stderr, "clinote: bearer token (send as 'Authorization: Bearer <token>'): %s\n",
+                                      server_token(*s).c_str());
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    std::fprintf(stderr, "clinote: %s: stopping (cancelling queued and running jobs)\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    server_stop(*s);
+    std::fprintf(stderr, "clinote: stopped\n");
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+    auto opt = std::make_shared<serve_options>();
+    CLI::App* cmd = app.add_subcommand("serve", "Serve the OpenAI API, the scribe API and the web UI on this computer");
+    add_model_flags(cmd, opt->model);
+    server_options& s = opt->server;
+    cmd->add_option("--chat-template", opt->chat_template_path,
+                    "Jinja chat template file to use instead of the model's own (for models without one)");
+    cmd->add_option("--model-id", s.model_id, "Name clients give as \"model\"; default: the model file's name, lower case");
+    cmd->add_option("--host", s.host, "Address to bind; anything but loopback requires a bearer token")->capture_default_str();
+    cmd->add_option("--port", s.port, "TCP port; 0: any free port")->capture_default_str()->check(CLI::Range(0, 65535));
+    cmd->add_option("--token", s.token,
+                    "Bearer token clients must send (also on loopback when given); generated and printed when "
+                    "binding elsewhere without one. Default: $CLINOTE_TOKEN")
+        ->envname("CLINOTE_TOKEN");
+    cmd->add_option("--vault", s.vault_dir, "Vault folder for the scribe API (created on first unlock if empty)");
+    cmd->add_option("--vault-idle-lock", s.vault_idle_lock_s, "Lock the vault after this many idle seconds; 0: never")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--actor", s.actor, "Name the vault's audit log records for actions through the server")
+        ->capture_default_str();
+    cmd->add_option("--web", s.web_dir, "Folder of the web UI's files; default: the source tree's web/");
+    cmd->add_option("--queue", s.queue_capacity, "Jobs that may wait for the model; more get 503 + Retry-After")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-tokens", s.default_max_tokens, "Tokens to generate when a request does not say")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-body", s.max_body_bytes, "Largest request body in bytes; larger gets 413")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--timeout", s.read_timeout_s, "Seconds to wait for a client to send its request")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--cors-origin", s.cors_origin,
+                    "Allow browser pages from this origin (e.g. http://localhost:3000) to call the API; default: none");
+    cmd->callback([opt] { run_serve(*opt); });
+}
+
+}  // namespace clinote

@@ -1,0 +1,213 @@
+// The OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions, each
+// answered as one JSON document or streamed as Server-Sent Events ("data: {...}", ending
+// with "data: [DONE]"), as the official clients expect.
+#include <chrono>
+#include <random>
+
+#include "generate/chat_prompt.h"
+#include "server/http_json.h"
+#include "server/server_context.h"
+
+namespace clinote {
+
+namespace {
+
+struct completion_request {
+    bool chat = true;
+    std::vector<int32_t> prompt;
+    generate_params params;
+    bool stream = false;
+    bool include_usage = false;
+};
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+void require_model(const server_context& ctx, const nlohmann::json& body) {
+    const std::string name = json_string_required(body, "model");
+    if (name != ctx.host.id)
+        throw api_error(404, "model_not_found", "model: '" + name + "' is not served here; this server has '" + ctx.host.id + "'");
+}
+
+// "content": a string, or OpenAI's array of parts of which only text parts are supported.
+std::string message_content(const nlohmann::json& m, size_t i) {
+    const std::string where = "messages[" + std::to_string(i) + "].content";
+    if (!m.contains("content") || m["content"].is_null()) return "";
+    const nlohmann::json& c = m["content"];
+    if (c.is_string()) return c.get<std::string>();
+    if (!c.is_array()) throw api_error(400, "invalid_field", where + ": must be a string or an array of text parts");
+    std::string text;
+    for (const auto& part : c) {
+        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
+            throw api_error(400, "invalid_field", where + ": only {\"type\":\"text\",\"text\":...} parts are supported");
+        text += part["text"].get<std::string>();
+    }
+    return text;
+}
+
+nlohmann::json messages_parse(const nlohmann::json& body) {
+    if (!body.contains("messages")) throw api_error(400, "missing_field", "messages: required");
+    const nlohmann::json& in = body["messages"];
+    if (!in.is_array() || in.empty()) throw api_error(400, "invalid_field", "messages: must be a non-empty array");
+    nlohmann::json out = nlohmann::json::array();
+    for (size_t i = 0; i < in.size(); i++) {
+        const nlohmann::json& m = in[i];
+        const std::string where = "messages[" + std::to_string(i) + "]";
+        if (!m.is_object()) throw api_error(400, "invalid_field", where + ": must be an object");
+        const std::string role = json_string_required(m, "role");
+        if (role != "system" && role != "user" && role != "assistant" && role != "developer")
+            throw api_error(400, "invalid_field", where + ".role: must be system, user, assistant or developer");
+        out.push_back({{"role", role == "developer" ? "system" : role}, {"content", message_content(m, i)}});
+    }
+    return out;
+}
+
+std::vector<std::string> stop_parse(const nlohmann::json& body) {
+    if (!body.contains("stop") || body["stop"].is_null()) return {};
+    const nlohmann::json& s = body["stop"];
+    if (s.is_string()) return {s.get<std::string>()};
+    if (!s.is_array() || s.size() > 4) throw api_error(400, "invalid_field", "stop: must be a string or an array of up to 4 strings");
+    std::vector<std::string> out;
+    for (const auto& x : s) {
+        if (!x.is_string()) throw api_error(400, "invalid_field", "stop: must be a string or an array of up to 4 strings");
+        out.push_back(x.get<std::string>());
+    }
+    return out;
+}
+
+completion_request request_parse(server_context& ctx, const nlohmann::json& body, bool chat) {
+    require_model(ctx, body);
+    completion_request r;
+    r.chat = chat;
+    const tokenizer& tok = ctx.host.m->tok;
+    if (chat) {
+        r.prompt = chat_prompt_tokens(tok, messages_parse(body), true);
+    } else {
+        nlohmann::json p = body.contains("prompt") ? body["prompt"] : nlohmann::json();
+        if (p.is_array() && p.size() == 1 && p[0].is_string()) p = p[0];
+        if (!p.is_string()) throw api_error(400, "invalid_field", "prompt: must be a string (or an array of one string)");
+        r.prompt = tokenizer_encode(tok, p.get<std::string>(), true);
+    }
+    if (json_integer(body, "n", 1, 1, 1) != 1) throw api_error(400, "invalid_field", "n: only 1 is supported");
+    const int64_t room = ctx.host.n_ctx - int64_t(r.prompt.size());
+    const int64_t fallback = std::max<int64_t>(1, std::min<int64_t>(ctx.opt.default_max_tokens, room));
+    int64_t max_tokens = json_integer(body, "max_tokens", fallback, 1, ctx.host.n_ctx);
+    max_tokens = json_integer(body, "max_completion_tokens", max_tokens, 1, ctx.host.n_ctx);
+    model_host_require_fits(ctx.host, r.prompt.size(), max_tokens);
+    r.params.max_tokens = int(max_tokens);
+    r.params.stop = stop_parse(body);
+    r.params.sampling.temperature = float(json_number(body, "temperature", 1.0, 0.0, 2.0));
+    r.params.sampling.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
+    const int64_t seed = json_integer(body, "seed", -1, INT64_MIN, INT64_MAX);
+    r.params.sampling.seed = body.contains("seed") && !body["seed"].is_null() ? uint64_t(seed) : std::random_device{}();
+    r.stream = json_bool(body, "stream", false);
+    if (body.contains("stream_options") && body["stream_options"].is_object())
+        r.include_usage = json_bool(body["stream_options"], "include_usage", false);
+    return r;
+}
+
+nlohmann::json usage_json(const nlohmann::json& result) {
+    const int64_t p = result.value("prompt_tokens", int64_t(0)), c = result.value("completion_tokens", int64_t(0));
+    return {{"prompt_tokens", p}, {"completion_tokens", c}, {"total_tokens", p + c}};
+}
+
+// The job's outcome as the result fields, also for a job cancelled before it ran.
+nlohmann::json job_outcome(job& j) {
+    std::lock_guard<std::mutex> lock(j.mu);
+    if (j.result.is_object()) return j.result;
+    return {{"text", ""}, {"finish_reason", "cancelled"}, {"prompt_tokens", 0}, {"completion_tokens", 0}};
+}
+
+void completion_handle(server_context& ctx, const httplib::Request& req, httplib::Response& res, bool chat) {
+    const nlohmann::json body = json_body_parse(req);
+    completion_request r = request_parse(ctx, body, chat);
+    const std::string model_id = ctx.host.id;
+    auto j = job_queue_submit(ctx.queue, chat ? "chat.completion" : "text_completion", r.params.max_tokens,
+                              [&ctx, prompt = r.prompt, params = r.params](job& jj) {
+                                  const generate_result g = model_host_generate(ctx.host, jj, prompt, params);
+                                  return nlohmann::json{{"text", g.text},
+                                                        {"finish_reason", g.finish_reason},
+                                                        {"prompt_tokens", g.n_prompt},
+                                                        {"completion_tokens", int64_t(g.tokens.size())}};
+                              });
+    if (!j) throw_queue_full(ctx);
+    const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(j->id);
+    const int64_t created = unix_now();
+    auto base = [=](const char* object) {
+        return nlohmann::json{{"id", id}, {"object", object}, {"created", created}, {"model", model_id}};
+    };
+    if (!r.stream) {
+        reply_job_json(ctx, res, j, [=](job& jj) {
+            const nlohmann::json out = job_outcome(jj);
+            nlohmann::json body = base(chat ? "chat.completion" : "text_completion");
+            nlohmann::json choice = {{"index", 0}, {"finish_reason", out["finish_reason"]}};
+            if (chat) choice["message"] = {{"role", "assistant"}, {"content", out["text"]}};
+            else choice["text"] = out["text"], choice["logprobs"] = nullptr;
+            body["choices"] = nlohmann::json::array({choice});
+            body["usage"] = usage_json(out);
+            return body;
+        });
+        return;
+    }
+    const char* chunk_object = chat ? "chat.completion.chunk" : "text_completion";
+    auto chunk = [=](const nlohmann::json& delta_or_text, const nlohmann::json& finish) {
+        nlohmann::json c = base(chunk_object);
+        nlohmann::json choice = {{"index", 0}, {"finish_reason", finish}};
+        if (chat) choice["delta"] = delta_or_text;
+        else choice["text"] = delta_or_text, choice["logprobs"] = nullptr;
+        c["choices"] = nlohmann::json::array({choice});
+        return sse_event(c);
+    };
+    auto first = std::make_shared<bool>(true);
+    auto opening = [=]() {
+        if (!*first || !chat) return std::string();
+        *first = false;
+        return chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
+    };
+    const bool include_usage = r.include_usage;
+    reply_job_events(
+        ctx, res, j,
+        [=](const std::string& piece) {
+            return opening() + chunk(chat ? nlohmann::json{{"content", piece}} : nlohmann::json(piece), nullptr);
+        },
+        [=](job& jj) {
+            std::string out = opening();
+            if (job_get_state(jj) == job_state::failed) {
+                std::lock_guard<std::mutex> lock(jj.mu);
+                return out + sse_event(error_body(jj.error_status, "job_failed", jj.error)) + "data: [DONE]\n\n";
+            }
+            const nlohmann::json result = job_outcome(jj);
+            out += chunk(chat ? nlohmann::json::object() : nlohmann::json(""), result["finish_reason"]);
+            if (include_usage) {
+                nlohmann::json u = base(chunk_object);
+                u["choices"] = nlohmann::json::array();
+                u["usage"] = usage_json(result);
+                out += sse_event(u);
+            }
+            return out + "data: [DONE]\n\n";
+        });
+}
+
+}  // namespace
+
+void openai_routes_add(httplib::Server& http, server_context& ctx) {
+    http.Get("/v1/models", [&ctx](const httplib::Request&, httplib::Response& res) {
+        nlohmann::json data = nlohmann::json::array();
+        data.push_back({{"id", ctx.host.id}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"}});
+        reply_json(res, {{"object", "list"}, {"data", data}});
+    });
+    http.Get(R"(/v1/models/([^/]+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        if (req.matches[1].str() != ctx.host.id)
+            throw api_error(404, "model_not_found", "model: '" + req.matches[1].str() + "' is not served here");
+        reply_json(res, {{"id", ctx.host.id}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"}});
+    });
+    http.Post("/v1/chat/completions", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        completion_handle(ctx, req, res, true);
+    });
+    http.Post("/v1/completions", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        completion_handle(ctx, req, res, false);
+    });
+}
+
+}  // namespace clinote

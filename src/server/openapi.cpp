@@ -1,0 +1,112 @@
+// The OpenAPI 3.1 description served at /openapi.json. Tests check that every path it
+// lists is routed, so it cannot drift from the server.
+#include "server/server_context.h"
+
+namespace clinote {
+
+namespace {
+
+const char* k_openapi = R"json({
+  "openapi": "3.1.0",
+  "info": {"title": "clinote server", "version": "1",
+           "description": "Offline clinical scribe: OpenAI-compatible completions and a scribe API over the encrypted vault. Errors are {\"error\":{\"message\",\"type\",\"code\"}}. With a token configured, /v1, /api and /metrics need 'Authorization: Bearer <token>'. Generation requests wait in one queue; when it is full they get 503 with Retry-After."},
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "schemas": {
+      "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+        "message": {"type": "string"}, "type": {"type": "string"}, "code": {"type": "string"}}}}},
+      "ChatRequest": {"type": "object", "required": ["model", "messages"], "properties": {
+        "model": {"type": "string"},
+        "messages": {"type": "array", "items": {"type": "object", "required": ["role"], "properties": {
+          "role": {"enum": ["system", "developer", "user", "assistant"]}, "content": {"type": ["string", "array"]}}}},
+        "max_tokens": {"type": "integer", "minimum": 1}, "max_completion_tokens": {"type": "integer", "minimum": 1},
+        "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 1},
+        "top_p": {"type": "number", "minimum": 0, "maximum": 1, "default": 1},
+        "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]},
+        "n": {"const": 1}, "stream": {"type": "boolean"},
+        "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}}}},
+      "CompletionRequest": {"type": "object", "required": ["model", "prompt"], "properties": {
+        "model": {"type": "string"}, "prompt": {"type": ["string", "array"]},
+        "max_tokens": {"type": "integer"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
+        "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]}, "stream": {"type": "boolean"}}},
+      "Unlock": {"type": "object", "required": ["passphrase"], "properties": {
+        "passphrase": {"type": "string"}, "create": {"type": "boolean", "description": "create the vault if the folder holds none"},
+        "kdf_level": {"enum": ["min", "interactive", "moderate", "sensitive"]}}},
+      "NewEncounter": {"type": "object", "properties": {"title": {"type": "string"}, "transcript": {"type": "string"},
+        "source": {"type": "string"}}},
+      "Transcript": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "source": {"type": "string"}}},
+      "GenerateNote": {"type": "object", "properties": {
+        "format": {"enum": ["note", "summary"], "default": "note", "description": "summary: a ClinicalSummary JSON by constrained decoding"},
+        "template": {"type": "string", "default": "soap"}, "template_json": {"type": "object"},
+        "section": {"type": "string"}, "entity_tags": {"type": "boolean", "default": true},
+        "max_tokens": {"type": "integer"}, "temperature": {"type": "number", "default": 0}, "top_p": {"type": "number"},
+        "repeat_penalty": {"type": "number", "default": 1.1}, "seed": {"type": "integer"},
+        "stream": {"type": "boolean", "description": "Server-Sent Events: {delta, html, tokens_done, tokens_max} then {finish_reason, note}"}}},
+      "Approve": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+      "Note": {"type": "object", "properties": {"id": {"type": "integer"}, "encounter_id": {"type": "integer"},
+        "version": {"type": "integer"}, "kind": {"enum": ["draft", "approved"]}, "text": {"type": "string"},
+        "html": {"type": "string"}, "diff": {"type": "string"}, "author": {"type": "string"},
+        "based_on": {"type": ["integer", "null"]}, "created_at": {"type": "string"}}},
+      "Job": {"type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+        "state": {"enum": ["queued", "running", "done", "failed", "cancelled"]},
+        "position": {"type": "integer", "description": "0 running, 1.. waiting, -1 finished"},
+        "tokens_done": {"type": "integer"}, "tokens_max": {"type": "integer"}}}
+    }
+  },
+  "security": [{"bearer": []}],
+  "paths": {
+    "/health": {"get": {"summary": "Liveness, model, queue length, whether a token is required and the vault unlocked", "security": []}},
+    "/metrics": {"get": {"summary": "Prometheus text: requests by route and status, jobs, tokens, queue length"}},
+    "/openapi.json": {"get": {"summary": "This document", "security": []}},
+    "/v1/models": {"get": {"summary": "The served model"}},
+    "/v1/models/{model}": {"get": {"summary": "One model", "parameters": [{"name": "model", "in": "path", "required": true, "schema": {"type": "string"}}]}},
+    "/v1/chat/completions": {"post": {"summary": "Chat completion (OpenAI); SSE when stream",
+      "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatRequest"}}}},
+      "responses": {"200": {"description": "chat.completion or a text/event-stream of chat.completion.chunk"},
+                    "400": {"description": "bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "404": {"description": "unknown model"}, "413": {"description": "body too large"},
+                    "503": {"description": "queue full; see Retry-After"}}}},
+    "/v1/completions": {"post": {"summary": "Text completion (OpenAI); SSE when stream",
+      "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/CompletionRequest"}}}}}},
+    "/api/jobs": {"get": {"summary": "Running and queued jobs with position and progress"}},
+    "/api/jobs/{id}": {
+      "get": {"summary": "One job", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]},
+      "delete": {"summary": "Cancel a job", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
+    "/api/vault": {"get": {"summary": "Whether a vault is configured, exists and is unlocked"}},
+    "/api/vault/unlock": {"post": {"summary": "Unlock (or create) the vault",
+      "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Unlock"}}}},
+      "responses": {"200": {"description": "unlocked"}, "403": {"description": "wrong passphrase"}}}},
+    "/api/vault/lock": {"post": {"summary": "Lock the vault (wipes the key from memory)"}},
+    "/api/templates": {"get": {"summary": "Built-in note templates"}},
+    "/api/encounters": {
+      "get": {"summary": "List encounters"},
+      "post": {"summary": "Create an encounter (optionally with its transcript)",
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewEncounter"}}}}}},
+    "/api/encounters/{id}": {
+      "get": {"summary": "An encounter with every transcript and note version", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]},
+      "delete": {"summary": "Delete an encounter", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
+    "/api/encounters/{id}/transcripts": {"post": {"summary": "Add a transcript version",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transcript"}}}}}},
+    "/api/encounters/{id}/notes": {
+      "get": {"summary": "Every note version (drafts and approvals, with diffs)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]},
+      "post": {"summary": "Generate a draft from the latest transcript (template or ClinicalSummary JSON); stored in the vault",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/GenerateNote"}}}}}},
+    "/api/encounters/{id}/approve": {"post": {"summary": "Approve the (edited) note; stores it with its diff from the latest draft",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Approve"}}}}}},
+    "/api/encounters/{id}/export/{format}": {"get": {"summary": "Export: markdown (latest note and transcript), summary (ClinicalSummary JSON) or fhir (FHIR R4 Bundle)",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                     {"name": "format", "in": "path", "required": true, "schema": {"enum": ["markdown", "summary", "fhir"]}}]}}
+  }
+})json";
+
+}  // namespace
+
+const nlohmann::json& openapi_document() {
+    static const nlohmann::json doc = nlohmann::json::parse(k_openapi);
+    return doc;
+}
+
+}  // namespace clinote

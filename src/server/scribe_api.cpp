@@ -1,0 +1,339 @@
+// The scribe API over the vault: unlock and lock, encounters, transcripts, notes (generated
+// through the one prompt builder, streamed, edited, approved, every version with its diff)
+// and exports (Markdown, ClinicalSummary JSON, FHIR R4 Bundle). Prompts come only from
+// notes/prompt.h and notes/prompt_summary.h, as in `clinote note`.
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "core/error.h"
+#include "generate/chat_prompt.h"
+#include "generate/json_constraint.h"
+#include "notes/entities.h"
+#include "notes/fhir_export.h"
+#include "notes/note_template.h"
+#include "notes/prompt.h"
+#include "notes/prompt_summary.h"
+#include "notes/summary_schema.h"
+#include "notes/transcript.h"
+#include "server/http_json.h"
+#include "server/server_context.h"
+
+namespace clinote {
+
+namespace {
+
+vault& vault_require(server_context& ctx) {
+    if (ctx.opt.vault_dir.empty())
+        throw api_error(409, "no_vault", "vault: none configured (start the server with --vault DIR)");
+    std::lock_guard<std::mutex> lock(ctx.vault_mu);
+    if (!ctx.vault || vault_is_locked(*ctx.vault)) throw api_error(423, "vault_locked", "vault: locked (unlock it first)");
+    return *ctx.vault;
+}
+
+bool vault_exists(const std::string& dir) { return std::filesystem::exists(std::filesystem::path(dir) / "vault.key"); }
+
+nlohmann::json note_json(const note_record& n) {
+    return {{"id", n.id},
+            {"encounter_id", n.encounter_id},
+            {"version", n.version},
+            {"kind", n.kind},
+            {"text", n.text},
+            {"html", entities_to_html(n.text)},
+            {"diff", n.diff},
+            {"author", n.author},
+            {"based_on", n.based_on ? nlohmann::json(*n.based_on) : nlohmann::json()},
+            {"created_at", n.created_at}};
+}
+
+nlohmann::json transcript_json(const transcript_record& t) {
+    return {{"id", t.id}, {"version", t.version}, {"text", t.text}, {"source", t.source}, {"created_at", t.created_at}};
+}
+
+nlohmann::json encounter_json(const encounter_record& e) {
+    return {{"id", e.id}, {"title", e.title}, {"created_at", e.created_at}};
+}
+
+nlohmann::json content_json(const encounter_content& c) {
+    nlohmann::json out = encounter_json(c.encounter);
+    out["transcripts"] = nlohmann::json::array();
+    for (const auto& t : c.transcripts) out["transcripts"].push_back(transcript_json(t));
+    out["notes"] = nlohmann::json::array();
+    for (const auto& n : c.notes) out["notes"].push_back(note_json(n));
+    return out;
+}
+
+const note_record* latest_note(const encounter_content& c, const std::string& kind) {
+    const note_record* best = nullptr;
+    for (const auto& n : c.notes)
+        if (n.kind == kind) best = &n;
+    return best;
+}
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// The newest note, approved before draft, that is a ClinicalSummary.
+std::optional<clinical_summary> latest_summary(const encounter_content& c) {
+    for (const char* kind : {"approved", "draft"})
+        for (auto it = c.notes.rbegin(); it != c.notes.rend(); ++it) {
+            if (it->kind != kind) continue;
+            const nlohmann::json j = nlohmann::json::parse(it->text, nullptr, false);
+            if (j.is_discarded() || !j.is_object()) continue;
+            try {
+                return summary_from_json(j, "note " + std::to_string(it->id));
+            } catch (const clinote::error&) {
+            }
+        }
+    return std::nullopt;
+}
+
+std::string export_markdown(const encounter_content& c) {
+    std::string md = "# " + (c.encounter.title.empty() ? "Encounter " + std::to_string(c.encounter.id) : c.encounter.title) +
+                     "\n\nEncounter " + std::to_string(c.encounter.id) + ", created " + c.encounter.created_at + "\n\n";
+    const note_record* note = latest_note(c, "approved");
+    if (!note) note = latest_note(c, "draft");
+    if (note) {
+        md += "## Note (" + std::string(note->kind == "approved" ? "approved by " + note->author : "draft, not approved") +
+              ", version " + std::to_string(note->version) + ", " + note->created_at + ")\n\n" + entities_strip(note->text) +
+              "\n\n";
+    }
+    if (!c.transcripts.empty()) md += "## Transcript\n\n" + c.transcripts.back().text + "\n";
+    return md;
+}
+
+struct note_request {
+    std::string format;  // "note" or "summary"
+    note_template tmpl;
+    std::vector<int32_t> prompt;
+    generate_params params;
+    bool stream = false;
+};
+
+note_request note_request_parse(server_context& ctx, const nlohmann::json& body, const encounter_content& c) {
+    if (c.transcripts.empty())
+        throw api_error(409, "no_transcript", "encounter " + std::to_string(c.encounter.id) + ": add a transcript first");
+    note_request r;
+    r.format = json_string(body, "format", "note");
+    if (r.format != "note" && r.format != "summary")
+        throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
+    const std::vector<turn> turns = transcript_parse(c.transcripts.back().text);
+    nlohmann::json messages;
+    if (r.format == "summary") {
+        messages = prompt_summary_messages(turns);
+    } else {
+        if (body.contains("template_json")) r.tmpl = template_from_json(body["template_json"], "template_json");
+        else r.tmpl = template_find(json_string(body, "template", "soap"));
+        prompt_options po;
+        po.target_section = json_string(body, "section", "");
+        po.entity_tags = json_bool(body, "entity_tags", true);
+        messages = prompt_messages(turns, r.tmpl, po);
+    }
+    r.prompt = chat_prompt_tokens(ctx.host.m->tok, messages, true);
+    const int64_t room = std::max<int64_t>(1, ctx.host.n_ctx - int64_t(r.prompt.size()));
+    r.params.max_tokens = int(json_integer(body, "max_tokens", std::min<int64_t>(512, room), 1, ctx.host.n_ctx));
+    model_host_require_fits(ctx.host, r.prompt.size(), r.params.max_tokens);
+    r.params.sampling.temperature = float(json_number(body, "temperature", 0.0, 0.0, 2.0));
+    r.params.sampling.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
+    r.params.sampling.repeat_penalty = float(json_number(body, "repeat_penalty", 1.1, 0.5, 2.0));
+    r.params.sampling.seed = uint64_t(json_integer(body, "seed", 0, 0, INT64_MAX));
+    r.stream = json_bool(body, "stream", false);
+    return r;
+}
+
+// Runs on the worker: generates, and stores the draft unless the job was cancelled.
+nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, const note_request& r) {
+    std::string text;
+    if (r.format == "summary") {
+        auto constraint = json_constraint_create(clinical_summary_schema(), ctx.host.m->tok);
+        generate_params p = r.params;
+        p.filter = &constraint->filter;
+        const generate_result g = model_host_generate(ctx.host, j, r.prompt, p);
+        if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
+        const auto summary = nlohmann::ordered_json::parse(json_constraint_finish(*constraint, g.text));
+        summary_from_json(nlohmann::json(summary), "generated summary");  // validates
+        text = summary.dump(2);
+    } else {
+        const generate_result g = model_host_generate(ctx.host, j, r.prompt, r.params);
+        if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
+        text = g.text;
+    }
+    const std::string author = "clinote:" + ctx.host.id + ":" + (r.format == "summary" ? "summary" : r.tmpl.name);
+    const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, text, author);
+    return {{"finish_reason", "stop"}, {"note", note_json(n)}};
+}
+
+void vault_routes_add(httplib::Server& http, server_context& ctx) {
+    http.Get("/api/vault", [&ctx](const httplib::Request&, httplib::Response& res) {
+        std::lock_guard<std::mutex> lock(ctx.vault_mu);
+        reply_json(res, {{"configured", !ctx.opt.vault_dir.empty()},
+                         {"exists", !ctx.opt.vault_dir.empty() && vault_exists(ctx.opt.vault_dir)},
+                         {"unlocked", ctx.vault && !vault_is_locked(*ctx.vault)}});
+    });
+    http.Post("/api/vault/unlock", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        const std::string passphrase = json_string_required(body, "passphrase");
+        if (ctx.opt.vault_dir.empty())
+            throw api_error(409, "no_vault", "vault: none configured (start the server with --vault DIR)");
+        vault_options vo;
+        vo.actor = ctx.opt.actor;
+        vo.idle_timeout_s = ctx.opt.vault_idle_lock_s;
+        std::lock_guard<std::mutex> lock(ctx.vault_mu);
+        try {
+            if (ctx.vault) {
+                if (vault_is_locked(*ctx.vault)) vault_unlock(*ctx.vault, passphrase);
+            } else if (vault_exists(ctx.opt.vault_dir)) {
+                ctx.vault = vault_open(ctx.opt.vault_dir, passphrase, vo);
+            } else if (json_bool(body, "create", false)) {
+                if (passphrase.size() < 8) throw api_error(400, "weak_passphrase", "passphrase: at least 8 characters");
+                vault_create_options co;
+                co.kdf = kdf_level_parse(json_string(body, "kdf_level", "moderate"), "kdf_level");
+                ctx.vault = vault_create(ctx.opt.vault_dir, passphrase, co, vo);
+            } else {
+                throw api_error(404, "no_vault", "vault: " + ctx.opt.vault_dir + " holds no vault yet (send \"create\": true)");
+            }
+        } catch (const clinote::error& e) {
+            const std::string what = e.what();
+            if (what.find("wrong passphrase") != std::string::npos) throw api_error(403, "wrong_passphrase", what);
+            throw;
+        }
+        reply_json(res, {{"unlocked", true}});
+    });
+    http.Post("/api/vault/lock", [&ctx](const httplib::Request&, httplib::Response& res) {
+        std::lock_guard<std::mutex> lock(ctx.vault_mu);
+        if (ctx.vault && !vault_is_locked(*ctx.vault)) vault_lock(*ctx.vault);
+        reply_json(res, {{"unlocked", false}});
+    });
+}
+
+void encounter_routes_add(httplib::Server& http, server_context& ctx) {
+    http.Get("/api/templates", [](const httplib::Request&, httplib::Response& res) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const note_template& t : template_builtins()) list.push_back(template_to_json(t));
+        reply_json(res, {{"object", "list"}, {"data", list}});
+    });
+    http.Get("/api/encounters", [&ctx](const httplib::Request&, httplib::Response& res) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const encounter_summary& s : vault_encounter_list(vault_require(ctx))) {
+            nlohmann::json e = encounter_json(s.encounter);
+            e["n_transcripts"] = s.n_transcripts;
+            e["n_notes"] = s.n_notes;
+            e["approved"] = s.approved;
+            list.push_back(e);
+        }
+        reply_json(res, {{"object", "list"}, {"data", list}});
+    });
+    http.Post("/api/encounters", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        vault& v = vault_require(ctx);
+        encounter_record e;
+        e.title = json_string(body, "title", "");
+        const std::string transcript = json_string(body, "transcript", "");
+        e.id = vault_encounter_add(v, e);
+        if (!transcript.empty()) vault_transcript_add(v, e.id, transcript, json_string(body, "source", "web"));
+        reply_json(res, content_json(vault_encounter_load(v, e.id)), 201);
+    });
+    http.Get(R"(/api/encounters/(\d+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        reply_json(res, content_json(vault_encounter_load(vault_require(ctx), path_id(req, 1))));
+    });
+    http.Delete(R"(/api/encounters/(\d+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        vault_encounter_delete(vault_require(ctx), path_id(req, 1));
+        reply_json(res, {{"deleted", true}});
+    });
+    http.Post(R"(/api/encounters/(\d+)/transcripts)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        const std::string text = json_string_required(body, "text");
+        if (text.empty()) throw api_error(400, "invalid_field", "text: empty transcript");
+        const transcript_record t =
+            vault_transcript_add(vault_require(ctx), path_id(req, 1), text, json_string(body, "source", "web"));
+        reply_json(res, transcript_json(t), 201);
+    });
+    http.Get(R"(/api/encounters/(\d+)/notes)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const encounter_content c = vault_encounter_load(vault_require(ctx), path_id(req, 1));
+        reply_json(res, {{"object", "list"}, {"data", content_json(c)["notes"]}});
+    });
+    http.Post(R"(/api/encounters/(\d+)/notes)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        const int64_t id = path_id(req, 1);
+        const encounter_content c = vault_encounter_load(vault_require(ctx), id);
+        auto r = std::make_shared<note_request>(note_request_parse(ctx, body, c));
+        auto j = job_queue_submit(ctx.queue, "note", r->params.max_tokens,
+                                  [&ctx, id, r](job& jj) { return note_generate(ctx, jj, id, *r); });
+        if (!j) throw_queue_full(ctx);
+        auto end = [](job& jj) {
+            std::lock_guard<std::mutex> lock(jj.mu);
+            if (jj.state == job_state::failed) return error_body(jj.error_status, "job_failed", jj.error);
+            if (!jj.result.is_object()) return nlohmann::json{{"finish_reason", "cancelled"}};
+            return jj.result;
+        };
+        if (!r->stream) {
+            reply_job_json(ctx, res, j, end);
+            return;
+        }
+        auto text = std::make_shared<std::string>();
+        reply_job_events(
+            ctx, res, j,
+            [text, j](const std::string& piece) {
+                *text += piece;
+                return sse_event({{"delta", piece},
+                                  {"html", entities_to_html(*text)},
+                                  {"tokens_done", j->tokens_done.load()},
+                                  {"tokens_max", j->tokens_max}});
+            },
+            [end](job& jj) { return sse_event(end(jj)) + "data: [DONE]\n\n"; });
+    });
+    http.Post(R"(/api/encounters/(\d+)/approve)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        const std::string text = json_string_required(body, "text");
+        const note_record n = vault_note_approve(vault_require(ctx), path_id(req, 1), text, ctx.opt.actor);
+        reply_json(res, note_json(n), 201);
+    });
+    http.Get(R"(/api/encounters/(\d+)/export/(markdown|summary|fhir))",
+             [&ctx](const httplib::Request& req, httplib::Response& res) {
+                 vault& v = vault_require(ctx);
+                 const int64_t id = path_id(req, 1);
+                 const std::string format = req.matches[2].str();
+                 const encounter_content c = vault_encounter_load(v, id);
+                 const std::string object = "encounter:" + std::to_string(id);
+                 const std::string file = "encounter-" + std::to_string(id);
+                 if (format == "markdown") {
+                     vault_audit_record(v, "export.markdown", object);
+                     res.set_header("Content-Disposition", "attachment; filename=\"" + file + ".md\"");
+                     res.set_content(export_markdown(c), "text/markdown; charset=utf-8");
+                     return;
+                 }
+                 const std::optional<clinical_summary> s = latest_summary(c);
+                 if (!s)
+                     throw api_error(409, "no_summary",
+                                     "encounter " + std::to_string(id) +
+                                         ": no note is a ClinicalSummary yet (generate one with format \"summary\")");
+                 vault_audit_record(v, "export." + format, object);
+                 nlohmann::ordered_json out;
+                 if (format == "summary") {
+                     out = summary_to_json(*s);
+                 } else {
+                     fhir_export_options fo;
+                     fo.timestamp = utc_now();
+                     fo.id_seed = uint64_t(id);
+                     out = fhir_bundle_from_summary(*s, fo);
+                 }
+                 res.set_header("Content-Disposition",
+                                "attachment; filename=\"" + file + (format == "fhir" ? ".fhir.json\"" : ".summary.json\""));
+                 res.set_content(out.dump(2), format == "fhir" ? "application/fhir+json" : "application/json");
+             });
+}
+
+}  // namespace
+
+void scribe_routes_add(httplib::Server& http, server_context& ctx) {
+    vault_routes_add(http, ctx);
+    encounter_routes_add(http, ctx);
+}
+
+}  // namespace clinote

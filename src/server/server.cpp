@@ -1,0 +1,271 @@
+#include "server/server.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/error.h"
+#include "core/paths.h"
+#include "server/http_json.h"
+#include "server/server_context.h"
+
+namespace clinote {
+
+struct server {
+    server_context ctx;
+    httplib::Server http;
+    std::thread listener;
+    int port = 0;
+    bool stopped = false;
+};
+
+namespace {
+
+std::string random_token() {
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    unsigned char bytes[24];
+    if (!urandom.read(reinterpret_cast<char*>(bytes), sizeof bytes)) fail("/dev/urandom", "cannot read");
+    static const char* hex = "0123456789abcdef";
+    std::string t;
+    for (unsigned char b : bytes) {
+        t += hex[b >> 4];
+        t += hex[b & 15];
+    }
+    return t;
+}
+
+bool equal_constant_time(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < a.size(); i++) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+// The UI's files and the liveness check are public (the page asks for the token); every
+// API path needs the token when one is set.
+bool needs_token(const std::string& path) {
+    return path.rfind("/v1/", 0) == 0 || path.rfind("/api/", 0) == 0 || path == "/metrics";
+}
+
+std::string model_id_from_path(const std::string& path) {
+    std::string stem = std::filesystem::path(path).stem().string();
+    for (char& c : stem) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return stem.empty() ? "model" : stem;
+}
+
+void count_request(server_context& ctx, const httplib::Request& req, int status) {
+    // Route families, not raw paths: ids in paths would grow the table without bound.
+    std::string family = "static";
+    for (const char* prefix : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/api/vault", "/api/encounters",
+                               "/api/jobs", "/api/templates", "/health", "/metrics", "/openapi.json"})
+        if (req.path.rfind(prefix, 0) == 0) family = prefix;
+    std::lock_guard<std::mutex> lock(ctx.metrics_mu);
+    ctx.requests_by_route_status[family + " " + std::to_string(status)]++;
+}
+
+std::string metrics_text(server_context& ctx) {
+    const job_queue_stats s = job_queue_get_stats(ctx.queue);
+    std::ostringstream out;
+    out << "# HELP clinote_http_requests_total HTTP requests by route family and status.\n"
+           "# TYPE clinote_http_requests_total counter\n";
+    {
+        std::lock_guard<std::mutex> lock(ctx.metrics_mu);
+        for (const auto& [key, n] : ctx.requests_by_route_status) {
+            const size_t sp = key.rfind(' ');
+            out << "clinote_http_requests_total{route=\"" << key.substr(0, sp) << "\",status=\"" << key.substr(sp + 1)
+                << "\"} " << n << "\n";
+        }
+    }
+    auto counter = [&](const char* name, const char* help, double v, const char* type = "counter") {
+        out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n" << name << " " << v << "\n";
+    };
+    counter("clinote_jobs_submitted_total", "Jobs accepted into the queue.", double(s.submitted));
+    counter("clinote_jobs_completed_total", "Jobs that finished.", double(s.completed));
+    counter("clinote_jobs_failed_total", "Jobs that failed.", double(s.failed));
+    counter("clinote_jobs_cancelled_total", "Jobs cancelled (client gone, DELETE, shutdown).", double(s.cancelled));
+    counter("clinote_jobs_rejected_total", "Requests refused with 503 because the queue was full.", double(s.rejected));
+    counter("clinote_tokens_generated_total", "Tokens sampled by all jobs.", double(s.tokens_generated));
+    counter("clinote_worker_busy_seconds_total", "Seconds the model worker spent running jobs.", s.busy_seconds);
+    counter("clinote_queue_length", "Jobs queued or running now.", double(job_queue_length(ctx.queue)), "gauge");
+    return out.str();
+}
+
+void jobs_routes_add(httplib::Server& http, server_context& ctx) {
+    http.Get("/api/jobs", [&ctx](const httplib::Request&, httplib::Response& res) {
+        nlohmann::json list = nlohmann::json::array();
+        std::vector<std::shared_ptr<job>> live;
+        {
+            std::lock_guard<std::mutex> lock(ctx.queue.mu);
+            if (ctx.queue.running) live.push_back(ctx.queue.running);
+            live.insert(live.end(), ctx.queue.pending.begin(), ctx.queue.pending.end());
+        }
+        for (auto& j : live) list.push_back(job_to_json(ctx.queue, *j));
+        reply_json(res, {{"object", "list"}, {"data", list}});
+    });
+    http.Get(R"(/api/jobs/(\d+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        auto j = job_queue_find(ctx.queue, path_id(req, 1));
+        if (!j) throw api_error(404, "not_found", "job " + req.matches[1].str() + ": unknown or long finished");
+        reply_json(res, job_to_json(ctx.queue, *j));
+    });
+    http.Delete(R"(/api/jobs/(\d+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        auto j = job_queue_find(ctx.queue, path_id(req, 1));
+        if (!j) throw api_error(404, "not_found", "job " + req.matches[1].str() + ": unknown or long finished");
+        job_queue_cancel(ctx.queue, *j);
+        reply_json(res, job_to_json(ctx.queue, *j));
+    });
+}
+
+void routes_add(server& s) {
+    httplib::Server& http = s.http;
+    server_context& ctx = s.ctx;
+
+    http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
+        if (!ctx.opt.cors_origin.empty()) {
+            res.set_header("Access-Control-Allow-Origin", ctx.opt.cors_origin);
+            res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS");
+            res.set_header("Vary", "Origin");
+            if (req.method == "OPTIONS") {
+                res.status = 204;
+                return httplib::Server::HandlerResponse::Handled;
+            }
+        }
+        if (!ctx.opt.token.empty() && needs_token(req.path)) {
+            const std::string auth = req.get_header_value("Authorization");
+            const std::string prefix = "Bearer ";
+            const bool ok = auth.rfind(prefix, 0) == 0 && equal_constant_time(auth.substr(prefix.size()), ctx.opt.token);
+            if (!ok) {
+                res.set_header("WWW-Authenticate", "Bearer");
+                reply_error(res, 401, auth.empty() ? "missing_token" : "invalid_token",
+                            auth.empty() ? "Authorization: a bearer token is required (Authorization: Bearer <token>)"
+                                         : "Authorization: wrong bearer token");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    http.set_post_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
+        // Patient data: never cached; the page may load only its own scripts.
+        res.set_header("Cache-Control", "no-store");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+        res.set_header("Referrer-Policy", "no-referrer");
+        count_request(ctx, req, res.status);
+    });
+    http.set_exception_handler([&ctx](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        try {
+            std::rethrow_exception(ep);
+        } catch (const api_error& e) {
+            reply_error(res, e.status, e.code, e.what());
+        } catch (const clinote::error& e) {
+            const std::string what = e.what();
+            if (what.find("vault is locked") != std::string::npos) reply_error(res, 423, "vault_locked", what);
+            else if (what.find(": no ") != std::string::npos) reply_error(res, 404, "not_found", what);
+            else reply_error(res, 400, "invalid_request", what);
+        } catch (const std::exception& e) {
+            reply_error(res, 500, "internal_error", e.what());
+        }
+        if (res.status == 503) res.set_header("Retry-After", std::to_string(job_queue_retry_after(ctx.queue)));
+    });
+    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+        if (!res.body.empty()) return;  // a handler's own error body
+        if (res.status == 404) reply_error(res, 404, "not_found", req.path + ": no such route");
+        else if (res.status == 413) reply_error(res, 413, "body_too_large", "body: larger than the server accepts");
+        else if (res.status == 400) reply_error(res, 400, "bad_request", "request: malformed HTTP");
+        else reply_error(res, res.status, "http_error", "HTTP " + std::to_string(res.status));
+    });
+
+    http.Get("/health", [&ctx](const httplib::Request&, httplib::Response& res) {
+        bool vault_unlocked = false;
+        {
+            std::lock_guard<std::mutex> lock(ctx.vault_mu);
+            vault_unlocked = ctx.vault && !vault_is_locked(*ctx.vault);
+        }
+        reply_json(res, {{"status", ctx.stopping ? "stopping" : "ok"},
+                         {"model", ctx.host.id},
+                         {"queue_length", job_queue_length(ctx.queue)},
+                         {"queue_capacity", ctx.queue.capacity},
+                         {"auth_required", !ctx.opt.token.empty()},
+                         {"vault_configured", !ctx.opt.vault_dir.empty()},
+                         {"vault_unlocked", vault_unlocked}});
+    });
+    http.Get("/metrics", [&ctx](const httplib::Request&, httplib::Response& res) {
+        res.set_content(metrics_text(ctx), "text/plain; version=0.0.4");
+    });
+    http.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) { reply_json(res, openapi_document()); });
+    jobs_routes_add(http, ctx);
+    openai_routes_add(http, ctx);
+    scribe_routes_add(http, ctx);
+
+    const std::string web = ctx.opt.web_dir.empty() ? source_dir() + "/web" : ctx.opt.web_dir;
+    if (!http.set_mount_point("/", web)) fail(web, "web UI folder not found (--web)");
+    http.set_file_extension_and_mimetype_mapping("js", "text/javascript");
+}
+
+}  // namespace
+
+bool host_is_loopback(const std::string& host) {
+    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
+    server_ptr s(new server);
+    server_context& ctx = s->ctx;
+    ctx.opt = opt;
+    if (ctx.opt.token.empty() && !host_is_loopback(opt.host)) ctx.opt.token = random_token();
+    for (char c : ctx.opt.token)
+        if (c <= ' ' || c > '~') fail("--token", "must be printable ASCII without spaces");
+    const std::string id = opt.model_id.empty() ? model_id_from_path(m->path) : opt.model_id;
+    model_host_init(ctx.host, std::move(m), id, opt.n_ctx);
+    job_queue_start(ctx.queue, opt.queue_capacity);
+
+    httplib::Server& http = s->http;
+    // Every waiting client holds a thread (it probes its connection); a few more serve the
+    // UI and the 503s for everyone beyond the queue.
+    const size_t threads = opt.queue_capacity + 16;
+    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http.set_payload_max_length(opt.max_body_bytes);
+    http.set_read_timeout(opt.read_timeout_s, 0);
+    http.set_write_timeout(opt.write_timeout_s, 0);
+    http.set_keep_alive_timeout(5);
+    routes_add(*s);
+
+    if (opt.port == 0) {
+        s->port = http.bind_to_any_port(opt.host);
+        if (s->port < 0) fail(opt.host, "cannot bind");
+    } else {
+        if (!http.bind_to_port(opt.host, opt.port)) fail(opt.host + ":" + std::to_string(opt.port), "cannot bind (in use?)");
+        s->port = opt.port;
+    }
+    s->listener = std::thread([srv = s.get()] { srv->http.listen_after_bind(); });
+    return s;
+}
+
+int server_port(const server& s) { return s.port; }
+const std::string& server_token(const server& s) { return s.ctx.opt.token; }
+
+void server_stop(server& s) {
+    if (s.stopped) return;
+    s.stopped = true;
+    s.ctx.stopping = true;
+    // Jobs first: their clients then get their final chunk and the handlers return.
+    job_queue_stop(s.ctx.queue);
+    // Let the replies of the cancelled jobs reach their clients before the sockets close.
+    for (int i = 0; i < 500 && s.ctx.open_replies > 0; i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    s.http.stop();
+    if (s.listener.joinable()) s.listener.join();
+    std::lock_guard<std::mutex> lock(s.ctx.vault_mu);
+    if (s.ctx.vault) vault_lock(*s.ctx.vault);
+}
+
+void server_deleter::operator()(server* s) const {
+    server_stop(*s);
+    delete s;
+}
+
+}  // namespace clinote

@@ -1,0 +1,50 @@
+// `clinote serve`: one model in memory behind a job queue, the OpenAI API (/v1/...), the
+// scribe API over the vault (/api/...), the web UI (web/), health, metrics and an OpenAPI
+// document. Loopback by default; any other bind address needs a bearer token.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "model/model.h"
+
+namespace clinote {
+
+struct server_options {
+    std::string host = "127.0.0.1";
+    int port = 8080;                // 0: any free port (server_port tells which)
+    std::string token;              // bearer token; required (generated if empty) off loopback
+    std::string model_id;           // the name clients use; empty: the model file's stem
+    int64_t n_ctx = 4096;
+    int default_max_tokens = 256;   // when a request gives none
+    size_t queue_capacity = 64;     // jobs waiting beyond the running one; more → 503
+    size_t max_body_bytes = 4u << 20;
+    int read_timeout_s = 30;
+    int write_timeout_s = 30;
+    int heartbeat_ms = 500;         // while a client waits, how often the connection is probed
+    std::string cors_origin;        // empty: no CORS headers (browsers refuse cross-origin calls)
+    std::string web_dir;            // the UI's files; empty: <source>/web
+    std::string vault_dir;          // empty: the scribe API answers 409 "no vault configured"
+    double vault_idle_lock_s = 900; // lock the vault after this long without a call; 0: never
+    std::string actor = "clinician";
+};
+
+struct server;
+struct server_deleter {
+    void operator()(server* s) const;  // stops (see server_stop) and frees
+};
+using server_ptr = std::unique_ptr<server, server_deleter>;
+
+// Binds and starts serving on background threads; throws clinote::error when the address
+// cannot be bound or a token is needed and malformed.
+server_ptr server_start(const server_options& opt, std::unique_ptr<model> m);
+int server_port(const server& s);
+// The token clients must send ("" when none is required).
+const std::string& server_token(const server& s);
+// Graceful: stops accepting, cancels queued and running jobs (their clients get what was
+// generated so far and finish_reason "cancelled"), waits for open requests, locks the vault.
+void server_stop(server& s);
+
+bool host_is_loopback(const std::string& host);
+
+}  // namespace clinote

@@ -1,0 +1,58 @@
+// What the route files share: options, the model host, the queue, the vault handle and the
+// counters behind /metrics.
+#pragma once
+#include <httplib.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "server/job_queue.h"
+#include "server/model_host.h"
+#include "server/server.h"
+#include "store/vault.h"
+
+namespace clinote {
+
+struct server_context {
+    server_options opt;
+    model_host host;
+    job_queue queue;
+    std::atomic<bool> stopping{false};
+    std::atomic<int> open_replies{0};  // responses still waiting on a job (shutdown lets them finish)
+
+    std::mutex vault_mu;  // guards creating the handle; the vault locks itself for each call
+    vault_ptr vault;
+
+    std::mutex metrics_mu;
+    std::map<std::string, int64_t> requests_by_route_status;  // "route status" → count
+};
+
+// 503 with Retry-After when the queue refused a job.
+[[noreturn]] void throw_queue_full(server_context& ctx);
+
+// Answers with the job's output as Server-Sent Events: `piece` turns each piece of text
+// into events, `end` writes the final events once the job has ended. While the job waits
+// or runs, a comment line probes the connection every heartbeat; a client that has gone
+// cancels the job.
+void reply_job_events(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
+                      std::function<std::string(const std::string& piece)> piece,
+                      std::function<std::string(job& j)> end);
+
+// Answers with one JSON document once the job ends (`end` builds it). The connection is
+// probed with leading whitespace (JSON allows it) while the job waits, so a client that
+// has gone cancels it; a job that fails answers its error body.
+void reply_job_json(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
+                    std::function<nlohmann::json(job& j)> end);
+
+std::string sse_event(const nlohmann::json& data);
+
+void openai_routes_add(httplib::Server& http, server_context& ctx);
+void scribe_routes_add(httplib::Server& http, server_context& ctx);
+const nlohmann::json& openapi_document();
+
+}  // namespace clinote

@@ -1,0 +1,140 @@
+// The OpenAI routes over loopback against an independent reference: the same prompt
+// rendered with chat_prompt_tokens and run through generate() directly must give the
+// same text and token counts.
+#include "generate/chat_prompt.h"
+#include "generate/generate.h"
+#include "server_fixture.h"
+
+namespace clinote {
+namespace {
+
+using test::running_server;
+
+generate_result reference(const nlohmann::json& messages, int max_tokens, const std::vector<std::string>& stop = {}) {
+    auto m = test::tiny_model();
+    inference_state st = inference_state_create(*m, 4096);
+    generate_params p;
+    p.max_tokens = max_tokens;
+    p.stop = stop;
+    p.sampling.temperature = 0;
+    return generate(*m, st, chat_prompt_tokens(m->tok, messages, true), p);
+}
+
+const nlohmann::json k_messages = {{{"role", "system"}, {"content", "You tell short stories."}},
+                                   {{"role", "user"}, {"content", "Once upon a time there was a cat"}}};
+
+TEST(OpenAI, ChatCompletionEqualsDirectGeneration) {
+    running_server srv;
+    const generate_result ref = reference(k_messages, 24);
+    const nlohmann::json r = srv.post_json("/v1/chat/completions",
+                                           {{"model", "stories"}, {"messages", k_messages}, {"max_tokens", 24}, {"temperature", 0}});
+    EXPECT_EQ(r["object"], "chat.completion");
+    EXPECT_EQ(r["model"], "stories");
+    EXPECT_EQ(r["choices"][0]["message"]["role"], "assistant");
+    EXPECT_EQ(r["choices"][0]["message"]["content"], ref.text);
+    EXPECT_EQ(r["choices"][0]["finish_reason"], ref.finish_reason);
+    EXPECT_EQ(r["usage"]["prompt_tokens"], ref.n_prompt);
+    EXPECT_EQ(r["usage"]["completion_tokens"], int64_t(ref.tokens.size()));
+    EXPECT_EQ(r["usage"]["total_tokens"], ref.n_prompt + int64_t(ref.tokens.size()));
+
+    // The same request again gets the same answer, whatever ran before it.
+    const nlohmann::json again = srv.post_json(
+        "/v1/chat/completions", {{"model", "stories"}, {"messages", k_messages}, {"max_tokens", 24}, {"temperature", 0}});
+    EXPECT_EQ(again["choices"][0]["message"]["content"], ref.text);
+}
+
+TEST(OpenAI, StreamedChunksAddUpToTheAnswerWithUsage) {
+    running_server srv;
+    const generate_result ref = reference(k_messages, 20);
+    auto res = srv.post("/v1/chat/completions", {{"model", "stories"},
+                                                 {"messages", k_messages},
+                                                 {"max_tokens", 20},
+                                                 {"temperature", 0},
+                                                 {"stream", true},
+                                                 {"stream_options", {{"include_usage", true}}}});
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "text/event-stream");
+    const auto events = test::sse_events(res->body);
+    ASSERT_GE(events.size(), 4u);
+    EXPECT_EQ(events.back(), "[DONE]");
+    EXPECT_EQ(events[0]["choices"][0]["delta"]["role"], "assistant");
+    std::string text;
+    std::string finish;
+    for (size_t i = 0; i + 2 < events.size(); i++) {
+        EXPECT_EQ(events[i]["object"], "chat.completion.chunk");
+        const auto& c = events[i]["choices"][0];
+        if (c["delta"].contains("content")) text += c["delta"]["content"].get<std::string>();
+        if (!c["finish_reason"].is_null()) finish = c["finish_reason"];
+    }
+    EXPECT_EQ(text, ref.text);
+    EXPECT_EQ(finish, "length");
+    const auto& usage = events[events.size() - 2];
+    EXPECT_TRUE(usage["choices"].empty());
+    EXPECT_EQ(usage["usage"]["completion_tokens"], 20);
+    EXPECT_EQ(usage["usage"]["prompt_tokens"], ref.n_prompt);
+}
+
+TEST(OpenAI, StopStringsCutTheAnswer) {
+    running_server srv;
+    const generate_result full = reference(k_messages, 30);
+    ASSERT_GT(full.text.size(), 12u);
+    const std::string stop = full.text.substr(full.text.size() / 2, 4);
+    const generate_result ref = reference(k_messages, 30, {stop});
+    const nlohmann::json r = srv.post_json(
+        "/v1/chat/completions",
+        {{"model", "stories"}, {"messages", k_messages}, {"max_tokens", 30}, {"temperature", 0}, {"stop", stop}});
+    EXPECT_EQ(r["choices"][0]["message"]["content"], ref.text);
+    EXPECT_EQ(r["choices"][0]["finish_reason"], "stop");
+    EXPECT_EQ(r["choices"][0]["message"]["content"].get<std::string>().find(stop), std::string::npos);
+}
+
+TEST(OpenAI, SameSeedSameSampleDifferentSeedsDiffer) {
+    running_server srv;
+    auto sample = [&](int seed) {
+        return srv.post_json("/v1/chat/completions", {{"model", "stories"},
+                                                      {"messages", k_messages},
+                                                      {"max_tokens", 24},
+                                                      {"temperature", 1.0},
+                                                      {"top_p", 0.95},
+                                                      {"seed", seed}})["choices"][0]["message"]["content"]
+            .get<std::string>();
+    };
+    EXPECT_EQ(sample(7), sample(7));
+    std::set<std::string> seen;
+    for (int seed = 1; seed <= 4; seed++) seen.insert(sample(seed));
+    EXPECT_GT(seen.size(), 1u);
+}
+
+TEST(OpenAI, TextCompletionStreamsAndEqualsDirectGeneration) {
+    running_server srv;
+    auto m = test::tiny_model();
+    inference_state st = inference_state_create(*m, 4096);
+    generate_params p;
+    p.max_tokens = 16;
+    const generate_result ref = generate(*m, st, tokenizer_encode(m->tok, "Once upon a time", true), p);
+    const nlohmann::json body = {{"model", "stories"}, {"prompt", "Once upon a time"}, {"max_tokens", 16}, {"temperature", 0}};
+    const nlohmann::json r = srv.post_json("/v1/completions", body);
+    EXPECT_EQ(r["object"], "text_completion");
+    EXPECT_EQ(r["choices"][0]["text"], ref.text);
+    nlohmann::json streamed = body;
+    streamed["stream"] = true;
+    auto res = srv.post("/v1/completions", streamed);
+    ASSERT_TRUE(res);
+    std::string text;
+    for (const auto& e : test::sse_events(res->body))
+        if (e != "[DONE]") text += e["choices"][0]["text"].get<std::string>();
+    EXPECT_EQ(text, ref.text);
+}
+
+TEST(OpenAI, ModelsListsTheServedModel) {
+    running_server srv;
+    const nlohmann::json r = srv.get_json("/v1/models");
+    ASSERT_EQ(r["data"].size(), 1u);
+    EXPECT_EQ(r["data"][0]["id"], "stories");
+    srv.get_json("/v1/models/stories");
+    srv.get_json("/v1/models/other", 404);
+}
+
+}  // namespace
+}  // namespace clinote

@@ -1,0 +1,159 @@
+// The scribe API through the vault: unlock, encounter, transcript, generated draft (the
+// same text as generate() on the prompt builder's prompt), approval with its diff
+// (line_diff_unified as reference), versions, exports, lock.
+#include "generate/chat_prompt.h"
+#include "generate/generate.h"
+#include "notes/entities.h"
+#include "notes/note_template.h"
+#include "notes/prompt.h"
+#include "notes/summary_schema.h"
+#include "notes/transcript.h"
+#include "server_fixture.h"
+#include "store/line_diff.h"
+
+namespace clinote {
+namespace {
+
+using test::running_server;
+
+const std::string k_transcript =
+    "Doctor: What brings you in today?\n"
+    "Patient: I have had a headache for three days.\n"
+    "Doctor: Are you taking anything for it?\n"
+    "Patient: Ibuprofen 400 mg twice a day.\n";
+
+int64_t unlock_and_add(running_server& srv) {
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}, {"kdf_level", "min"}});
+    const nlohmann::json e = srv.post_json("/api/encounters", {{"title", "Headache"}, {"transcript", k_transcript}}, 201);
+    return e["id"].get<int64_t>();
+}
+
+TEST(Scribe, VaultLockedUntilUnlockedWrongPassphraseRefused) {
+    running_server srv;
+    EXPECT_FALSE(srv.get_json("/api/vault")["exists"].get<bool>());
+    srv.get_json("/api/encounters", 423);
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}}, 404);  // none yet, create not asked
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}, {"kdf_level", "min"}});
+    EXPECT_TRUE(srv.get_json("/api/vault")["unlocked"].get<bool>());
+    srv.post_json("/api/encounters", {{"title", "one"}}, 201);
+    srv.post_json("/api/vault/lock", nlohmann::json::object());
+    srv.get_json("/api/encounters", 423);
+    const nlohmann::json wrong = srv.post_json("/api/vault/unlock", {{"passphrase", "wrong horse"}}, 403);
+    EXPECT_EQ(wrong["error"]["code"], "wrong_passphrase");
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}});
+    EXPECT_EQ(srv.get_json("/api/encounters")["data"].size(), 1u);
+}
+
+TEST(Scribe, EncounterCrudAndTranscriptVersions) {
+    running_server srv;
+    const int64_t id = unlock_and_add(srv);
+    const std::string path = "/api/encounters/" + std::to_string(id);
+    srv.post_json(path + "/transcripts", {{"text", k_transcript + "Doctor: Any nausea?\n"}}, 201);
+    const nlohmann::json e = srv.get_json(path);
+    EXPECT_EQ(e["title"], "Headache");
+    ASSERT_EQ(e["transcripts"].size(), 2u);
+    EXPECT_EQ(e["transcripts"][1]["version"], 2);
+    const nlohmann::json list = srv.get_json("/api/encounters");
+    ASSERT_EQ(list["data"].size(), 1u);
+    EXPECT_EQ(list["data"][0]["n_transcripts"], 2);
+    EXPECT_EQ(srv.client->Delete(path.c_str())->status, 200);
+    srv.get_json(path, 404);
+    EXPECT_TRUE(srv.get_json("/api/encounters")["data"].empty());
+}
+
+TEST(Scribe, GenerateEditApproveVersionsAndExports) {
+    running_server srv;
+    const int64_t id = unlock_and_add(srv);
+    const std::string path = "/api/encounters/" + std::to_string(id);
+
+    // Reference: the prompt builder's messages through the same chat template and generate().
+    auto m = test::tiny_model();
+    prompt_options po;
+    po.entity_tags = true;
+    const nlohmann::json messages = prompt_messages(transcript_parse(k_transcript), template_find("soap"), po);
+    inference_state st = inference_state_create(*m, 4096);
+    generate_params p;
+    p.max_tokens = 40;
+    p.sampling.repeat_penalty = 1.1f;
+    const generate_result ref = generate(*m, st, chat_prompt_tokens(m->tok, messages, true), p);
+
+    const nlohmann::json gen = srv.post_json(path + "/notes", {{"template", "soap"}, {"max_tokens", 40}});
+    ASSERT_TRUE(gen.contains("note")) << gen.dump();
+    const nlohmann::json draft = gen["note"];
+    EXPECT_EQ(draft["kind"], "draft");
+    EXPECT_EQ(draft["text"], ref.text);
+    EXPECT_EQ(draft["author"], "clinote:stories:soap");
+
+    // Streamed: the deltas add up to the stored draft, and the last event carries it.
+    auto res = srv.post(path + "/notes", {{"template", "soap"}, {"max_tokens", 40}, {"stream", true}});
+    ASSERT_TRUE(res);
+    const auto events = test::sse_events(res->body);
+    ASSERT_GE(events.size(), 3u);
+    std::string streamed;
+    for (size_t i = 0; i + 2 < events.size(); i++) streamed += events[i]["delta"].get<std::string>();
+    EXPECT_EQ(streamed, ref.text);
+    EXPECT_EQ(events[events.size() - 2]["note"]["text"], ref.text);
+    EXPECT_EQ(events[events.size() - 2]["note"]["version"], 2);
+
+    const std::string edited = "SUBJECTIVE:\nHeadache for three days.\n\nPLAN:\n{{drug:ibuprofen}} {{dose:400 mg}} twice daily.\n";
+    const nlohmann::json approved = srv.post_json(path + "/approve", {{"text", edited}}, 201);
+    EXPECT_EQ(approved["kind"], "approved");
+    EXPECT_EQ(approved["diff"], line_diff_unified(ref.text, edited));
+    EXPECT_EQ(approved["html"], entities_to_html(edited));
+    EXPECT_NE(approved["html"].get<std::string>().find("<mark class=\"ent ent-drug\">ibuprofen</mark>"), std::string::npos);
+
+    const nlohmann::json versions = srv.get_json(path + "/notes");
+    ASSERT_EQ(versions["data"].size(), 3u);
+    EXPECT_EQ(versions["data"][2]["kind"], "approved");
+    EXPECT_EQ(versions["data"][2]["based_on"], versions["data"][1]["id"]);
+
+    auto md = srv.client->Get((path + "/export/markdown").c_str());
+    ASSERT_TRUE(md);
+    EXPECT_EQ(md->status, 200);
+    EXPECT_NE(md->body.find("# Headache"), std::string::npos);
+    EXPECT_NE(md->body.find(entities_strip(edited)), std::string::npos) << md->body;
+    EXPECT_NE(md->body.find(k_transcript), std::string::npos);
+    EXPECT_EQ(md->body.find("{{drug:"), std::string::npos);
+
+    // No ClinicalSummary yet: summary and FHIR exports say how to get one.
+    const nlohmann::json none = srv.get_json(path + "/export/fhir", 409);
+    EXPECT_EQ(none["error"]["code"], "no_summary");
+}
+
+TEST(Scribe, SummaryByConstrainedDecodingValidatesAndExportsToFhir) {
+    running_server srv;
+    const int64_t id = unlock_and_add(srv);
+    const std::string path = "/api/encounters/" + std::to_string(id);
+    const nlohmann::json gen = srv.post_json(path + "/notes", {{"format", "summary"}, {"max_tokens", 60}});
+    ASSERT_TRUE(gen.contains("note")) << gen.dump();
+    // Whatever the tiny model wrote, the stored draft is a valid ClinicalSummary.
+    const nlohmann::json stored = nlohmann::json::parse(gen["note"]["text"].get<std::string>());
+    EXPECT_NO_THROW(summary_from_json(stored));
+    EXPECT_EQ(gen["note"]["author"], "clinote:stories:summary");
+
+    const nlohmann::json summary = srv.get_json(path + "/export/summary");
+    EXPECT_EQ(summary, nlohmann::json(summary_to_json(summary_from_json(stored))));
+    const nlohmann::json bundle = srv.get_json(path + "/export/fhir");
+    EXPECT_EQ(bundle["resourceType"], "Bundle");
+    EXPECT_EQ(bundle["type"], "document");
+    EXPECT_EQ(bundle["entry"][0]["resource"]["resourceType"], "Composition");
+}
+
+TEST(Scribe, TemplatesAndBadRequests) {
+    running_server srv;
+    const nlohmann::json t = srv.get_json("/api/templates");
+    ASSERT_EQ(t["data"].size(), template_builtins().size());
+    EXPECT_EQ(t["data"][0]["name"], "soap");
+    const int64_t id = unlock_and_add(srv);
+    const std::string path = "/api/encounters/" + std::to_string(id);
+    EXPECT_NE(srv.post_json(path + "/notes", {{"template", "nope"}}, 400)["error"]["message"].get<std::string>().find("nope"),
+              std::string::npos);
+    srv.post_json(path + "/notes", {{"format", "poem"}}, 400);
+    srv.post_json("/api/encounters/999/notes", {{"template", "soap"}}, 404);
+    const nlohmann::json empty = srv.post_json("/api/encounters", {{"title", "empty"}}, 201);
+    srv.post_json("/api/encounters/" + std::to_string(empty["id"].get<int64_t>()) + "/notes", nlohmann::json::object(), 409);
+    srv.post_json(path + "/approve", nlohmann::json::object(), 400);
+}
+
+}  // namespace
+}  // namespace clinote

@@ -1,0 +1,123 @@
+"""The web UI in headless Chromium (Debian's chromium + chromium-driver, driven by
+Selenium): unlock (creating the vault) → new encounter → transcript → generate (streamed)
+→ edit → approve → draft beside approved → export, with a screenshot of each step under
+the test's output folder (CLINOTE_TEST_OUT/browser)."""
+import os
+import shutil
+import sys
+import tempfile
+import unittest
+
+from serve_util import Server, output_dir
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+except ImportError:  # scripts/setup.d/server.sh installs it
+    webdriver = None
+
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+TRANSCRIPT = """Doctor: Good morning, what brings you in today?
+Patient: I have had a headache for three days, mostly behind my eyes.
+Doctor: Any nausea or changes in vision?
+Patient: A little nausea, no vision changes. I took ibuprofen 400 mg twice a day.
+Doctor: Your blood pressure is 128 over 82. Let's continue ibuprofen and follow up in one week."""
+
+
+@unittest.skipIf(webdriver is None or CHROMIUM is None or not os.path.exists(DRIVER),
+                 "selenium, chromium or chromium-driver missing (scripts/setup.sh installs them)")
+class BrowserTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Server(*os.environ.get("CLINOTE_BROWSER_SERVER_ARGS", "").split())
+        self.profile = tempfile.mkdtemp(prefix="clinote-chromium-")
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,1000",
+                     f"--user-data-dir={self.profile}"]:
+            opts.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+        self.wait = WebDriverWait(self.driver, 120)
+        self.shots = output_dir("browser")
+
+    def tearDown(self):
+        self.driver.quit()
+        shutil.rmtree(self.profile, ignore_errors=True)
+        self.server.stop()
+
+    def shot(self, name):
+        self.driver.save_screenshot(os.path.join(self.shots, name + ".png"))
+
+    def el(self, id_):
+        return self.driver.find_element(By.ID, id_)
+
+    def test_unlock_encounter_generate_edit_approve_export(self):
+        d = self.driver
+        d.get(self.server.url + "/")
+        self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
+        self.assertTrue(self.el("create").is_selected(), "a fresh folder offers to create the vault")
+        self.shot("1-unlock")
+        self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
+
+        # New encounter, by keyboard: the title field has focus after unlocking.
+        self.wait.until(EC.visibility_of_element_located((By.ID, "new-title")))
+        self.wait.until(lambda _: d.switch_to.active_element.get_attribute("id") == "new-title")
+        d.switch_to.active_element.send_keys("Headache follow-up" + Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), "Headache follow-up"))
+        self.el("transcript").send_keys(TRANSCRIPT)
+        Select(self.el("template")).select_by_value("soap")
+        self.el("max-tokens").clear()
+        self.el("max-tokens").send_keys(os.environ.get("CLINOTE_BROWSER_MAX_TOKENS", "60"))
+        self.shot("2-encounter")
+
+        # Generate: the draft streams in, is saved as version 1 and fills the editor.
+        self.el("generate").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "draft saved"))
+        self.wait.until(lambda _: self.el("editor").get_attribute("value") != "")
+        draft_text = self.el("editor").get_attribute("value")
+        self.assertEqual(self.el("draft").text.strip(), self.el("side-draft").text.strip())
+        self.shot("3-draft")
+
+        # Edit (with entity tags) and approve with Ctrl+Enter.
+        editor = self.el("editor")
+        editor.send_keys(Keys.CONTROL, Keys.END)
+        editor.send_keys("\n\nPLAN:\n{{drug:ibuprofen}} {{dose:400 mg}} twice daily; follow up in one week.")
+        editor.send_keys(Keys.CONTROL, Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "approved"))
+        marks = d.find_elements(By.CSS_SELECTOR, "#approved mark.ent-drug")
+        self.assertEqual([m.text for m in marks], ["ibuprofen"])
+        self.assertIn("+{{drug:ibuprofen}} {{dose:400 mg}} twice daily", self.el("diff").get_attribute("textContent"))
+        self.assertIn("approved", self.el("encounter-list").text)
+        self.shot("4-approved")
+
+        # Export Markdown: the approved note without tags, and the transcript.
+        self.el("export-markdown").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "export-preview"), "# Headache follow-up"))
+        preview = self.el("export-preview").text
+        self.assertIn("ibuprofen 400 mg twice daily; follow up in one week.", preview)
+        self.assertNotIn("{{drug:", preview)
+        self.assertIn("Doctor: Good morning", preview)
+        self.assertTrue(self.el("export-download").is_displayed())
+        # FHIR needs a ClinicalSummary first: the page says so instead of failing silently.
+        self.el("export-fhir").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "no note is a ClinicalSummary"))
+        d.execute_script("document.getElementById('export-preview').scrollIntoView()")
+        self.shot("5-export")
+        self.assertTrue(draft_text)
+
+        # Locking returns to the unlock screen; the passphrase opens the same vault again.
+        self.el("lock-btn").click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
+        self.assertFalse(self.el("create-row").is_displayed())
+        self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-list"), "Headache follow-up"))
+
+
+if __name__ == "__main__":
+    sys.exit(unittest.main())

@@ -1,0 +1,93 @@
+"""The official `openai` Python client against `clinote serve` over loopback: models,
+chat completions (plain and streamed, with usage, stop, seed), text completions, and
+errors surfacing as the client's exception types."""
+import sys
+import unittest
+
+from serve_util import Server
+
+try:
+    import openai
+except ImportError:  # scripts/setup.d/server.sh installs it
+    openai = None
+
+MESSAGES = [{"role": "system", "content": "You tell short stories."},
+            {"role": "user", "content": "Once upon a time there was a little dog"}]
+
+
+@unittest.skipIf(openai is None, "the openai package is not installed (scripts/setup.sh installs it)")
+class OpenAIClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.client = openai.OpenAI(base_url=cls.server.url + "/v1", api_key="unused", max_retries=0)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_models(self):
+        ids = [m.id for m in self.client.models.list()]
+        self.assertEqual(ids, ["stories"])
+
+    def test_chat_plain_and_streamed_agree_with_usage(self):
+        r = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=24, temperature=0)
+        self.assertEqual(r.object, "chat.completion")
+        self.assertEqual(r.choices[0].message.role, "assistant")
+        self.assertEqual(r.choices[0].finish_reason, "length")
+        self.assertEqual(r.usage.completion_tokens, 24)
+        self.assertEqual(r.usage.total_tokens, r.usage.prompt_tokens + 24)
+        text = r.choices[0].message.content
+        self.assertTrue(text)
+
+        pieces, usage, finish = [], None, None
+        for chunk in self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=24,
+                                                         temperature=0, stream=True,
+                                                         stream_options={"include_usage": True}):
+            self.assertEqual(chunk.object, "chat.completion.chunk")
+            if chunk.usage:
+                usage = chunk.usage
+            for c in chunk.choices:
+                if c.delta.content:
+                    pieces.append(c.delta.content)
+                if c.finish_reason:
+                    finish = c.finish_reason
+        self.assertEqual("".join(pieces), text)
+        self.assertEqual(finish, "length")
+        self.assertEqual(usage.prompt_tokens, r.usage.prompt_tokens)
+        self.assertEqual(usage.completion_tokens, 24)
+
+    def test_stop_and_seed(self):
+        full = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=30,
+                                                   temperature=0).choices[0].message.content
+        stop = full[len(full) // 2:len(full) // 2 + 4]
+        cut = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=30, temperature=0,
+                                                  stop=[stop])
+        self.assertEqual(cut.choices[0].finish_reason, "stop")
+        self.assertEqual(cut.choices[0].message.content, full[:full.find(stop)])
+
+        def sample(seed):
+            return self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=20,
+                                                       temperature=1.0, top_p=0.9, seed=seed).choices[0].message.content
+        self.assertEqual(sample(11), sample(11))
+        self.assertGreater(len({sample(s) for s in range(1, 5)}), 1)
+
+    def test_text_completion(self):
+        r = self.client.completions.create(model="stories", prompt="Once upon a time", max_tokens=12, temperature=0)
+        self.assertEqual(r.object, "text_completion")
+        streamed = "".join(c.choices[0].text for c in self.client.completions.create(
+            model="stories", prompt="Once upon a time", max_tokens=12, temperature=0, stream=True))
+        self.assertEqual(streamed, r.choices[0].text)
+        self.assertEqual(r.usage.completion_tokens, 12)
+
+    def test_errors_are_client_exceptions(self):
+        with self.assertRaises(openai.NotFoundError) as e:
+            self.client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        self.assertIn("gpt-4o", str(e.exception))
+        with self.assertRaises(openai.BadRequestError) as e:
+            self.client.chat.completions.create(model="stories", messages=MESSAGES, temperature=5)
+        self.assertIn("temperature", str(e.exception))
+
+
+if __name__ == "__main__":
+    sys.exit(unittest.main())

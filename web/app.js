@@ -1,0 +1,244 @@
+// The clinician's page: unlock, encounters, transcript, template, streamed draft, edit and
+// approve, draft beside approved, exports. Every control is a native button, input or
+// select, so the whole page works from the keyboard.
+import * as api from "./api.js";
+
+const $ = (id) => document.getElementById(id);
+let current = null;     // the open encounter, as GET /api/encounters/{id} returns it
+let generating = null;  // AbortController of the running generation
+
+function status(text) { $("status").textContent = text; }
+
+function show(screen) {
+  $("unlock-screen").hidden = screen !== "unlock";
+  $("main-screen").hidden = screen !== "main";
+  $("lock-btn").hidden = screen !== "main";
+}
+
+async function start() {
+  const health = await api.get("/health");
+  $("model-name").textContent = "model: " + health.model;
+  $("token-row").hidden = !health.auth_required;
+  if (!health.vault_configured) {
+    $("unlock-hint").textContent = "This server has no vault (start it with --vault DIR).";
+  }
+  if (health.vault_unlocked && !health.auth_required) return openMain();
+  if (health.auth_required && sessionStorage.getItem("clinote-token")) {
+    try { if ((await api.get("/api/vault")).unlocked) return openMain(); } catch (_) { /* ask again */ }
+  }
+  await showUnlock();
+}
+
+async function showUnlock() {
+  show("unlock");
+  try {
+    const v = await api.get("/api/vault");
+    $("create-row").hidden = v.exists;
+    $("create").checked = !v.exists;
+  } catch (_) { /* the token is still missing */ }
+  $("passphrase").value = "";
+  $(($("token-row").hidden || $("token").value) ? "passphrase" : "token").focus();
+}
+
+$("unlock-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("unlock-error").textContent = "";
+  if (!$("token-row").hidden) api.setToken($("token").value);
+  try {
+    await api.send("POST", "/api/vault/unlock", { passphrase: $("passphrase").value, create: $("create").checked });
+    $("passphrase").value = "";
+    await openMain();
+  } catch (err) {
+    $("unlock-error").textContent = err.message;
+    $("passphrase").select();
+  }
+});
+
+$("lock-btn").addEventListener("click", async () => {
+  await api.send("POST", "/api/vault/lock", {});
+  current = null;
+  $("encounter").hidden = true;
+  await showUnlock();
+});
+
+async function openMain() {
+  show("main");
+  const templates = (await api.get("/api/templates")).data;
+  $("template").replaceChildren(
+    ...templates.map((t) => new Option(t.title || t.name, t.name)),
+    new Option("ClinicalSummary JSON (structured)", "summary"));
+  await refreshList();
+  $("new-title").focus();
+}
+
+async function refreshList() {
+  const list = (await api.get("/api/encounters")).data;
+  $("encounter-list").replaceChildren(...list.map((e) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.textContent = (e.title || "Encounter " + e.id) + " ";
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = e.approved ? "approved" : e.n_notes ? "draft" : "";
+    b.append(badge);
+    b.dataset.id = e.id;
+    b.setAttribute("aria-current", current && current.id === e.id ? "true" : "false");
+    b.addEventListener("click", () => openEncounter(e.id));
+    li.append(b);
+    return li;
+  }));
+}
+
+function latest(kind) {
+  const notes = current.notes.filter((n) => n.kind === kind);
+  return notes.length ? notes[notes.length - 1] : null;
+}
+
+function render() {
+  $("empty-hint").hidden = true;
+  $("encounter").hidden = false;
+  $("encounter-title").textContent = current.title || "Encounter " + current.id;
+  const t = current.transcripts[current.transcripts.length - 1];
+  $("transcript").value = t ? t.text : "";
+  $("transcript-version").textContent = t ? "version " + t.version + ", " + t.created_at : "not saved yet";
+  const draft = latest("draft"), approved = latest("approved");
+  $("draft").innerHTML = draft ? draft.html : "";
+  $("side-draft").innerHTML = draft ? draft.html : "";
+  $("approved").innerHTML = approved ? approved.html : "";
+  $("diff").textContent = approved ? approved.diff || "(no changes)" : "";
+  $("editor").value = approved && (!draft || approved.version > draft.version) ? approved.text : draft ? draft.text : "";
+  $("versions").replaceChildren(...current.notes.map((n) => {
+    const li = document.createElement("li");
+    li.textContent = n.kind + " v" + n.version + " by " + n.author + ", " + n.created_at;
+    return li;
+  }));
+  $("export-preview").textContent = "";
+  $("export-download").hidden = true;
+}
+
+async function openEncounter(id) {
+  current = await api.get("/api/encounters/" + id);
+  render();
+  await refreshList();
+  $("transcript").focus();
+}
+
+$("new-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const created = await api.send("POST", "/api/encounters", { title: $("new-title").value.trim() });
+  $("new-title").value = "";
+  await openEncounter(created.id);
+});
+
+$("save-transcript").addEventListener("click", saveTranscript);
+async function saveTranscript() {
+  const text = $("transcript").value;
+  const saved = current.transcripts[current.transcripts.length - 1];
+  if (saved && saved.text === text) return;
+  if (!text.trim()) throw new Error("the transcript is empty");
+  await api.send("POST", "/api/encounters/" + current.id + "/transcripts", { text });
+  current = await api.get("/api/encounters/" + current.id);
+  render();
+  status("transcript saved");
+}
+
+$("transcript-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  if (file) $("transcript").value = await file.text();
+});
+
+$("generate").addEventListener("click", generate);
+async function generate() {
+  try {
+    await saveTranscript();
+  } catch (err) { status(err.message); return; }
+  const choice = $("template").value;
+  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400 };
+  if (choice === "summary") body.format = "summary"; else body.template = choice;
+  generating = new AbortController();
+  $("generate").disabled = true;
+  $("cancel").hidden = false;
+  $("progress").hidden = false;
+  $("draft").textContent = "";
+  let text = "";
+  status("waiting for the model…");
+  try {
+    await api.stream("/api/encounters/" + current.id + "/notes", body, (ev) => {
+      if (ev.error) throw new Error(ev.error.message);
+      if (ev.delta !== undefined) {
+        text += ev.delta;
+        $("draft").innerHTML = ev.html;
+        $("progress").value = ev.tokens_done / ev.tokens_max;
+        status("writing… " + ev.tokens_done + " / " + ev.tokens_max + " tokens");
+      }
+      if (ev.note) status("draft saved (version " + ev.note.version + ")");
+      if (ev.finish_reason === "cancelled") status("cancelled");
+    }, generating.signal);
+    current = await api.get("/api/encounters/" + current.id);
+    render();
+    await refreshList();
+    $("editor").focus();
+  } catch (err) {
+    status(err.name === "AbortError" ? "cancelled" : "error: " + err.message);
+  } finally {
+    generating = null;
+    $("generate").disabled = false;
+    $("cancel").hidden = true;
+    $("progress").hidden = true;
+  }
+}
+
+$("cancel").addEventListener("click", () => { if (generating) generating.abort(); });
+
+$("approve").addEventListener("click", approve);
+async function approve() {
+  const text = $("editor").value;
+  if (!text.trim()) { status("nothing to approve"); return; }
+  try {
+    await api.send("POST", "/api/encounters/" + current.id + "/approve", { text });
+    current = await api.get("/api/encounters/" + current.id);
+    render();
+    await refreshList();
+    status("approved");
+    $("export-markdown").focus();
+  } catch (err) { status("error: " + err.message); }
+}
+
+for (const id of ["export-markdown", "export-summary", "export-fhir"]) {
+  $(id).addEventListener("click", async () => {
+    const format = $(id).dataset.format;
+    try {
+      const text = await api.getText("/api/encounters/" + current.id + "/export/" + format);
+      $("export-preview").textContent = text;
+      const link = $("export-download");
+      if (link.href) URL.revokeObjectURL(link.href);
+      link.href = URL.createObjectURL(new Blob([text], { type: format === "markdown" ? "text/markdown" : "application/json" }));
+      link.download = "encounter-" + current.id + (format === "markdown" ? ".md" : format === "fhir" ? ".fhir.json" : ".summary.json");
+      link.hidden = false;
+      link.textContent = "Download " + link.download;
+      status(format + " export ready");
+    } catch (err) {
+      $("export-preview").textContent = "";
+      $("export-download").hidden = true;
+      status("error: " + err.message);
+    }
+  });
+}
+
+$("delete-encounter").addEventListener("click", async () => {
+  if (!confirm("Delete this encounter and all its versions?")) return;
+  await api.send("DELETE", "/api/encounters/" + current.id);
+  current = null;
+  $("encounter").hidden = true;
+  $("empty-hint").hidden = false;
+  await refreshList();
+});
+
+document.addEventListener("keydown", (e) => {
+  if (e.altKey && e.key.toLowerCase() === "n" && !$("main-screen").hidden) { e.preventDefault(); $("new-title").focus(); }
+  if (e.ctrlKey && e.key === "Enter" && e.target === $("transcript")) { e.preventDefault(); generate(); }
+  if (e.ctrlKey && e.key === "Enter" && e.target === $("editor")) { e.preventDefault(); approve(); }
+  if (e.key === "Escape" && generating) generating.abort();
+});
+
+start().catch((err) => status("error: " + err.message));
