@@ -13,6 +13,7 @@ void add_rouge_command(CLI::App& app);
 void add_store_command(CLI::App& app);
 void add_info_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 
 }  // namespace clinote
