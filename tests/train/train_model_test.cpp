@@ -71,3 +71,49 @@ TEST(TrainModel, ValidationLossEqualsTrainingLossWithoutDropout) {
 }
 
 }  // namespace
+
+namespace {
+
+// The tiny llama as GGUF: llama.cpp's converter permutes the rows of Q and K (RoPE on adjacent
+// pairs), so the gradients of those B matrices are PEFT's with rows permuted the same way;
+// everything else must match PEFT's as is.
+TEST(GradientsGguf, LlamaMatchesPeftUpToTheQkRowPermutation) {
+    const nlohmann::json c = golden_json("gradients.json")["cases"][0];
+    ASSERT_EQ(c["arch"], "llama");
+    auto m = model_load(source_dir() + "/tests/golden/model/llama/model.gguf", false);
+    lora_adapter adapter = lora_adapter_create(*m, golden_config(c), 1);
+    adapter_fill_formula(adapter, false);
+    const int head_dim = m->config.head_dim;
+    // B's rows in the GGUF order from the formula's (HF-order) values: gguf row h·d + 2i + j
+    // holds HF row h·d + j·d/2 + i.
+    auto hf_row = [&](int64_t row) {
+        const int64_t h = row / head_dim, i = (row % head_dim) / 2, j = row % 2;
+        return h * head_dim + j * (head_dim / 2) + i;
+    };
+    const int64_t r = adapter.config.rank;
+    for (auto& layer : adapter.layers)
+        for (lora_target t : {lora_target::q, lora_target::k}) {
+            std::vector<float>& b = layer[size_t(t)].b;
+            const std::vector<float> hf = b;
+            for (int64_t row = 0; row < int64_t(b.size()) / r; row++)
+                for (int64_t k = 0; k < r; k++) b[size_t(row * r + k)] = hf[size_t(hf_row(row) * r + k)];
+        }
+    const train_batch batch = batch_from_json(c["batch"]);
+    lora_adapter grads = lora_adapter_zeros_like(adapter);
+    const train_loss loss = train_forward_backward(*m, adapter, batch, 1.0f / float(batch.n_scored), grads, {});
+    EXPECT_NEAR(loss.mean(), c["loss"].get<double>(), 1e-4 * c["loss"].get<double>());
+    const safetensors_file want = safetensors_open(source_dir() + "/tests/golden/train/" + c["grads"].get<std::string>());
+    for (const lora_param& p : lora_params(grads, *m)) {
+        const tensor_view* w = want.find_tensor(p.name);
+        ASSERT_NE(w, nullptr) << p.name;
+        std::vector<float> expected(static_cast<const float*>(w->data), static_cast<const float*>(w->data) + p.values->size());
+        const bool permuted = p.name.ends_with("q_proj.lora_B") || p.name.ends_with("k_proj.lora_B");
+        if (permuted)
+            for (int64_t row = 0; row < int64_t(expected.size()) / r; row++)
+                for (int64_t k = 0; k < r; k++)
+                    expected[size_t(row * r + k)] = static_cast<const float*>(w->data)[hf_row(row) * r + k];
+        expect_close(p.values->data(), expected.data(), expected.size(), p.name, 1e-3);
+    }
+}
+
+}  // namespace
