@@ -1,0 +1,163 @@
+// `clinote note` end to end, run as a user runs it (the clinote binary beside the test
+// binary), on stories260K given a chat template so that it runs in seconds:
+//  - a visit longer than the context is written in parts, exactly the chunks that
+//    transcript_chunks makes with the model's tokenizer and template, and merged;
+//  - --save stores the encounter, transcript and draft in the vault: readable after unlock,
+//    and a marker from the transcript is in no vault file in plaintext.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "../store/store_test_util.h"
+#include "core/file.h"
+#include "core/paths.h"
+#include "data/import.h"
+#include "generate/chat_prompt.h"
+#include "io/gguf.h"
+#include "notes/long_visit.h"
+#include "notes/prompt.h"
+#include "notes/transcript.h"
+
+using namespace clinote;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* k_chatml =
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+
+// stories260K.gguf plus a chat template, written once per test process.
+std::string chat_model(const fs::path& dir) {
+    const gguf_file src = gguf_open(shared_dir() + "/models/stories260k/stories260K.gguf");
+    std::map<std::string, gguf_value> meta = src.metadata;
+    meta["tokenizer.chat_template"] = gguf_string(k_chatml);
+    std::vector<gguf_writer_tensor> tensors;
+    for (const tensor_view& t : src.tensors) tensors.push_back({t.name, t.type, t.shape, t.data, t.nbytes});
+    const std::string path = (dir / "stories-chat.gguf").string();
+    gguf_write(path, meta, tensors);
+    return path;
+}
+
+std::string clinote_binary() {
+    return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "clinote").string();
+}
+
+struct run_result {
+    int status = -1;
+    std::string out, err;
+};
+
+// Runs clinote with stdin from a file; stdout and stderr captured.
+run_result run_clinote(const fs::path& dir, const std::string& args, const std::string& stdin_text = "") {
+    const fs::path in = dir / "stdin.txt", out = dir / "stdout.txt", err = dir / "stderr.txt";
+    test::write_bytes(in, stdin_text);
+    std::string cmd = "'";
+    for (const std::string& part : {clinote_binary(), "' " + args, " <'" + in.string(), "' >'" + out.string(),
+                                    "' 2>'" + err.string(), std::string("'")})
+        cmd.append(part);
+    run_result r;
+    const int raw = std::system(cmd.c_str());
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.out = test::file_bytes(out);
+    r.err = test::file_bytes(err);
+    fs::remove(in);
+    return r;
+}
+
+// A long real visit: the first ACI-Bench validation encounter.
+std::string long_transcript() {
+    import_report report;
+    const auto encounters = import_aci_csv(shared_dir() + "/data/aci-bench/valid.csv", {}, report);
+    return encounter_transcript(encounters.at(0));
+}
+
+#define REQUIRE_CLINOTE()                                                                          \
+    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests"
+
+TEST(NoteCli, LongVisitIsWrittenInTheChunksOfItsTokenBudget) {
+    REQUIRE_CLINOTE();
+    test::temp_dir d;
+    const std::string model = chat_model(d.path);
+    const std::string transcript = long_transcript();
+    test::write_bytes(d.path / "visit.txt", transcript);
+    const int64_t ctx = 1024, max_tokens = 8;
+
+    // The chunks the command must use: the model's tokenizer and template, the SOAP prompt.
+    const tokenizer tok = tokenizer_from_gguf(gguf_open(model));
+    const note_template t = template_find("soap");
+    const std::vector<turn> turns = transcript_parse(transcript);
+    const auto chunks = transcript_chunks(
+        turns, [&](const std::vector<turn>& part) { return prompt_messages(part, t, {}); },
+        [&](const nlohmann::json& m) { return int64_t(chat_prompt_tokens(tok, m, true).size()); },
+        {ctx - max_tokens, 2});
+    ASSERT_GE(chunks.size(), 3u);
+    std::string parts;
+    for (size_t i = 0; i < chunks.size(); i++)
+        parts += (i ? ", turns " : "turns ") + std::to_string(chunks[i].begin + 1) + "-" + std::to_string(chunks[i].end);
+
+    const run_result r = run_clinote(d.path, "note --model '" + model + "' --ctx " + std::to_string(ctx) +
+                                                 " --max-tokens " + std::to_string(max_tokens) + " '" +
+                                                 (d.path / "visit.txt").string() + "'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.err.find("writing it in " + std::to_string(chunks.size()) + " parts (" + parts + ") and merging them"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("part " + std::to_string(chunks.size()) + " of " + std::to_string(chunks.size())),
+              std::string::npos);
+
+    // The same visit with a context that holds it: one part, no warning.
+    const run_result whole = run_clinote(d.path, "note --model '" + model + "' --ctx 8192 --max-tokens 8 '" +
+                                                     (d.path / "visit.txt").string() + "'");
+    ASSERT_EQ(whole.status, 0) << whole.err;
+    EXPECT_EQ(whole.err.find("parts"), std::string::npos) << whole.err;
+}
+
+TEST(NoteCli, SaveStoresVisitAndDraftEncrypted) {
+    REQUIRE_CLINOTE();
+    test::temp_dir d;
+    const std::string model = chat_model(d.path);
+    const std::string marker = "ZQX-MARKER-" + std::to_string(::getpid()) + "-VISIT";
+    const std::string transcript =
+        "Doctor: What brings you in today?\nPatient: My code word is " + marker + " and my knee hurts.\n";
+    test::write_bytes(d.path / "visit.txt", transcript);
+    test::make_vault(d.vault());
+
+    const std::string args = "note --model '" + model + "' --ctx 2048 --max-tokens 12 '" +
+                             (d.path / "visit.txt").string() + "' --save --vault '" + d.vault() +
+                             "' --passphrase-stdin";
+    const run_result wrong = run_clinote(d.path, args, "not the passphrase\n");
+    EXPECT_EQ(wrong.status, 1);
+    EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
+    EXPECT_TRUE(wrong.out.empty());  // nothing generated
+
+    const run_result r = run_clinote(d.path, args, test::k_pass + "\n");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(r.err, m, std::regex("saved as encounter ([0-9]+) in "))) << r.err;
+    const int64_t id = std::stoll(m[1]);
+
+    {
+        vault_ptr v = vault_open(d.vault(), test::k_pass);
+        const encounter_content c = vault_encounter_load(*v, id);
+        EXPECT_EQ(c.encounter.title, "visit.txt");
+        ASSERT_EQ(c.transcripts.size(), 1u);
+        EXPECT_EQ(c.transcripts[0].text, transcript);
+        ASSERT_EQ(c.notes.size(), 1u);
+        EXPECT_EQ(c.notes[0].kind, "draft");
+        EXPECT_EQ(c.notes[0].text, r.out);  // the note as printed
+        EXPECT_NE(c.notes[0].author.find("stories-chat.gguf"), std::string::npos);
+    }
+    for (const auto& [name, bytes] : test::folder_bytes(d.vault()))
+        EXPECT_EQ(bytes.find(marker), std::string::npos) << name;
+
+    const run_result no_vault = run_clinote(d.path, "note --model '" + model + "' '" +
+                                                        (d.path / "visit.txt").string() + "' --save");
+    EXPECT_EQ(no_vault.status, 1);
+    EXPECT_NE(no_vault.err.find("--save: needs --vault PATH"), std::string::npos) << no_vault.err;
+}
+
+}  // namespace
