@@ -17,7 +17,11 @@ using namespace clinote;
 namespace {
 
 std::string temp_path(const std::string& name) {
-    return (std::filesystem::temp_directory_path() / ("clinote_png_" + std::to_string(::getpid()) + "_" + name)).string();
+    std::string file = "clinote_png_";  // built by appending: GCC 12 warns (-Wrestrict) on the chained + form
+    file += std::to_string(::getpid());
+    file += '_';
+    file += name;
+    return (std::filesystem::temp_directory_path() / file).string();
 }
 
 // Decodes with the Python reader; returns the RGB bytes, or fails the test.

@@ -96,7 +96,7 @@ TEST(EmbeddingScore, LongTextsAreWindowedAndIdenticalTextsScoreOne) {
     std::string note;
     for (int i = 0; i < 32; i++) note += "The patient reports intermittent chest pain and takes aspirin 81 mg daily. ";
     const std::vector<encoded_text> windows = sentence_encode_windows(encoder(), note);
-    EXPECT_GE(windows.size(), 3u);
+    EXPECT_GE(windows.size(), 2u);
     for (const encoded_text& w : windows) EXPECT_LE(w.ids.size(), size_t(encoder().max_tokens));
     const embedding_scores same = embedding_score(encoder(), note, note);
     EXPECT_NEAR(same.f1, 1.0, 1e-5);
