@@ -4,6 +4,7 @@
 #include <sndfile.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -26,6 +27,8 @@ bool looks_like_mp3(const std::string& path) {
 }
 
 void require_readable(const std::string& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not an audio file");
     std::ifstream f(path, std::ios::binary);
     if (!f) fail(path, "cannot open");
     if (f.peek() == std::ifstream::traits_type::eof()) fail(path, "empty file, no audio");

@@ -139,6 +139,11 @@ std::string file_prefix(const std::string& path, size_t n) {
 
 TEST(AudioErrors, MissingFile) { expect_error("/nonexistent/visit.wav", "cannot open"); }
 
+TEST(AudioErrors, Directory) {
+    bad_file d;
+    expect_error(d.dir.string(), "is a directory");
+}
+
 TEST(AudioErrors, EmptyFile) {
     bad_file d;
     expect_error(d.write("empty.wav", ""), "empty file");
