@@ -1,5 +1,6 @@
 // clinote convert: re-quantise a GGUF model (matrices to the chosen type, norms and
-// biases F32, metadata copied), as llama.cpp's converters do.
+// biases F32, metadata copied), as llama.cpp's converters do; or turn a CTranslate2 Whisper
+// model into the Hugging Face directory the speech commands load.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 #include "core/progress.h"
 #include "io/gguf_convert.h"
 #include "quant/quant.h"
+#include "speech/whisper_ct2.h"
 
 namespace clinote {
 
@@ -17,12 +19,21 @@ namespace {
 struct convert_options {
     std::string in, out, type;
     bool force = false;
+    bool whisper_ct2 = false;
 };
 
 void run_convert(const convert_options& opt) {
+    namespace fs = std::filesystem;
+    if (opt.whisper_ct2) {
+        if (fs::exists(opt.out) && !opt.force) fail(opt.out, "already exists (add --force to overwrite it)");
+        whisper_convert_ct2(opt.in, opt.out);
+        std::fprintf(stderr, "clinote: wrote %s (Whisper, Hugging Face layout)\n", opt.out.c_str());
+        return;
+    }
+    if (opt.type.empty()) fail("--type", "required when converting a GGUF model");
+    if (!fs::is_regular_file(opt.in)) fail(opt.in, "not a GGUF file");
     dtype target;
     if (!dtype_from_name(opt.type, &target)) fail("--type", "unknown type " + opt.type);
-    namespace fs = std::filesystem;
     std::error_code ec;
     if (fs::exists(opt.out) && fs::equivalent(opt.in, opt.out, ec)) fail(opt.out, "is the input file");
     if (fs::exists(opt.out) && !opt.force) fail(opt.out, "already exists (add --force to overwrite it)");
@@ -43,13 +54,19 @@ void add_convert_command(CLI::App& app) {
     auto opt = std::make_shared<convert_options>();
     CLI::App* cmd = app.add_subcommand(
         "convert", "Re-quantise a GGUF model: 2-D weight matrices take --type (F16 where a row is not a whole number of "
-                   "blocks), 1-D norms and biases stay F32, metadata is copied and general.file_type updated");
-    cmd->add_option("--in", opt->in, "The GGUF model to read")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--out", opt->out, "The GGUF file to write")->required();
-    cmd->add_option("--type", opt->type, "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0 or q4_1")
+                   "blocks), 1-D norms and biases stay F32, metadata is copied and general.file_type updated; or, with "
+                   "--whisper-ct2, a CTranslate2 Whisper model to a Hugging Face directory");
+    cmd->add_option("--in", opt->in, "The GGUF model to read (with --whisper-ct2: the CTranslate2 directory)")
         ->required()
+        ->check(CLI::ExistingPath);
+    cmd->add_option("--out", opt->out, "The GGUF file to write (with --whisper-ct2: the directory to write)")->required();
+    cmd->add_option("--type", opt->type, "Type of the weight matrices: f32, f16, bf16, q8_0, q4_0 or q4_1 (GGUF only)")
         ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}, CLI::ignore_case));
     cmd->add_flag("--force", opt->force, "Overwrite --out if it exists");
+    cmd->add_flag("--whisper-ct2", opt->whisper_ct2,
+                  "--in is a CTranslate2 Whisper directory (model.bin, config.json, tokenizer.json, as faster-whisper "
+                  "uses); write config.json, generation_config.json, model.safetensors and tokenizer.json to --out, "
+                  "weights in their stored type");
     cmd->callback([opt] { run_convert(*opt); });
 }
 

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
     clinote::add_convert_command(app);
     clinote::add_serve_command(app);
     clinote::add_train_command(app);
+    clinote::add_transcribe_command(app);
+    clinote::add_scribe_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -1,0 +1,91 @@
+#include "cli/speech_options.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "audio/audio_read.h"
+#include "core/paths.h"
+#include "speech/whisper_chunked.h"
+#include "speech/whisper_mel.h"
+
+namespace clinote {
+
+std::string default_whisper_path() {
+    const std::string name = "models/whisper-base";
+    if (std::filesystem::is_directory(name)) return name;
+    return source_dir() + "/" + name;
+}
+
+void add_speech_flags(CLI::App* cmd, speech_options& opt) {
+    opt.model_path = default_whisper_path();
+    cmd->add_option("--whisper", opt.model_path,
+                    "Whisper model directory: CTranslate2 (model.bin, as scripts/setup.sh installs Whisper base) or "
+                    "Hugging Face (config.json, model.safetensors, tokenizer.json)")
+        ->capture_default_str();
+    cmd->add_option("--language", opt.language, "Spoken language code (en, de, fr, ...); auto: detect it")
+        ->capture_default_str();
+    cmd->add_flag("--translate", opt.translate, "Translate the speech to English instead of transcribing it");
+    cmd->add_flag("--timestamps,!--no-timestamps", opt.timestamps,
+                  "Decode with timestamp tokens and print each segment's start and end (default); "
+                  "--no-timestamps: one plain text per 30 s window");
+    cmd->add_option("--beam", opt.beam, "Beam width at temperature 0; 1: greedy")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 16));
+    cmd->add_option("--prompt", opt.prompt,
+                    "Initial prompt: text the model takes as what came before (e.g. medical terms and drug names "
+                    "it should spell this way)");
+    cmd->add_flag("--fallback,!--no-fallback", opt.fallback,
+                  "Decode again at temperatures 0.2 .. 1.0 when the text is repetitive (compression ratio > 2.4) or "
+                  "unlikely (mean log-probability < -1), as openai-whisper does (default on)");
+    cmd->add_flag("--vad,!--no-vad", opt.vad,
+                  "Cut recordings longer than 30 s into ~20 s pieces at silences found by Silero VAD (default on, "
+                  "when models/silero-vad exists); --no-vad: openai-whisper's sliding 30 s windows");
+    cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
+}
+
+whisper_transcript speech_transcribe_file(const std::string& audio_path, const speech_options& opt,
+                                          const whisper_segment_callback& on_segments) {
+    if (opt.threads > 0) omp_set_num_threads(opt.threads);
+    const std::vector<float> audio = audio_read_mono_16k(audio_path);
+    const auto t_load = std::chrono::steady_clock::now();
+    const auto m = whisper_load(opt.model_path);
+    std::fprintf(stderr, "clinote: loaded Whisper from %s (%d + %d layers, d_model %d)\n", opt.model_path.c_str(),
+                 m->config.n_audio_layer, m->config.n_text_layer, m->config.d_model);
+
+    whisper_transcribe_options o;
+    o.decoding.language = opt.language == "auto" ? "" : opt.language;
+    o.decoding.translate = opt.translate;
+    o.decoding.timestamps = opt.timestamps;
+    o.decoding.beam_size = opt.beam;
+    o.initial_prompt = opt.prompt;
+    if (!opt.fallback) o.temperatures = {0.0f};
+
+    const auto t0 = std::chrono::steady_clock::now();
+    const double duration = double(audio.size()) / whisper_sample_rate;
+    whisper_transcript t;
+    std::string vad_path;
+    if (opt.vad && duration > 30.0) {
+        try {
+            vad_path = vad_default_model_path();
+        } catch (const std::exception&) {
+            std::fprintf(stderr, "clinote: no Silero VAD weights: 30 s sliding windows instead of VAD chunks\n");
+        }
+    }
+    if (!vad_path.empty()) {
+        const vad_model vad = vad_load(vad_path);
+        t = whisper_transcribe_chunked(*m, vad, audio.data(), int64_t(audio.size()), o, on_segments);
+    } else {
+        t = whisper_transcribe(*m, audio.data(), int64_t(audio.size()), o, on_segments);
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "clinote: %.1f s of audio in %.1f s (real-time factor %.2f; model load %.2f s)\n", duration,
+                 secs, secs / std::max(duration, 1e-9),
+                 std::chrono::duration<double>(t0 - t_load).count());
+    return t;
+}
+
+}  // namespace clinote
