@@ -5,6 +5,7 @@
 // limit stopped it (then json_constraint_finish adds the shortest valid ending).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "core/paths.h"
@@ -34,7 +35,7 @@ summary_counts generate_summaries(const model& m, int n, int max_tokens, int64_t
         const auto prompt = chat_prompt_tokens(m.tok, prompt_summary_messages(e.turns), true);
         auto constraint = json_constraint_create(clinical_summary_schema(), m.tok);
         generate_params params;
-        params.max_tokens = max_tokens;
+        params.max_tokens = int(std::min<int64_t>(max_tokens, n_ctx - int64_t(prompt.size())));  // long visits: less room
         params.sampling.temperature = 1.0f;
         params.sampling.seed = uint64_t(i) + 1;
         params.filter = &constraint->filter;
