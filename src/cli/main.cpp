@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     clinote::add_info_command(app);
     clinote::add_convert_command(app);
     clinote::add_serve_command(app);
+    clinote::add_eval_command(app);
     clinote::add_train_command(app);
     clinote::add_transcribe_command(app);
     clinote::add_scribe_command(app);

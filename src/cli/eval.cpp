@@ -1,0 +1,247 @@
+// clinote eval: writes a note for every test encounter with one or two systems (a model, and a
+// baseline model), scores each note against its reference (ROUGE, embedding similarity,
+// factual-error checks, an optional LLM judge) and writes a report with both side by side.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/model_options.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/progress.h"
+#include "eval/clinical_facts.h"
+#include "eval/embedding_score.h"
+#include "eval/eval_report.h"
+#include "eval/factual_check.h"
+#include "eval/llm_judge.h"
+#include "eval/rouge.h"
+#include "generate/chat_prompt.h"
+#include "notes/encounter.h"
+#include "notes/note_template.h"
+#include "notes/prompt.h"
+
+namespace clinote {
+
+namespace {
+
+struct eval_options {
+    model_options model;
+    generation_options gen;
+    std::string baseline_model;
+    std::string data_path, out_dir;
+    std::string template_name = "soap";
+    int64_t limit = 0;
+    std::string encoder_dir;
+    bool no_embedding = false;
+    std::string train_run;
+    std::string judge_url, judge_model, judge_key_env = "OPENAI_API_KEY";
+    int judge_retries = 2;
+};
+
+// One test item: the chat messages to send, the transcript text (for factual checks and the
+// judge) and the reference note.
+struct eval_item {
+    std::string id;
+    nlohmann::json messages;
+    std::string transcript, reference;
+};
+
+// encounters.jsonl lines (prompt built here by the one prompt builder) or chat-export lines
+// ({"messages": [system, user, assistant]}, as clinote data export writes test.jsonl).
+std::vector<eval_item> items_read(const eval_options& opt) {
+    const note_template t = template_find(opt.template_name);
+    std::istringstream lines(file_read_text(opt.data_path));
+    std::vector<eval_item> items;
+    std::string line;
+    size_t n = 0;
+    while (std::getline(lines, line)) {
+        n++;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        const std::string where = opt.data_path + ":" + std::to_string(n);
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(line);
+        } catch (const nlohmann::json::exception& e) {
+            fail(where, std::string("not valid JSON: ") + e.what());
+        }
+        eval_item it;
+        if (j.is_object() && j.contains("messages")) {
+            const auto& m = j["messages"];
+            if (!m.is_array() || m.size() < 2 || !m.back().is_object() || m.back().value("role", "") != "assistant" ||
+                !m.back().contains("content") || !m.back()["content"].is_string())
+                fail(where, "messages: expected a chat ending in the assistant's reference note");
+            it.id = j.value("id", "line " + std::to_string(n));
+            it.reference = m.back()["content"].get<std::string>();
+            it.messages = nlohmann::json::array();
+            for (size_t i = 0; i + 1 < m.size(); i++) {
+                it.messages.push_back(m[i]);
+                if (m[i].value("role", "") == "user" && m[i].contains("content") && m[i]["content"].is_string())
+                    it.transcript += m[i]["content"].get<std::string>();
+            }
+        } else {
+            const encounter e = encounter_from_json(j, where);
+            prompt_options po;
+            po.target_section = prompt_default_target(e);
+            it.id = e.id;
+            it.messages = prompt_messages(e, t, po);
+            it.transcript = encounter_transcript(e);
+            it.reference = encounter_reference(e);
+            if (it.reference.empty()) fail(where, "no reference note (note or sections)");
+        }
+        items.push_back(std::move(it));
+        if (opt.limit > 0 && int64_t(items.size()) >= opt.limit) break;
+    }
+    if (items.empty()) fail(opt.data_path, "no test encounters");
+    return items;
+}
+
+struct scorers {
+    std::optional<sentence_encoder> encoder;
+    fact_lexicons lexicons;
+    std::optional<judge_client> judge;
+};
+
+eval_example score(const eval_item& it, const std::string& generated, const scorers& sc) {
+    eval_example ex;
+    ex.id = it.id;
+    ex.reference = it.reference;
+    ex.generated = generated;
+    const rouge_scores r = rouge_score(it.reference, generated);
+    ex.metrics["rouge1"] = r.rouge1.fmeasure;
+    ex.metrics["rouge2"] = r.rouge2.fmeasure;
+    ex.metrics["rougeL"] = r.rougeL.fmeasure;
+    ex.metrics["rougeLsum"] = r.rougeLsum.fmeasure;
+    if (sc.encoder) {
+        const embedding_scores e = embedding_score(*sc.encoder, it.reference, generated);
+        ex.metrics["bertscore_precision"] = e.precision;
+        ex.metrics["bertscore_recall"] = e.recall;
+        ex.metrics["bertscore_f1"] = e.f1;
+        ex.metrics["embedding_cosine"] = e.cosine;
+    }
+    const factual_report f = factual_check(it.transcript, generated, std::string_view(it.reference), sc.lexicons);
+    ex.metrics["unsupported_facts"] = double(f.unsupported.size());
+    ex.metrics["omitted_facts"] = double(f.omissions.size());
+    ex.details["factual"] = factual_report_json(f);
+    if (sc.judge) {
+        const judge_result j = judge_note(*sc.judge, it.transcript, it.reference, generated);
+        ex.metrics["judge_failed"] = j.ok ? 0.0 : 1.0;
+        if (j.ok) ex.metrics["judge_total"] = j.weighted_total;
+        ex.details["judge"] = judge_result_json(j);
+    }
+    return ex;
+}
+
+eval_system run_system(const std::string& name, const std::string& model_path, const std::vector<eval_item>& items,
+                       const eval_options& opt, const scorers& sc) {
+    model_options mo = opt.model;
+    mo.model_path = model_path;
+    auto m = load_model_for_cli(mo);
+    eval_system sys;
+    sys.name = name;
+    sys.description = std::filesystem::path(m->path).filename().string();
+    progress_bar bar("eval " + name, int64_t(items.size()), "note");
+    for (const eval_item& it : items) {
+        const auto start = std::chrono::steady_clock::now();
+        inference_state st = inference_state_create(*m, opt.model.n_ctx);
+        const std::vector<int32_t> prompt = chat_prompt_tokens(m->tok, it.messages, true);
+        if (int64_t(prompt.size()) + opt.gen.params.max_tokens > opt.model.n_ctx)
+            fail(it.id, "prompt of " + std::to_string(prompt.size()) + " tokens plus --max-tokens does not fit --ctx " +
+                            std::to_string(opt.model.n_ctx));
+        const generate_result g = generate(*m, st, prompt, opt.gen.params);
+        eval_example ex = score(it, g.text, sc);
+        ex.metrics["generated_tokens"] = double(g.tokens.size());
+        ex.metrics["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        ex.details["prompt_tokens"] = g.n_prompt;
+        ex.details["finish_reason"] = g.finish_reason;
+        sys.examples.push_back(std::move(ex));
+        bar.advance();
+    }
+    bar.finish();
+    return sys;
+}
+
+void run_eval(const eval_options& opt) {
+    const std::vector<eval_item> items = items_read(opt);
+    scorers sc;
+    sc.lexicons = fact_lexicons_load(fact_lexicon_dir_default());
+    const std::string encoder_dir = opt.encoder_dir.empty() ? sentence_encoder_default_dir() : opt.encoder_dir;
+    if (!opt.no_embedding) {
+        if (!opt.encoder_dir.empty() || std::filesystem::exists(encoder_dir + "/model.safetensors"))
+            sc.encoder = sentence_encoder_load(encoder_dir);
+        else
+            std::fprintf(stderr, "clinote: warning: no sentence encoder at %s (scripts/setup.d/eval.sh installs it); "
+                                 "embedding similarity is left out\n", encoder_dir.c_str());
+    }
+    if (!opt.judge_url.empty()) {
+        if (opt.judge_model.empty()) fail("--judge-model", "required with --judge-url");
+        judge_client jc;
+        jc.base_url = opt.judge_url;
+        jc.model = opt.judge_model;
+        if (const char* key = std::getenv(opt.judge_key_env.c_str())) jc.api_key = key;
+        jc.retries = opt.judge_retries;
+        sc.judge = jc;
+    }
+    eval_report_input in;
+    in.train_run_dir = opt.train_run;
+    in.settings = {{"data", opt.data_path},
+                   {"examples", items.size()},
+                   {"template", opt.template_name},
+                   {"max_tokens", opt.gen.params.max_tokens},
+                   {"temperature", opt.gen.params.sampling.temperature},
+                   {"rouge", "rouge-score 0.1.2 rules, Porter stemming"},
+                   {"embedding_encoder", sc.encoder ? sc.encoder->name + " (clinote engine; BERTScore-style greedy matching, "
+                                                                       "no idf, no baseline rescaling)"
+                                                    : std::string("none")},
+                   {"judge", sc.judge ? opt.judge_model + " at " + opt.judge_url : std::string("none")}};
+    if (!opt.baseline_model.empty()) in.systems.push_back(run_system("base", opt.baseline_model, items, opt, sc));
+    const std::string model_path = opt.model.model_path.empty() ? default_model_path() : opt.model.model_path;
+    in.systems.push_back(run_system(opt.baseline_model.empty() ? "model" : "candidate", model_path, items, opt, sc));
+    eval_report_write(in, opt.out_dir);
+    std::fprintf(stderr, "clinote: report in %s (report.html, report.md, summary.json, examples.jsonl)\n",
+                 opt.out_dir.c_str());
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& app) {
+    auto opt = std::make_shared<eval_options>();
+    CLI::App* cmd = app.add_subcommand(
+        "eval",
+        "Write a note for every test encounter and score it against the reference: ROUGE-1/2/L/Lsum, "
+        "BERTScore-style and sentence-cosine embedding similarity (all-MiniLM-L6-v2), factual-error checks, "
+        "optionally an LLM judge; writes examples.jsonl, summary.json, report.md and a self-contained report.html, "
+        "with a baseline side by side when given");
+    add_model_flags(cmd, opt->model);
+    add_generation_flags(cmd, opt->gen);
+    cmd->add_option("--baseline-model", opt->baseline_model,
+                    "A second model (.gguf or Hugging Face directory) evaluated on the same encounters and shown as "
+                    "'base' beside --model ('candidate'), with paired deltas");
+    cmd->add_option("--data", opt->data_path,
+                    "Test encounters: encounters.jsonl (clinote data import) or chat JSONL ending in the reference "
+                    "note (clinote data export's test.jsonl)")
+        ->required();
+    cmd->add_option("--out", opt->out_dir, "Report folder (created)")->required();
+    cmd->add_option("--template", opt->template_name,
+                    "Note template for encounters.jsonl items with a full note (section-level items ask for their section)")
+        ->capture_default_str();
+    cmd->add_option("--limit", opt->limit, "Only the first N encounters; 0: all")->capture_default_str();
+    cmd->add_option("--encoder", opt->encoder_dir,
+                    "Sentence encoder folder (default: models/all-MiniLM-L6-v2, installed by scripts/setup.d/eval.sh)");
+    cmd->add_flag("--no-embedding", opt->no_embedding, "Skip embedding similarity");
+    cmd->add_option("--train-run", opt->train_run, "A clinote train output folder: plot its log.jsonl loss curves");
+    cmd->add_option("--judge-url", opt->judge_url,
+                    "OpenAI-compatible endpoint for the LLM judge (e.g. http://127.0.0.1:8080/v1, clinote serve)");
+    cmd->add_option("--judge-model", opt->judge_model, "Model name to send to the judge endpoint");
+    cmd->add_option("--judge-key-env", opt->judge_key_env,
+                    "Environment variable holding the judge's API key (sent as a Bearer token when set)")
+        ->capture_default_str();
+    cmd->add_option("--judge-retries", opt->judge_retries,
+                    "Retries after an unusable judge answer before the note counts as a judge failure")
+        ->capture_default_str();
+    cmd->callback([opt] { run_eval(*opt); });
+}
+
+}  // namespace clinote
