@@ -30,9 +30,13 @@ summary_counts generate_summaries(const model& m, int n, int max_tokens, int64_t
     const auto encounters = import_mts_dialog(shared_dir() + "/data/mts-dialog/valid.csv", {}, report);
     const nlohmann::json schema = nlohmann::json(clinical_summary_schema());
     summary_counts counts;
+    size_t next = 0;
     for (int i = 0; i < n; i++) {
-        const auto& e = encounters.at(size_t(i) % encounters.size());
-        const auto prompt = chat_prompt_tokens(m.tok, prompt_summary_messages(e.turns), true);
+        // Visits whose prompt leaves under 64 tokens of the context are passed over.
+        std::vector<int32_t> prompt;
+        do {
+            prompt = chat_prompt_tokens(m.tok, prompt_summary_messages(encounters.at(next++ % encounters.size()).turns), true);
+        } while (int64_t(prompt.size()) + 64 > n_ctx);
         auto constraint = json_constraint_create(clinical_summary_schema(), m.tok);
         generate_params params;
         params.max_tokens = int(std::min<int64_t>(max_tokens, n_ctx - int64_t(prompt.size())));  // long visits: less room
