@@ -20,7 +20,9 @@ struct chat_options {
 
 void run_chat(const chat_options& opt) {
     auto m = load_model_for_cli(opt.model);
+    const auto adapter = load_adapter_for_cli(opt.model, *m);
     inference_state st = inference_state_create(*m, opt.model.n_ctx);
+    st.adapter = adapter.get();
     nlohmann::json messages = nlohmann::json::array();
     if (!opt.gen.system.empty()) messages.push_back({{"role", "system"}, {"content", opt.gen.system}});
     std::vector<int32_t> cached;  // the tokens whose keys/values the cache holds

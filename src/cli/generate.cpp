@@ -42,7 +42,9 @@ void run_generate(const generate_options& opt) {
         messages.push_back({{"role", "user"}, {"content", prompt}});
         tokens = chat_prompt_tokens(m->tok, messages, true);
     }
+    const auto adapter = load_adapter_for_cli(opt.model, *m);
     inference_state st = inference_state_create(*m, opt.model.n_ctx);
+    st.adapter = adapter.get();
     const generate_result r = generate(*m, st, tokens, opt.gen.params, [](const std::string& piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);

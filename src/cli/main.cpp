@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
     clinote::add_store_command(app);
     clinote::add_info_command(app);
     clinote::add_convert_command(app);
+    clinote::add_merge_command(app);
     clinote::add_serve_command(app);
     clinote::add_eval_command(app);
     clinote::add_train_command(app);

@@ -22,6 +22,9 @@ void add_model_flags(CLI::App* cmd, model_options& opt) {
     opt.model_path = default_model_path();
     cmd->add_option("-m,--model", opt.model_path, "Model: a .gguf file or a Hugging Face directory")
         ->capture_default_str();
+    cmd->add_option("--adapter", opt.adapter_path,
+                    "LoRA adapter applied without merging: a PEFT directory (adapter_config.json + "
+                    "adapter_model.safetensors) or a llama.cpp GGUF LoRA file");
     cmd->add_option("--ctx", opt.n_ctx, "Context size in tokens (prompt + answer); 0: the model's own")
         ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
@@ -60,6 +63,15 @@ std::unique_ptr<model> load_model_for_cli(const model_options& opt) {
     std::fprintf(stderr, "clinote: loaded %s (%s, %d layers, %d vocab) in %.2f s\n", opt.model_path.c_str(),
                  m->config.arch_name.c_str(), m->config.n_layer, m->config.n_vocab, s);
     return m;
+}
+
+std::unique_ptr<lora_adapter> load_adapter_for_cli(const model_options& opt, const model& m) {
+    if (opt.adapter_path.empty()) return nullptr;
+    auto a = std::make_unique<lora_adapter>(lora_adapter_load(opt.adapter_path, m));
+    std::fprintf(stderr, "clinote: adapter %s (rank %d, scale %g, %zu target modules%s)\n", opt.adapter_path.c_str(),
+                 a->config.rank, double(lora_scale(a->config)), a->config.targets.size(),
+                 a->tok_embd.empty() && a->output.empty() ? "" : ", own embeddings/head");
+    return a;
 }
 
 }  // namespace clinote

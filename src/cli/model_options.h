@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "generate/generate.h"
+#include "model/lora_adapter.h"
 #include "model/model.h"
 
 namespace clinote {
 
 struct model_options {
     std::string model_path;
+    std::string adapter_path;  // empty: none
     int64_t n_ctx = 4096;
     int threads = 0;
 };
@@ -30,5 +32,8 @@ std::string default_model_path();
 
 // Sets the thread count and loads the model (with its tokenizer), reporting what it loaded on stderr.
 std::unique_ptr<model> load_model_for_cli(const model_options& opt);
+
+// The --adapter for model m (PEFT directory or GGUF LoRA), or null without one; reports on stderr.
+std::unique_ptr<lora_adapter> load_adapter_for_cli(const model_options& opt, const model& m);
 
 }  // namespace clinote
