@@ -297,7 +297,9 @@ TEST(CpuPath, ScalarCanBeForcedAndUnknownNamesAreRejected) {
     ScopedEnv env("CLINOTE_CPU", "");
     const cpu_path best = cpu_path_select();
     EXPECT_TRUE(cpu_path_supported(best));
-    if (best != cpu_path::avx512) EXPECT_FALSE(cpu_path_supported(cpu_path(int(best) + 1)));
+    if (best != cpu_path::avx512) {
+        EXPECT_FALSE(cpu_path_supported(cpu_path(int(best) + 1)));
+    }
 }
 
 TEST(VecDot, FloatTypesHaveNoIntegerKernel) {
