@@ -13,7 +13,7 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config git unzip
   libopenblas-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   libsqlcipher-dev libsodium-dev libsndfile1-dev libsamplerate0-dev libmpg123-dev
-  libcpp-httplib-dev
+  libcpp-httplib-dev zlib1g-dev
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -4,11 +4,7 @@
 # tokenizer.json and vocabulary.json). clinote reads that directory as it is (whisper_load);
 # `clinote convert --whisper-ct2 --in models/whisper-base --out DIR` writes a Hugging Face copy.
 # The checksum pins the weights the jfk.wav test was checked with. zlib (the compression-ratio
-# guard) comes with libcpp-httplib-dev; it is checked here as the speech module links it.
-if ! [ -e /usr/include/zlib.h ]; then
-  log "installing zlib1g-dev"
-  sudo_if_needed apt-get install -y -q zlib1g-dev >/dev/null
-fi
+# guard) is in setup.sh's Debian package list.
 whisper_dir="$root/models/whisper-base"
 whisper_sha256=905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57
 if [ ! -s "$whisper_dir/model.bin" ] || [ ! -s "$whisper_dir/tokenizer.json" ]; then
