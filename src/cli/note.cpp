@@ -45,9 +45,11 @@ struct note_options {
     std::string title;
 };
 
-std::string generate_text(const model& m, const std::vector<int32_t>& prompt, const note_options& opt,
+std::string generate_text(const model& m, const lora_adapter* adapter, const std::vector<int32_t>& prompt,
+                          const note_options& opt,
                           const generate_params& params, bool stream) {
     inference_state st = inference_state_create(m, opt.model.n_ctx);
+    st.adapter = adapter;
     const generate_result r = generate(m, st, prompt, params, [&](const std::string& piece) {
         if (stream) {
             std::fwrite(piece.data(), 1, piece.size(), stdout);
@@ -91,7 +93,8 @@ std::vector<turn> chunk_turns(const std::vector<turn>& turns, const transcript_c
     return std::vector<turn>(turns.begin() + long(c.begin), turns.begin() + long(c.end));
 }
 
-std::string write_summary(const model& m, const std::vector<turn>& turns, const note_options& opt) {
+std::string write_summary(const model& m, const lora_adapter* adapter, const std::vector<turn>& turns,
+                          const note_options& opt) {
     const turns_prompt prompt = [](const std::vector<turn>& t) { return prompt_summary_messages(t); };
     const auto chunks = chunks_for(m, turns, prompt, opt, opt.gen.params.max_tokens);
     std::vector<nlohmann::ordered_json> parts;
@@ -100,7 +103,7 @@ std::string write_summary(const model& m, const std::vector<turn>& turns, const 
         generate_params params = opt.gen.params;
         params.filter = &constraint->filter;
         const std::string generated =
-            generate_text(m, chat_prompt_tokens(m.tok, prompt(chunk_turns(turns, c)), true), opt, params, false);
+            generate_text(m, adapter, chat_prompt_tokens(m.tok, prompt(chunk_turns(turns, c)), true), opt, params, false);
         // ordered_json keeps the schema's key order, as generated.
         parts.push_back(nlohmann::ordered_json::parse(json_constraint_finish(*constraint, generated)));
     }
@@ -113,7 +116,8 @@ std::string write_summary(const model& m, const std::vector<turn>& turns, const 
     return result;
 }
 
-std::string write_note(const model& m, const std::vector<turn>& turns, const note_options& opt) {
+std::string write_note(const model& m, const lora_adapter* adapter, const std::vector<turn>& turns,
+                       const note_options& opt) {
     std::vector<note_template> custom;
     if (!opt.template_file.empty()) custom.push_back(template_load(opt.template_file));
     const note_template t = template_find(opt.template_name, custom);
@@ -124,14 +128,14 @@ std::string write_note(const model& m, const std::vector<turn>& turns, const not
     const auto chunks = chunks_for(m, turns, prompt, opt, opt.gen.params.max_tokens);
     if (chunks.size() == 1) {
         std::string result =
-            generate_text(m, chat_prompt_tokens(m.tok, prompt(turns), true), opt, opt.gen.params, true) + "\n";
+            generate_text(m, adapter, chat_prompt_tokens(m.tok, prompt(turns), true), opt, opt.gen.params, true) + "\n";
         std::fputc('\n', stdout);
         return result;
     }
     std::vector<std::string> parts;
     for (size_t i = 0; i < chunks.size(); i++) {
         std::fprintf(stderr, "clinote: part %zu of %zu\n", i + 1, chunks.size());
-        parts.push_back(generate_text(m, chat_prompt_tokens(m.tok, prompt(chunk_turns(turns, chunks[i])), true), opt,
+        parts.push_back(generate_text(m, adapter, chat_prompt_tokens(m.tok, prompt(chunk_turns(turns, chunks[i])), true), opt,
                                       opt.gen.params, false));
     }
     std::string result = notes_merge(parts, t) + "\n";
@@ -155,7 +159,9 @@ void run_note(const note_options& opt) {
     const std::vector<turn> turns = transcript_parse(text);
     vault_ptr v = opt.save ? open_vault_for_save(opt) : nullptr;
     auto m = load_model_for_cli(opt.model);
-    const std::string result = opt.json ? write_summary(*m, turns, opt) : write_note(*m, turns, opt);
+    const auto adapter = load_adapter_for_cli(opt.model, *m);
+    const std::string result =
+        opt.json ? write_summary(*m, adapter.get(), turns, opt) : write_note(*m, adapter.get(), turns, opt);
     if (!opt.out.empty()) {
         std::ofstream out(opt.out, std::ios::binary);
         if (!(out << result)) fail(opt.out, "cannot write");
