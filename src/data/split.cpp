@@ -6,20 +6,12 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/random.h"
 #include "notes/transcript.h"
 
 namespace clinote {
 
 namespace {
-
-// Own generator and shuffle: std::shuffle's algorithm differs between standard libraries,
-// and a split must be the same on every machine for a given seed.
-uint64_t splitmix64(uint64_t& state) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 uint64_t fnv1a(const std::string& s) {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -29,10 +21,7 @@ uint64_t fnv1a(const std::string& s) {
 
 void shuffle(std::vector<std::string>& v, uint64_t seed) {
     uint64_t state = seed;
-    for (size_t i = v.size(); i > 1; i--) {
-        const size_t j = size_t(splitmix64(state) % i);
-        std::swap(v[i - 1], v[j]);
-    }
+    random_shuffle(v, state);
 }
 
 std::string stratum_of(const encounter& e) {

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "core/random.h"
 
 namespace clinote {
 
@@ -17,13 +18,8 @@ const char* const loinc = "http://loinc.org";
 
 struct uuid_source {
     uint64_t state;
-    // splitmix64: ids reproducible from the seed, distinct within a bundle.
-    uint64_t next() {
-        uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
+    // ids reproducible from the seed, distinct within a bundle
+    uint64_t next() { return random_next(state); }
     std::string uuid() {  // RFC 4122 version 4 layout
         const uint64_t hi = (next() & ~0xF000ull) | 0x4000ull;
         const uint64_t lo = (next() & ~(3ull << 62)) | (2ull << 62);

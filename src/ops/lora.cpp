@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/random.h"
 #include "ops/linear.h"
 
 namespace clinote {
@@ -54,19 +55,11 @@ void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const 
     for (int64_t i = 0; i < n_tokens * n_in; i++) dx[i] += dxd[size_t(i)] * dropout_mask[i];
 }
 
-// splitmix64: a counter-based generator, so value i depends on (seed, i) alone.
-static uint64_t splitmix64(uint64_t z) {
-    z += 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 void dropout_mask_fill(float* mask, int64_t n, float p, uint64_t seed) {
     const float keep = 1.0f / (1.0f - p);
-    const uint64_t base = splitmix64(seed);
+    const uint64_t base = random_mix(seed);  // value i depends on (seed, i) alone
     for (int64_t i = 0; i < n; i++) {
-        const double u = double(splitmix64(base + uint64_t(i)) >> 11) * 0x1.0p-53;  // uniform in [0, 1)
+        const double u = double(random_mix(base + uint64_t(i)) >> 11) * 0x1.0p-53;  // uniform in [0, 1)
         mask[i] = u < double(p) ? 0.0f : keep;
     }
 }

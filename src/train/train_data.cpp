@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/random.h"
 #include "generate/chat_prompt.h"
 #include "ops/loss.h"
 
@@ -228,20 +229,6 @@ train_dataset train_data_load(const std::string& dir, const model& m, const trai
 
 namespace {
 
-// Own generator and shuffle: std::shuffle differs between standard libraries, and an epoch's
-// order must be the same everywhere for a seed (resume reproduces a run exactly).
-uint64_t splitmix64(uint64_t& state) {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-template <class T>
-void shuffle(std::vector<T>& v, uint64_t& state) {
-    for (size_t i = v.size(); i > 1; i--) std::swap(v[i - 1], v[size_t(splitmix64(state) % i)]);
-}
-
 using row = std::vector<size_t>;  // indices of the examples packed into one batch row
 
 int64_t row_length(const std::vector<train_example>& examples, const row& r) {
@@ -292,7 +279,7 @@ std::vector<train_batch> train_batches_make(const std::vector<train_example>& ex
     uint64_t state = opt.seed ^ (uint64_t(epoch) * 0xD1B54A32D192ED03ull);
     std::vector<size_t> order(examples.size());
     std::iota(order.begin(), order.end(), size_t(0));
-    shuffle(order, state);
+    random_shuffle(order, state);
     auto length = [&](size_t i) { return int64_t(examples[i].tokens.size()); };
 
     std::vector<row> rows;
@@ -332,7 +319,7 @@ std::vector<train_batch> train_batches_make(const std::vector<train_example>& ex
     for (size_t r = 0; r < rows.size(); r += size_t(opt.batch_size))
         groups.emplace_back(rows.begin() + long(r), rows.begin() + long(std::min(rows.size(), r + size_t(opt.batch_size))));
     // Sorted by length, batches would go from short to long: shuffle their order instead.
-    if (opt.by_length) shuffle(groups, state);
+    if (opt.by_length) random_shuffle(groups, state);
     std::vector<train_batch> batches;
     batches.reserve(groups.size());
     for (const auto& g : groups) batches.push_back(batch_make(examples, g));
