@@ -15,16 +15,19 @@ apt_packages=(
   libsqlcipher-dev libsodium-dev libsndfile1-dev libsamplerate0-dev libmpg123-dev
   libcpp-httplib-dev zlib1g-dev
 )
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+# Installs those of the given Debian packages that are missing (setup.d fragments use it too).
+apt_install_missing() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   sudo_if_needed apt-get update -qq
   sudo_if_needed apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+}
+apt_install_missing "${apt_packages[@]}"
 
 # Python packages the tests use as independent references (no torch: golden files are committed).
 python_packages=(numpy gguf rouge-score tokenizers jinja2 jsonschema)
@@ -44,7 +47,7 @@ if [ ! -s "$model" ]; then
 fi
 
 # Each feature that needs more (speech weights, a browser for UI tests, ...) installs it in
-# its own file under scripts/setup.d/, run here in name order with log, sudo_if_needed and root set.
+# its own file under scripts/setup.d/, run here in name order with log, sudo_if_needed, apt_install_missing and root set.
 for extra in "$root"/scripts/setup.d/*.sh; do
   [ -e "$extra" ] || continue
   # shellcheck source=/dev/null
