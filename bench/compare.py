@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Runs clinote (both matmul modes of ops/linear.h: float, the default, and int8) (decode_bench) and llama.cpp (llama-bench) on the same model files, prompt
-sizes and thread counts, in one run, and prints a table of ratios (clinote / llama.cpp;
+"""Runs clinote (decode_bench, in the matmul modes of ops/linear.h asked for: int8, the
+default, and/or float, the reference) and llama.cpp (llama-bench) on the same model files,
+prompt sizes and thread counts, in one run, and prints a table of ratios (clinote / llama.cpp;
 above 1 is clinote faster, for RSS and load time below 1 is clinote better).
 
 Usage: bench/compare.py --decode-bench BUILD/decode_bench --llama-bench PATH/llama-bench
-                        --models A.gguf B.gguf ... [--threads 1,2] [--reps 3] [--json out.json]
+                        --models A.gguf B.gguf ... [--threads 1,2] [--reps 3] [--matmul int8,float]
+                        [--json out.json]
 """
 import argparse
 import json
@@ -14,19 +16,20 @@ import sys
 import time
 
 
-def run_rss(cmd, env=None):
+def run_rss(cmd):
     """Runs cmd, returning (stdout, wall s, peak RSS MiB) measured with wait4 on the child."""
+    out_path = cmd_out_path()  # named by this process's id, before the fork
     t0 = time.monotonic()
     pid = os.fork()
     if pid == 0:
         fd = os.open(os.devnull, os.O_WRONLY)
-        out_fd = os.open(cmd_out_path(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        out_fd = os.open(out_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(out_fd, 1)
         os.dup2(fd, 2)
-        os.execve(cmd[0], cmd, {**os.environ, **(env or {})})
+        os.execv(cmd[0], cmd)
     _, status, ru = os.wait4(pid, 0)
     wall = time.monotonic() - t0
-    with open(cmd_out_path()) as f:
+    with open(out_path) as f:
         out = f.read()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(cmd)} failed with status {status}")
@@ -53,6 +56,9 @@ def main():
     ap.add_argument("--prefill", default="512,2048")
     ap.add_argument("--depth", type=int, default=512)
     ap.add_argument("--gen", type=int, default=128)
+    ap.add_argument("--matmul", default="int8",
+                    help="clinote matmul modes to time, comma-separated: int8 (the default) and/or float "
+                         "(the reference; ~20x slower decode, so a 128-token run takes minutes)")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--json", help="also write every measurement here")
     a = ap.parse_args()
@@ -69,10 +75,10 @@ def main():
                                             ["-p", ",".join(map(str, prefill)), "-n", "0", "-r", str(a.reps)])
         tg_rows, _, ll_rss_tg = llama_bench(a.llama_bench, model, threads,
                                             ["-p", "0", "-n", str(a.gen), "-d", str(a.depth), "-r", str(a.reps)])
-        for t, matmul in [(t, m) for t in threads for m in ("float", "int8")]:
+        for t, matmul in [(t, m) for t in threads for m in a.matmul.split(",")]:
             out, _, cl_rss = run_rss([a.decode_bench, model, "--threads", str(t), "--prefill", a.prefill, "--depth",
-                                      str(a.depth), "--gen", str(a.gen), "--reps", str(a.reps), "--profile"],
-                                     {"CLINOTE_MATMUL": matmul})
+                                      str(a.depth), "--gen", str(a.gen), "--reps", str(a.reps), "--matmul", matmul,
+                                      "--profile"])
             cl = json.loads(out)
             row = {"model": f"{name} {matmul}", "type": cl["weight_type"], "threads": t, "cpu_path": cl["cpu_path"],
                    "clinote": cl, "llama_cpp": {}}

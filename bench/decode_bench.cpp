@@ -2,9 +2,10 @@
 // tokens, prefill tokens/s for each prompt length, decode tokens/s for `gen` tokens after
 // a `depth`-token prompt, plus load time, peak RSS, the weight bytes a decoded token reads,
 // memory bandwidth, and a per-op breakdown of one decoded token. Prints one JSON object.
-// CLINOTE_MATMUL=int8 in the environment times the integer kernels (ops/linear.h).
+// --matmul float times the F32 reference path instead of the default int8 kernels
+// (ops/linear.h: matmul_mode).
 // Usage: decode_bench MODEL [--threads N] [--prefill 512,2048] [--depth 512] [--gen 128]
-//                           [--reps 3] [--profile]
+//                           [--reps 3] [--matmul int8|float] [--profile]
 #include <cblas.h>
 #include <omp.h>
 #include <sys/resource.h>
@@ -97,7 +98,7 @@ nlohmann::json profile_decode(const model& m, int64_t depth, int reps) {
         return median_seconds(reps, [&] {
             for (const layer_weights& l : m.layers) {
                 const tensor_view& w = pick(l).w;
-                linear_forward(w, nullptr, x.data(), y.data(), 1);
+                linear_forward(w, nullptr, x.data(), y.data(), 1, m.matmul);
             }
         });
     };
@@ -108,7 +109,7 @@ nlohmann::json profile_decode(const model& m, int64_t depth, int reps) {
     p["ffn_gate_up_ms"] = 1e3 * (time_linear([](const layer_weights& l) -> const linear_weight& { return l.w_gate; }) +
                                  time_linear([](const layer_weights& l) -> const linear_weight& { return l.w_up; }));
     p["ffn_down_ms"] = 1e3 * time_linear([](const layer_weights& l) -> const linear_weight& { return l.w_down; });
-    p["output_head_ms"] = 1e3 * median_seconds(reps, [&] { linear_forward(m.output, nullptr, x.data(), y.data(), 1); });
+    p["output_head_ms"] = 1e3 * median_seconds(reps, [&] { linear_forward(m.output, nullptr, x.data(), y.data(), 1, m.matmul); });
     const int64_t kv_dim = int64_t(c.n_head_kv) * c.head_dim;
     std::vector<float> kc(size_t((depth + 1) * kv_dim), 0.02f), vc(kc.size(), 0.03f);
     std::vector<float> q(size_t(c.n_head) * size_t(c.head_dim), 0.1f), o(q.size());
@@ -124,7 +125,7 @@ nlohmann::json profile_decode(const model& m, int64_t depth, int reps) {
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: decode_bench MODEL [--threads N] [--prefill 512,2048] [--depth 512] [--gen 128] "
-                             "[--reps 3] [--profile]\n");
+                             "[--reps 3] [--matmul int8|float] [--profile]\n");
         return 2;
     }
     const std::string path = argv[1];
@@ -132,6 +133,7 @@ int main(int argc, char** argv) {
     int64_t depth = 512, gen = 128;
     std::vector<int64_t> prefill = {512, 2048};
     bool profile = false;
+    matmul_mode matmul = matmul_mode::int8;
     for (int i = 2; i < argc; i++) {
         const std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -145,6 +147,7 @@ int main(int argc, char** argv) {
         else if (a == "--reps") reps = std::stoi(next());
         else if (a == "--depth") depth = std::stoll(next());
         else if (a == "--gen") gen = std::stoll(next());
+        else if (a == "--matmul") matmul = matmul_mode_parse(next(), "--matmul");
         else if (a == "--profile") profile = true;
         else if (a == "--prefill") {
             prefill.clear();
@@ -167,11 +170,11 @@ int main(int argc, char** argv) {
     r["model"] = path;
     r["threads"] = omp_get_max_threads();
     r["cpu_path"] = cpu_path_name(cpu_path_select());
-    const char* matmul = std::getenv("CLINOTE_MATMUL");  // see ops/linear.h
-    r["matmul"] = matmul && *matmul ? matmul : "float";
+    r["matmul"] = matmul_mode_name(matmul);
 
     const auto t_load = clock_type::now();
     const auto m = model_load(path, true);
+    m->matmul = matmul;
     r["load_s"] = seconds_since(t_load);
     r["weight_bytes_per_token"] = weight_bytes_per_token(*m);
     r["weight_type"] = dtype_name(m->layers[0].wq.w.type);

@@ -4,7 +4,7 @@
 #   2. builds clinote's decode_bench and clinote (Release) in build-bench/;
 #   3. converts the default Q4_1 model to Q8_0 and F16 with `clinote convert` (cached);
 #   4. runs bench/compare.py: decode, prefill 512/2048, load time, peak RSS, bandwidth limit.
-# Usage: bench/run.sh [extra compare.py flags, e.g. --threads 1,2 --reps 3]
+# Usage: bench/run.sh [extra compare.py flags, e.g. --threads 1,2 --reps 3 --matmul int8,float]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${CLINOTE_BENCH_CACHE:-$HOME/.cache/clinote-bench}
@@ -12,7 +12,8 @@ build=${CLINOTE_BENCH_BUILD:-$root/build-bench}
 jobs=${CLINOTE_BENCH_JOBS:-2}
 
 llama_bench=$("$root/bench/build_llama_cpp.sh" "$cache")
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLINOTE_TESTS=OFF >/dev/null
+launcher=(); command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCLINOTE_TESTS=OFF "${launcher[@]}" >/dev/null
 cmake --build "$build" --target decode_bench clinote -j "$jobs" >/dev/null
 
 q4_1=${CLINOTE_BENCH_MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}

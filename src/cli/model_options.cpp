@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <map>
 #include <cstdio>
 
 #include "core/paths.h"
@@ -28,6 +29,13 @@ void add_model_flags(CLI::App* cmd, model_options& opt) {
     cmd->add_option("--ctx", opt.n_ctx, "Context size in tokens (prompt + answer); 0: the model's own")
         ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--matmul", opt.matmul,
+                    "How quantised weights are multiplied: int8 (activations quantised to 8 bits and "
+                    "integer dot products, as llama.cpp; fast) or float (weights dequantised to F32: "
+                    "the exact reference, ~20x slower decode, logits as transformers computes them)")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, matmul_mode>{{"int8", matmul_mode::int8},
+                                                                               {"float", matmul_mode::f32}}))
+        ->default_str("int8");
 }
 
 void add_generation_flags(CLI::App* cmd, generation_options& opt) {
@@ -59,6 +67,7 @@ std::unique_ptr<model> load_model_for_cli(const model_options& opt) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     auto m = model_load(opt.model_path);
+    m->matmul = opt.matmul;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "clinote: loaded %s (%s, %d layers, %d vocab) in %.2f s\n", opt.model_path.c_str(),
                  m->config.arch_name.c_str(), m->config.n_layer, m->config.n_vocab, s);

@@ -17,6 +17,7 @@ struct model_options {
     std::string adapter_path;  // empty: none
     int64_t n_ctx = 4096;
     int threads = 0;
+    matmul_mode matmul = matmul_mode::int8;  // --matmul: how quantised weights are multiplied
 };
 
 struct generation_options {

@@ -2,6 +2,8 @@
 // created once, so a decoded token (a few hundred parallel loops of tens of microseconds)
 // pays a wake-up, not a thread start, per loop. Workers spin briefly between loops (the
 // next one usually comes within microseconds) and then sleep, so an idle pool costs no CPU.
+// A loop ends when its work is done, whichever threads did it: the caller does not wait for
+// a worker that has not woken up yet.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -33,17 +35,26 @@ class thread_pool {
     using task_fn = void (*)(void* ctx, int64_t begin, int64_t end);
     void run_erased(int64_t n, int64_t grain, task_fn fn, void* ctx);
     void worker_loop();
+    // Claims and runs chunks of the current loop until none is left.
     void work_on_current_job();
+    bool claim_chunk(int64_t& begin, int64_t& end);
 
     std::vector<std::thread> workers_;
     std::mutex run_mutex_;  // one loop at a time, whichever thread calls
-    // The current job, published by bumping generation_.
+    // The current loop. Written only when every chunk of the previous loop is finished, and
+    // read only by a thread holding one of this loop's chunks, so a worker that wakes late
+    // never reads a loop's fields while the next loop is being written.
     task_fn fn_ = nullptr;
     void* ctx_ = nullptr;
     int64_t n_ = 0, chunk_ = 1;
-    std::atomic<int64_t> next_{0};
-    std::atomic<int> busy_{0};  // workers still on the current job
-    std::atomic<uint32_t> generation_{0};
+    // Loop number (high 32 bits), its chunk count (16 bits) and the next unclaimed chunk
+    // (low 16 bits), claimed with a compare-and-swap of the whole word: a late worker cannot
+    // claim from a loop that has moved on, and the caller waits for finished chunks, never
+    // for a worker that is still asleep (on a machine with more runnable threads than cores
+    // a sleeping worker may take milliseconds to be scheduled, only to find nothing left).
+    std::atomic<uint64_t> ticket_{0};
+    std::atomic<int64_t> done_{0};         // chunks of the current loop finished
+    std::atomic<uint32_t> generation_{0};  // bumped per loop: what idle workers wait on
     std::atomic<bool> stop_{false};
 };
 

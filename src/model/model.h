@@ -11,6 +11,7 @@
 #include "io/gguf.h"
 #include "io/safetensors.h"
 #include "ops/activation.h"
+#include "ops/linear.h"
 #include "ops/rope.h"
 #include "tokenizer/tokenizer.h"
 
@@ -65,6 +66,9 @@ struct model {
     tensor_view output;  // the embedding table itself when the head is tied
     std::vector<float> output_norm;
     std::vector<layer_weights> layers;
+    // How model_forward multiplies quantised weights: int8 (llama.cpp's way, fast) unless
+    // set to f32, the exact reference the transformers-parity tests select (`--matmul float`).
+    matmul_mode matmul = matmul_mode::int8;
     // Where tensor_views point: the mapped file(s) the weights were read from.
     std::unique_ptr<gguf_file> gguf;
     std::unique_ptr<safetensors_set> safetensors;

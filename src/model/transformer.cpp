@@ -27,14 +27,14 @@ static void grow(std::vector<float>& v, int64_t n) {
 }
 
 // y = x·Wᵀ + b, plus the adapter's scale·(x·Aᵀ)·Bᵀ when it adapts this layer's target t.
-static void linear(inference_state& st, int il, lora_target t, const linear_weight& l, const float* x, float* y,
-                   int64_t n) {
+static void linear(const model& m, inference_state& st, int il, lora_target t, const linear_weight& l, const float* x,
+                   float* y, int64_t n) {
     const float* bias = l.bias.empty() ? nullptr : l.bias.data();
     const lora_matrices* lm = st.adapter ? &st.adapter->layers[size_t(il)][size_t(t)] : nullptr;
-    if (!lm || lm->a.empty()) return linear_forward(l.w, bias, x, y, n);
+    if (!lm || lm->a.empty()) return linear_forward(l.w, bias, x, y, n, m.matmul);
     const lora_weights lw{lm->a.data(), lm->b.data(), st.adapter->config.rank, lora_scale(st.adapter->config)};
     grow(st.lora_xa, n * lw.rank);
-    lora_linear_forward(l.w, bias, lw, x, nullptr, st.lora_xa.data(), y, n);
+    lora_linear_forward(l.w, bias, lw, x, nullptr, st.lora_xa.data(), y, n, m.matmul);
 }
 
 // An adapter's F32 copy of the embedding table or head (modules_to_save) as a weight.
@@ -50,9 +50,9 @@ static void attention_block(const model& m, const layer_weights& l, int il, infe
     const model_config& c = m.config;
     const int64_t kv_dim = int64_t(c.n_head_kv) * c.head_dim;
     rms_norm_forward(st.x.data(), l.attn_norm.data(), c.norm_weight_offset, c.rms_eps, st.h.data(), n, c.n_embd);
-    linear(st, il, lora_target::q, l.wq, st.h.data(), st.q.data(), n);
-    linear(st, il, lora_target::k, l.wk, st.h.data(), st.k.data(), n);
-    linear(st, il, lora_target::v, l.wv, st.h.data(), st.v.data(), n);
+    linear(m, st, il, lora_target::q, l.wq, st.h.data(), st.q.data(), n);
+    linear(m, st, il, lora_target::k, l.wk, st.h.data(), st.k.data(), n);
+    linear(m, st, il, lora_target::v, l.wv, st.h.data(), st.v.data(), n);
     if (c.qk_norm) {
         rms_norm_forward(st.q.data(), l.q_norm.data(), c.norm_weight_offset, c.rms_eps, st.q.data(), n * c.n_head, c.head_dim);
         rms_norm_forward(st.k.data(), l.k_norm.data(), c.norm_weight_offset, c.rms_eps, st.k.data(), n * c.n_head_kv, c.head_dim);
@@ -73,7 +73,7 @@ static void attention_block(const model& m, const layer_weights& l, int il, infe
 
     attention_shape shape{c.n_head, c.n_head_kv, c.head_dim, c.attn_scale, sliding ? c.sliding_window : 0};
     attention_forward(shape, st.q.data(), kc.data(), vc.data(), st.attn.data(), n, st.n_past);
-    linear(st, il, lora_target::o, l.wo, st.attn.data(), st.o.data(), n);
+    linear(m, st, il, lora_target::o, l.wo, st.attn.data(), st.o.data(), n);
     if (c.post_norms)
         rms_norm_forward(st.o.data(), l.post_attn_norm.data(), c.norm_weight_offset, c.rms_eps, st.o.data(), n, c.n_embd);
     for (int64_t i = 0; i < n * c.n_embd; i++) st.x[size_t(i)] += st.o[size_t(i)];
@@ -82,10 +82,10 @@ static void attention_block(const model& m, const layer_weights& l, int il, infe
 static void mlp_block(const model& m, const layer_weights& l, int il, inference_state& st, int64_t n) {
     const model_config& c = m.config;
     rms_norm_forward(st.x.data(), l.ffn_norm.data(), c.norm_weight_offset, c.rms_eps, st.h.data(), n, c.n_embd);
-    linear(st, il, lora_target::gate, l.w_gate, st.h.data(), st.gate.data(), n);
-    linear(st, il, lora_target::up, l.w_up, st.h.data(), st.up.data(), n);
+    linear(m, st, il, lora_target::gate, l.w_gate, st.h.data(), st.gate.data(), n);
+    linear(m, st, il, lora_target::up, l.w_up, st.h.data(), st.up.data(), n);
     glu_forward(st.gate.data(), st.up.data(), st.gate.data(), n * c.n_ff, c.act);
-    linear(st, il, lora_target::down, l.w_down, st.gate.data(), st.o.data(), n);
+    linear(m, st, il, lora_target::down, l.w_down, st.gate.data(), st.o.data(), n);
     if (c.post_norms)
         rms_norm_forward(st.o.data(), l.post_ffn_norm.data(), c.norm_weight_offset, c.rms_eps, st.o.data(), n, c.n_embd);
     for (int64_t i = 0; i < n * c.n_embd; i++) st.x[size_t(i)] += st.o[size_t(i)];
@@ -122,7 +122,7 @@ void model_forward(const model& m, inference_state& st, const int32_t* tokens, i
     const int64_t first = all_logits ? 0 : n - 1, rows = n - first;
     rms_norm_forward(st.x.data() + first * c.n_embd, m.output_norm.data(), c.norm_weight_offset, c.rms_eps,
                      st.h.data(), rows, c.n_embd);
-    linear_forward(own_head ? f32_view(ad->output, m.output) : m.output, nullptr, st.h.data(), logits, rows);
+    linear_forward(own_head ? f32_view(ad->output, m.output) : m.output, nullptr, st.h.data(), logits, rows, m.matmul);
     if (c.final_logit_softcap > 0)
         for (int64_t i = 0; i < rows * c.n_vocab; i++)
             logits[i] = std::tanh(logits[i] / c.final_logit_softcap) * c.final_logit_softcap;

@@ -3,8 +3,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -78,19 +76,20 @@ static void linear_float_rows(const tensor_view& w, const float* x, float* y) {
     });
 }
 
-// CLINOTE_MATMUL=int8 turns on the integer path for quantised weights. It is not the
-// default: 8-bit activations move logits by ~1e-2, enough to change a greedy token where
-// two candidates are close, and the default must match transformers token for token
-// (tests/model: DefaultModel greedy parity diverges at token 12 with int8).
-static bool int8_matmul_enabled() {
-    const char* env = std::getenv("CLINOTE_MATMUL");
-    return env && std::strcmp(env, "int8") == 0;
+matmul_mode matmul_mode_parse(const std::string& name, const std::string& where) {
+    if (name == "float") return matmul_mode::f32;
+    if (name == "int8") return matmul_mode::int8;
+    fail(where, "unknown matmul mode \"" + name + "\" (float or int8)");
 }
 
-void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens) {
+const char* matmul_mode_name(matmul_mode mode) { return mode == matmul_mode::int8 ? "int8" : "float"; }
+
+void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens,
+                    matmul_mode mode) {
     if (w.shape.size() != 2) fail(w.name, "a linear weight must be 2-D");
     const int64_t n_out = w.rows(), n_in = w.cols();
-    const vec_dot_kernels* k = int8_matmul_enabled() ? vec_dot_kernels_for(w.type, cpu_path_select()) : nullptr;
+    const vec_dot_kernels* k =
+        mode == matmul_mode::int8 ? vec_dot_kernels_for(w.type, cpu_path_select()) : nullptr;
     if (w.type == dtype::f32) {
         if (n_tokens == 1)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n_out), int(n_in), 1.0f, static_cast<const float*>(w.data),

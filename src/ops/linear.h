@@ -1,18 +1,36 @@
 // Linear layer: y = x · Wᵀ (+ b) for a weight of any stored type (F32, F16, BF16, GGML blocks).
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "core/tensor.h"
 
 namespace clinote {
 
+// How a quantised weight (Q8_0, Q4_0, Q4_1, Q4_K, Q6_K) is multiplied; other types ignore it.
+enum class matmul_mode {
+    // The reference: weight rows dequantised to F32 and multiplied in F32, exactly what
+    // transformers computes on gguf's dequantisation (the parity tests use this), and what
+    // training's forward and backward use.
+    f32,
+    // x quantised to 8 bits per block and integer dot products against the weight blocks
+    // (quant/vec_dot.h), as llama.cpp: ~20x faster decode; on the default model logits
+    // differ from f32 by ~2% of the logit range on average, 5% at most
+    // (tests/model/matmul_int8_test.cpp), so a greedy choice between two near-equal
+    // candidates may differ. What inference uses by default (model::matmul).
+    int8,
+};
+
+// "float" or "int8" (the --matmul flag's spelling); anything else throws naming `where`.
+matmul_mode matmul_mode_parse(const std::string& name, const std::string& where);
+const char* matmul_mode_name(matmul_mode mode);
+
 // x: [n_tokens, in], w: {out, in}, bias: [out] or null, y: [n_tokens, out].
-// F32 weights: OpenBLAS. Other types: rows dequantised and dotted in F32 (one token, split
-// across ops_thread_pool()) or blocks of rows dequantised and multiplied with OpenBLAS sgemm
-// (several tokens), never a whole F32 copy.
-// With CLINOTE_MATMUL=int8, quantised weights (Q8_0, Q4_0, Q4_1, Q4_K, Q6_K) instead take
-// x quantised to 8 bits per block and integer dot products (quant/vec_dot.h), as llama.cpp.
-void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens);
+// F32 weights: OpenBLAS. Other types in f32 mode: rows dequantised and dotted in F32 (one
+// token, split across ops_thread_pool()) or blocks of rows dequantised and multiplied with
+// OpenBLAS sgemm (several tokens), never a whole F32 copy. In int8 mode: see matmul_mode.
+void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens,
+                    matmul_mode mode = matmul_mode::f32);
 
 // Backward of linear_forward. Like every backward in ops/, gradients are ADDED to what the
 // output buffers hold (the caller zeroes them once per step), as several paths meet at one

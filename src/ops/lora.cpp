@@ -18,9 +18,9 @@ static const float* dropout_apply(const float* x, const float* mask, int64_t n, 
 }
 
 void lora_linear_forward(const tensor_view& w, const float* bias, const lora_weights& lora, const float* x,
-                         const float* dropout_mask, float* xa, float* y, int64_t n_tokens) {
+                         const float* dropout_mask, float* xa, float* y, int64_t n_tokens, matmul_mode mode) {
     const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
-    linear_forward(w, bias, x, y, n_tokens);
+    linear_forward(w, bias, x, y, n_tokens, mode);
     std::vector<float> dropped;
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(r), int(n_in), 1.0f, xd, int(n_in), lora.a,

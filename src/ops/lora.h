@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/tensor.h"
+#include "ops/linear.h"
 
 namespace clinote {
 
@@ -18,9 +19,11 @@ struct lora_weights {
 
 // x [n_tokens, n_in], y [n_tokens, n_out], bias [n_out] or null. dropout_mask [n_tokens, n_in]
 // holds 0 or 1/(1-p) per value (see dropout_mask_fill), or is null for no dropout.
-// Writes xa [n_tokens, rank] = drop(x)·Aᵀ, which the backward needs.
+// Writes xa [n_tokens, rank] = drop(x)·Aᵀ, which the backward needs. `mode` is how W is
+// multiplied (ops/linear.h); the LoRA branch is always F32.
 void lora_linear_forward(const tensor_view& w, const float* bias, const lora_weights& lora, const float* x,
-                         const float* dropout_mask, float* xa, float* y, int64_t n_tokens);
+                         const float* dropout_mask, float* xa, float* y, int64_t n_tokens,
+                         matmul_mode mode = matmul_mode::f32);
 
 // From the forward's x, dropout_mask and xa, and dy [n_tokens, n_out], adds (as every backward
 // in ops/) da {rank, n_in}, db {n_out, rank} and, unless dx is null, dx [n_tokens, n_in]

@@ -1,9 +1,15 @@
 // The persistent thread pool: every index is visited exactly once, on the pool's own
-// threads (never new ones), nested and concurrent calls are safe.
+// threads (never new ones), nested and concurrent calls are safe, and thousands of short
+// loops with many more threads than cores all complete (a missed wake-up or a loop handed
+// to a worker that slept through it would hang or lose indices here).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -70,6 +76,44 @@ TEST(ThreadPool, CallersOnTwoThreadsTakeTurns) {
     t2.join();
     EXPECT_EQ(a.load(), 10000);
     EXPECT_EQ(b.load(), 10000);
+}
+
+// Three callers, each with its own pool of 2 × cores + 1 threads, run thousands of loops
+// back to back: short ones (fewer chunks than threads, so most workers wake to find
+// nothing), long ones, and ones with unequal chunks, while workers go to sleep and wake
+// up at random moments relative to the next loop.
+TEST(ThreadPool, OversubscribedShortLoopsAllCompleteExactly) {
+    const int threads = 2 * int(std::max(1u, std::thread::hardware_concurrency())) + 1;
+    std::atomic<int64_t> worker_chunks{0};
+    auto caller = [threads, &worker_chunks](uint32_t seed, std::atomic<int64_t>& bad) {
+        thread_pool pool(threads);
+        const std::thread::id caller_id = std::this_thread::get_id();
+        std::mt19937 rng(seed);
+        std::vector<std::atomic<int>> hits(300);
+        for (int loop = 0; loop < 4000; loop++) {
+            const int64_t n = std::uniform_int_distribution<int64_t>(1, 300)(rng);
+            const int64_t grain = loop % 3 == 0 ? 16 : 1;
+            for (int64_t i = 0; i < n; i++) hits[size_t(i)].store(0, std::memory_order_relaxed);
+            pool.run(n, grain, [&](int64_t b, int64_t e) {
+                for (int64_t i = b; i < e; i++) {
+                    volatile double spin = 0;  // a few hundred ns per index, so workers get to take chunks
+                    for (int k = 0; k < 64; k++) spin = spin + k;
+                    hits[size_t(i)].fetch_add(1, std::memory_order_relaxed);
+                }
+                if (b == 0 && loop % 50 == 0) std::this_thread::yield();  // one slow chunk now and then
+                if (std::this_thread::get_id() != caller_id) worker_chunks++;
+            });
+            for (int64_t i = 0; i < n; i++) bad += hits[size_t(i)].load(std::memory_order_relaxed) != 1;
+            if (loop % 100 == 99) std::this_thread::sleep_for(std::chrono::microseconds(300));  // workers fall asleep
+        }
+    };
+    std::atomic<int64_t> bad_a{0}, bad_b{0}, bad_c{0};
+    std::thread a(caller, 1u, std::ref(bad_a)), b(caller, 2u, std::ref(bad_b)), c(caller, 3u, std::ref(bad_c));
+    a.join();
+    b.join();
+    c.join();
+    EXPECT_EQ(bad_a.load() + bad_b.load() + bad_c.load(), 0);
+    std::printf("chunks run by workers: %lld\n", (long long)worker_chunks.load());
 }
 
 }  // namespace

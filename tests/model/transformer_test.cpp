@@ -92,6 +92,9 @@ TEST(DefaultModel, GreedyTokensMatchTransformersOnTheSameGguf) {
     if (!std::ifstream(path).good()) GTEST_SKIP() << "default model not downloaded (run scripts/setup.sh)";
     const nlohmann::json expected = read_json(golden("smollm2_default.json"));
     auto m = model_load(path, false);
+    // Token-for-token parity needs the F32 reference; the default int8 matmul picks the
+    // other of two near-equal candidates at token 12 (measured against f32 in matmul_int8_test).
+    m->matmul = matmul_mode::f32;
     const auto prompt = expected["prompt_ids"].get<std::vector<int32_t>>();
     const auto want = expected["greedy"].get<std::vector<int32_t>>();
     EXPECT_EQ(greedy(*m, prompt, int(want.size())), want);
