@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace clinote {
@@ -19,6 +20,9 @@ struct audio_pcm {
 // Decodes a file (the format is found from its first bytes, not its name). Throws
 // clinote::error "<path>: <problem>" for a missing, empty, corrupt or unsupported file.
 audio_pcm audio_decode(const std::string& path);
+
+// The same for a recording held in memory (an upload); `where` names it in errors.
+audio_pcm audio_decode_memory(std::string_view bytes, const std::string& where);
 
 // audio_decode, then audio_to_mono_16k.
 std::vector<float> audio_read_mono_16k(const std::string& path);

@@ -30,4 +30,12 @@ whisper_transcript whisper_transcribe_chunked(const whisper_model& m, const vad_
     return out;
 }
 
+whisper_transcript whisper_transcribe_recording(const whisper_model& m, const vad_model* vad, const float* samples,
+                                                int64_t n, const whisper_transcribe_options& opt,
+                                                const whisper_segment_callback& on_segments) {
+    if (vad && n > whisper_chunk_samples)
+        return whisper_transcribe_chunked(m, *vad, samples, n, opt, on_segments);
+    return whisper_transcribe(m, samples, n, opt, on_segments);
+}
+
 }  // namespace clinote

@@ -119,4 +119,13 @@ whisper_transcript whisper_transcribe(const whisper_model& m, const float* sampl
     return out;
 }
 
+std::string whisper_segment_text(const whisper_segment& s) {
+    const size_t b = s.text.find_first_not_of(' ');
+    return b == std::string::npos ? "" : s.text.substr(b);
+}
+
+std::string whisper_segment_line(const whisper_segment& s) {
+    return (s.speaker.empty() ? "" : s.speaker + ": ") + whisper_segment_text(s);
+}
+
 }  // namespace clinote

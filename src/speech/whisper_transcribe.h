@@ -28,6 +28,7 @@ struct whisper_segment {
     std::string text;
     std::vector<int32_t> tokens;
     float avg_logprob = 0.0f, no_speech_prob = 0.0f, temperature = 0.0f, compression_ratio = 0.0f;
+    std::string speaker;  // empty unless labelled (speaker_channels)
 };
 
 struct whisper_transcript {
@@ -35,6 +36,12 @@ struct whisper_transcript {
     std::vector<whisper_segment> segments;
     std::string text;  // the segments' text joined
 };
+
+// The segment's text without Whisper's leading space.
+std::string whisper_segment_text(const whisper_segment& s);
+// That text after "Speaker: " when the segment is labelled: one transcript line as
+// `clinote note` reads it (an unlabelled line is one turn of an unnamed speaker).
+std::string whisper_segment_line(const whisper_segment& s);
 
 // Called after each window with the segments it produced (for streaming output).
 using whisper_segment_callback = std::function<void(const std::vector<whisper_segment>&)>;
