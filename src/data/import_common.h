@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.h"
 #include "data/import.h"
 
 namespace clinote {
@@ -10,6 +11,19 @@ namespace clinote {
 // Applies the --on-error policy to one bad row: throws "<where>: <problem>" under fail,
 // otherwise records it in the report.
 void import_reject(const import_options& o, import_report& r, const std::string& where, const std::string& problem);
+
+// Runs the import of one row; an error it throws is applied to the --on-error policy
+// like import_reject's (rethrown under fail, counted and recorded under skip).
+template <class ImportRow>
+void import_row_guarded(const import_options& o, import_report& r, ImportRow&& import_one) {
+    try {
+        import_one();
+    } catch (const error& err) {
+        if (o.policy == on_error::fail) throw;
+        r.skipped++;
+        r.problems.push_back(err.what());
+    }
+}
 
 // Text without leading and trailing whitespace.
 std::string trim_copy(std::string_view s);

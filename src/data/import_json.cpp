@@ -86,7 +86,7 @@ std::vector<encounter> import_jsonl(const std::string& path, const import_option
         if (row.empty()) continue;
         r.read++;
         const std::string where = path + ":" + std::to_string(line);
-        try {
+        import_row_guarded(o, r, [&] {
             nlohmann::json j;
             try {
                 j = nlohmann::json::parse(row);
@@ -96,11 +96,7 @@ std::vector<encounter> import_jsonl(const std::string& path, const import_option
             encounter e = encounter_from_loose_json(j, where);
             if (const std::string p = encounter_problem(e); !p.empty()) fail(where, p);
             out.push_back(std::move(e));
-        } catch (const error& err) {
-            if (o.policy == on_error::fail) throw;
-            r.skipped++;
-            r.problems.push_back(err.what());
-        }
+        });
     }
     return out;
 }

@@ -106,7 +106,7 @@ std::vector<encounter> import_primock(const std::string& dir_path, const import_
     for (const auto& file : files) {
         r.read++;
         const std::string where = file.string();
-        try {
+        import_row_guarded(o, r, [&] {
             nlohmann::json j;
             try {
                 j = nlohmann::json::parse(file_read_text(where));
@@ -126,11 +126,7 @@ std::vector<encounter> import_primock(const std::string& dir_path, const import_
                 if (j.contains(key)) e.metadata[key] = j[key];
             if (const std::string p = encounter_problem(e); !p.empty()) fail(where, p);
             out.push_back(std::move(e));
-        } catch (const error& err) {
-            if (o.policy == on_error::fail) throw;
-            r.skipped++;
-            r.problems.push_back(err.what());
-        }
+        });
     }
     return out;
 }
