@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     clinote::add_train_command(app);
     clinote::add_transcribe_command(app);
     clinote::add_scribe_command(app);
+    clinote::add_eval_asr_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -36,9 +36,9 @@ void run_scribe(CLI::App& note_cmd, const scribe_options& opt) {
     const std::string path = keep ? opt.transcript_out
                                   : (fs::temp_directory_path() / ("clinote_scribe_" + std::to_string(::getpid()) + ".txt")).string();
     {
-        // Unlabelled speech: one "Speaker" turn (speaker labels are not inferred from audio).
+        // "Doctor: ..." lines with --speakers on a stereo recording, else unlabelled lines.
         std::ofstream f(path, std::ios::binary);
-        for (const whisper_segment& s : t.segments) f << s.text.substr(s.text.find_first_not_of(' ')) << "\n";
+        for (const whisper_segment& s : t.segments) f << whisper_segment_line(s) << "\n";
         if (!f) fail(path, "cannot write");
     }
     std::fprintf(stderr, "clinote: transcript (%zu segments)%s%s\n", t.segments.size(), keep ? " written to " : "",

@@ -9,6 +9,7 @@
 
 #include "audio/audio_read.h"
 #include "core/paths.h"
+#include "speech/speaker_channels.h"
 #include "speech/whisper_chunked.h"
 #include "speech/whisper_mel.h"
 
@@ -45,42 +46,62 @@ void add_speech_flags(CLI::App* cmd, speech_options& opt) {
                   "Cut recordings longer than 30 s into ~20 s pieces at silences found by Silero VAD (default on, "
                   "when models/silero-vad exists); --no-vad: openai-whisper's sliding 30 s windows");
     cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--speakers", opt.speakers,
+                    "Label each segment with the speaker whose channel is louder, for recordings with one microphone per "
+                    "person: names by channel, e.g. --speakers Doctor,Patient (left, right); mono recordings stay "
+                    "unlabelled")
+        ->delimiter(',');
 }
 
-whisper_transcript speech_transcribe_file(const std::string& audio_path, const speech_options& opt,
-                                          const whisper_segment_callback& on_segments) {
+speech_engine speech_engine_load(const speech_options& opt) {
     if (opt.threads > 0) omp_set_num_threads(opt.threads);
-    const std::vector<float> audio = audio_read_mono_16k(audio_path);
-    const auto t_load = std::chrono::steady_clock::now();
-    const auto m = whisper_load(opt.model_path);
+    speech_engine e;
+    e.whisper = whisper_load(opt.model_path);
     std::fprintf(stderr, "clinote: loaded Whisper from %s (%d + %d layers, d_model %d)\n", opt.model_path.c_str(),
-                 m->config.n_audio_layer, m->config.n_text_layer, m->config.d_model);
-
-    whisper_transcribe_options o;
+                 e.whisper->config.n_audio_layer, e.whisper->config.n_text_layer, e.whisper->config.d_model);
+    if (opt.vad) {
+        try {
+            e.vad = vad_load(vad_default_model_path());
+        } catch (const std::exception&) {
+            std::fprintf(stderr, "clinote: no Silero VAD weights: 30 s sliding windows instead of VAD chunks\n");
+        }
+    }
+    whisper_transcribe_options& o = e.options;
     o.decoding.language = opt.language == "auto" ? "" : opt.language;
     o.decoding.translate = opt.translate;
     o.decoding.timestamps = opt.timestamps;
     o.decoding.beam_size = opt.beam;
     o.initial_prompt = opt.prompt;
     if (!opt.fallback) o.temperatures = {0.0f};
+    return e;
+}
 
+whisper_transcript speech_transcribe(const speech_engine& e, const std::vector<float>& audio,
+                                     const whisper_segment_callback& on_segments) {
+    return whisper_transcribe_recording(*e.whisper, e.vad ? &*e.vad : nullptr, audio.data(), int64_t(audio.size()),
+                                        e.options, on_segments);
+}
+
+whisper_transcript speech_transcribe_file(const std::string& audio_path, const speech_options& opt,
+                                          const whisper_segment_callback& on_segments) {
+    const audio_pcm pcm = audio_decode(audio_path);
+    const std::vector<float> audio =
+        audio_to_mono_16k(pcm.samples.data(), pcm.frames(), pcm.channels, pcm.sample_rate, audio_path);
+    const bool label = !opt.speakers.empty() && pcm.channels > 1;
+    if (!opt.speakers.empty() && !label)
+        std::fprintf(stderr, "clinote: %s is mono: no speaker labels\n", audio_path.c_str());
+    auto labelled = [&](std::vector<whisper_segment> segs) {
+        speaker_labels_apply(pcm, segs, opt.speakers);
+        return segs;
+    };
+    const auto t_load = std::chrono::steady_clock::now();
+    const speech_engine e = speech_engine_load(opt);
     const auto t0 = std::chrono::steady_clock::now();
+    whisper_transcript t = speech_transcribe(e, audio, [&](const std::vector<whisper_segment>& segs) {
+        if (on_segments) on_segments(label ? labelled(segs) : segs);
+    });
+    if (label) t.segments = labelled(std::move(t.segments));
     const double duration = double(audio.size()) / whisper_sample_rate;
-    whisper_transcript t;
-    std::string vad_path;
-    if (opt.vad && duration > 30.0) {
-        try {
-            vad_path = vad_default_model_path();
-        } catch (const std::exception&) {
-            std::fprintf(stderr, "clinote: no Silero VAD weights: 30 s sliding windows instead of VAD chunks\n");
-        }
-    }
-    if (!vad_path.empty()) {
-        const vad_model vad = vad_load(vad_path);
-        t = whisper_transcribe_chunked(*m, vad, audio.data(), int64_t(audio.size()), o, on_segments);
-    } else {
-        t = whisper_transcribe(*m, audio.data(), int64_t(audio.size()), o, on_segments);
-    }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "clinote: %.1f s of audio in %.1f s (real-time factor %.2f; model load %.2f s)\n", duration,
                  secs, secs / std::max(duration, 1e-9),

@@ -2,8 +2,12 @@
 // flag means the same in both.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "speech/vad.h"
 #include "speech/whisper_transcribe.h"
 
 namespace clinote {
@@ -18,6 +22,7 @@ struct speech_options {
     bool fallback = true;
     bool vad = true;
     int threads = 0;
+    std::vector<std::string> speakers;  // names by channel; empty: no labels
 };
 
 void add_speech_flags(CLI::App* cmd, speech_options& opt);
@@ -25,9 +30,23 @@ void add_speech_flags(CLI::App* cmd, speech_options& opt);
 // models/whisper-base, as setup installs it: ./models/... or the source tree's models/.
 std::string default_whisper_path();
 
-// Reads the recording, loads Whisper, transcribes (through the VAD chunker when the recording
-// is longer than one window and the VAD weights exist) and reports the speed on stderr.
-// on_segments sees each window's segments as they are decoded.
+// Whisper, the VAD weights (when --vad and they exist) and the decoding options, loaded once
+// for any number of recordings.
+struct speech_engine {
+    std::unique_ptr<whisper_model> whisper;
+    std::optional<vad_model> vad;
+    whisper_transcribe_options options;
+};
+
+speech_engine speech_engine_load(const speech_options& opt);
+
+// 16 kHz mono samples → transcript (through the VAD chunker when longer than one window).
+whisper_transcript speech_transcribe(const speech_engine& e, const std::vector<float>& audio,
+                                     const whisper_segment_callback& on_segments = {});
+
+// Reads the recording, loads Whisper, transcribes and reports the speed on stderr.
+// on_segments sees each window's segments as they are decoded. With opt.speakers, a stereo
+// recording's segments are labelled by the louder channel.
 whisper_transcript speech_transcribe_file(const std::string& audio_path, const speech_options& opt,
                                           const whisper_segment_callback& on_segments = {});
 

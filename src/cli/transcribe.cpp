@@ -30,14 +30,9 @@ std::string format_time(double s) {
     return buf;
 }
 
-std::string trimmed(const std::string& s) {
-    const size_t b = s.find_first_not_of(' ');
-    return b == std::string::npos ? "" : s.substr(b);
-}
-
 std::string segment_line(const whisper_segment& s, bool timestamps) {
-    if (!timestamps) return trimmed(s.text) + "\n";
-    return "[" + format_time(s.start) + " --> " + format_time(s.end) + "]  " + trimmed(s.text) + "\n";
+    if (!timestamps) return whisper_segment_line(s) + "\n";
+    return "[" + format_time(s.start) + " --> " + format_time(s.end) + "]  " + whisper_segment_line(s) + "\n";
 }
 
 void run_transcribe(const transcribe_options& opt) {
@@ -57,13 +52,16 @@ void run_transcribe(const transcribe_options& opt) {
         j["text"] = t.text;
         j["language"] = t.language;
         j["segments"] = nlohmann::ordered_json::array();
-        for (const whisper_segment& s : t.segments)
-            j["segments"].push_back({{"start", std::round(s.start * 1000.0) / 1000.0},
-                                     {"end", std::round(s.end * 1000.0) / 1000.0},
-                                     {"text", trimmed(s.text)},
-                                     {"avg_logprob", s.avg_logprob},
-                                     {"no_speech_prob", s.no_speech_prob},
-                                     {"temperature", s.temperature}});
+        for (const whisper_segment& s : t.segments) {
+            nlohmann::ordered_json seg = {{"start", std::round(s.start * 1000.0) / 1000.0},
+                                          {"end", std::round(s.end * 1000.0) / 1000.0}};
+            if (!s.speaker.empty()) seg["speaker"] = s.speaker;
+            seg["text"] = whisper_segment_text(s);
+            seg["avg_logprob"] = s.avg_logprob;
+            seg["no_speech_prob"] = s.no_speech_prob;
+            seg["temperature"] = s.temperature;
+            j["segments"].push_back(std::move(seg));
+        }
         result = j.dump(2) + "\n";
         std::fwrite(result.data(), 1, result.size(), stdout);
     }
@@ -82,8 +80,8 @@ void add_transcribe_command(CLI::App& app) {
     cmd->add_option("audio", opt->audio_path, "The recording")->required();
     add_speech_flags(cmd, opt->speech);
     cmd->add_flag("--json", opt->json,
-                  "Print JSON: text, language and segments (start, end in seconds, text, avg_logprob, no_speech_prob, "
-                  "temperature)");
+                  "Print JSON: text, language and segments (start, end in seconds, speaker with --speakers, text, "
+                  "avg_logprob, no_speech_prob, temperature)");
     cmd->add_option("-o,--out", opt->out, "Also write the output to this file");
     cmd->callback([opt] { run_transcribe(*opt); });
 }
