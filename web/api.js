@@ -43,6 +43,16 @@ export async function send(method, path, body) {
 // signal: an AbortSignal; aborting closes the connection, which cancels the job.
 export async function stream(path, body, onEvent, signal) {
   const res = await check(await fetch(path, { method: "POST", headers: headers(true), body: JSON.stringify(body), signal }));
+  return readEvents(res, onEvent);
+}
+
+// POSTs a Blob (a recording) as its own content type and reads the events as stream() does.
+export async function streamBytes(path, blob, onEvent) {
+  const h = { ...headers(false), "Content-Type": blob.type };
+  return readEvents(await check(await fetch(path, { method: "POST", headers: h, body: blob })), onEvent);
+}
+
+async function readEvents(res, onEvent) {
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   for (;;) {

@@ -2,6 +2,7 @@
 // approve, draft beside approved, exports. Every control is a native button, input or
 // select, so the whole page works from the keyboard.
 import * as api from "./api.js";
+import { dictationSetup } from "./dictate.js";
 
 const $ = (id) => document.getElementById(id);
 let current = null;     // the open encounter, as GET /api/encounters/{id} returns it
@@ -141,6 +142,9 @@ async function saveTranscript() {
   render();
   status("transcript saved");
 }
+
+dictationSetup({ button: $("dictate"), label: $("dictate-status"), encounterId: () => current.id, transcript: $("transcript"),
+                 onStored: () => openEncounter(current.id), status });
 
 $("transcript-file").addEventListener("change", async (e) => {
   const file = e.target.files[0];

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_options.h"
+#include "cli/speech_options.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "server/server.h"
@@ -67,6 +68,11 @@ void add_serve_command(CLI::App& app) {
     cmd->add_option("--vault-idle-lock", s.vault_idle_lock_s, "Lock the vault after this many idle seconds; 0: never")
         ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--actor", s.actor, "Name the vault's audit log records for actions through the server")
+        ->capture_default_str();
+    s.whisper_dir = default_whisper_path();
+    cmd->add_option("--whisper", s.whisper_dir,
+                    "Whisper model directory for dictation (POST /api/encounters/ID/audio), loaded on the first "
+                    "recording")
         ->capture_default_str();
     cmd->add_option("--web", s.web_dir, "Folder of the web UI's files; default: the source tree's web/");
     cmd->add_option("--queue", s.queue_capacity, "Jobs that may wait for the model; more get 503 + Retry-After")

@@ -13,6 +13,13 @@ void throw_queue_full(server_context& ctx) {
                         " waiting); retry after " + std::to_string(job_queue_retry_after(ctx.queue)) + " s");
 }
 
+nlohmann::json job_reply_body(job& j) {
+    std::lock_guard<std::mutex> lock(j.mu);
+    if (j.state == job_state::failed) return error_body(j.error_status, "job_failed", j.error);
+    if (!j.result.is_object()) return nlohmann::json{{"finish_reason", "cancelled"}};
+    return j.result;
+}
+
 std::string sse_event(const nlohmann::json& data) {
     return "data: " + data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n\n";
 }

@@ -88,6 +88,9 @@ const char* k_openapi = R"json({
     "/api/encounters/{id}/transcripts": {"post": {"summary": "Add a transcript version",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
       "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transcript"}}}}}},
+    "/api/encounters/{id}/audio": {"post": {"summary": "Dictation: transcribe a recording (WAV, FLAC, Ogg, MP3 body, or the multipart field \"audio\") with Whisper as a queued job; the text is stored as the next transcript version (store=false: only returned). Query: language (en; auto), prompt, speakers (names by channel, e.g. Doctor,Patient, for stereo recordings), store, keep_audio (the recording, encrypted in the vault), stream (Server-Sent Events, one delta per decoded window)",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "requestBody": {"content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}, "multipart/form-data": {"schema": {"type": "object", "properties": {"audio": {"type": "string", "format": "binary"}}}}}}}},
     "/api/encounters/{id}/notes": {
       "get": {"summary": "Every note version (drafts and approvals, with diffs)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]},
       "post": {"summary": "Generate a draft from the latest transcript (template or ClinicalSummary JSON); stored in the vault",

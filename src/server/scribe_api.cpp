@@ -21,8 +21,6 @@
 
 namespace clinote {
 
-namespace {
-
 vault& vault_require(server_context& ctx) {
     if (ctx.opt.vault_dir.empty())
         throw api_error(409, "no_vault", "vault: none configured (start the server with --vault DIR)");
@@ -30,6 +28,12 @@ vault& vault_require(server_context& ctx) {
     if (!ctx.vault || vault_is_locked(*ctx.vault)) throw api_error(423, "vault_locked", "vault: locked (unlock it first)");
     return *ctx.vault;
 }
+
+nlohmann::json transcript_json(const transcript_record& t) {
+    return {{"id", t.id}, {"version", t.version}, {"text", t.text}, {"source", t.source}, {"created_at", t.created_at}};
+}
+
+namespace {
 
 bool vault_exists(const std::string& dir) { return std::filesystem::exists(std::filesystem::path(dir) / "vault.key"); }
 
@@ -44,10 +48,6 @@ nlohmann::json note_json(const note_record& n) {
             {"author", n.author},
             {"based_on", n.based_on ? nlohmann::json(*n.based_on) : nlohmann::json()},
             {"created_at", n.created_at}};
-}
-
-nlohmann::json transcript_json(const transcript_record& t) {
-    return {{"id", t.id}, {"version", t.version}, {"text", t.text}, {"source", t.source}, {"created_at", t.created_at}};
 }
 
 nlohmann::json encounter_json(const encounter_record& e) {
@@ -266,14 +266,8 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
         auto j = job_queue_submit(ctx.queue, "note", r->params.max_tokens,
                                   [&ctx, id, r](job& jj) { return note_generate(ctx, jj, id, *r); });
         if (!j) throw_queue_full(ctx);
-        auto end = [](job& jj) {
-            std::lock_guard<std::mutex> lock(jj.mu);
-            if (jj.state == job_state::failed) return error_body(jj.error_status, "job_failed", jj.error);
-            if (!jj.result.is_object()) return nlohmann::json{{"finish_reason", "cancelled"}};
-            return jj.result;
-        };
         if (!r->stream) {
-            reply_job_json(ctx, res, j, end);
+            reply_job_json(ctx, res, j, job_reply_body);
             return;
         }
         auto text = std::make_shared<std::string>();
@@ -286,7 +280,7 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
                                   {"tokens_done", j->tokens_done.load()},
                                   {"tokens_max", j->tokens_max}});
             },
-            [end](job& jj) { return sse_event(end(jj)) + "data: [DONE]\n\n"; });
+            [](job& jj) { return sse_event(job_reply_body(jj)) + "data: [DONE]\n\n"; });
     });
     http.Post(R"(/api/encounters/(\d+)/approve)", [&ctx](const httplib::Request& req, httplib::Response& res) {
         const nlohmann::json body = json_body_parse(req);

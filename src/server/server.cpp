@@ -201,6 +201,7 @@ void routes_add(server& s) {
     jobs_routes_add(http, ctx);
     openai_routes_add(http, ctx);
     scribe_routes_add(http, ctx);
+    audio_routes_add(http, ctx);
 
     const std::string web = ctx.opt.web_dir.empty() ? source_dir() + "/web" : ctx.opt.web_dir;
     if (!http.set_mount_point("/", web)) fail(web, "web UI folder not found (--web)");

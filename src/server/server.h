@@ -27,6 +27,7 @@ struct server_options {
     std::string vault_dir;          // empty: the scribe API answers 409 "no vault configured"
     double vault_idle_lock_s = 900; // lock the vault after this long without a call; 0: never
     std::string actor = "clinician";
+    std::string whisper_dir;        // Whisper for POST /api/encounters/{id}/audio; loaded on first use
 };
 
 struct server;

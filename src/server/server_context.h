@@ -51,8 +51,16 @@ void reply_job_json(server_context& ctx, httplib::Response& res, std::shared_ptr
 
 std::string sse_event(const nlohmann::json& data);
 
+// What a finished job answers: its result, its error body, or finish_reason "cancelled".
+nlohmann::json job_reply_body(job& j);
+
 void openai_routes_add(httplib::Server& http, server_context& ctx);
 void scribe_routes_add(httplib::Server& http, server_context& ctx);
+void audio_routes_add(httplib::Server& http, server_context& ctx);
+
+// The open vault, or 409 (none configured) / 423 (locked).
+vault& vault_require(server_context& ctx);
+nlohmann::json transcript_json(const transcript_record& t);
 const nlohmann::json& openapi_document();
 
 }  // namespace clinote

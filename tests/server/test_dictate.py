@@ -1,0 +1,173 @@
+"""Dictation through the server with the real Whisper base (skipped when models/whisper-base
+is absent: scripts/setup.sh installs it). The audio API: jfk.wav uploaded as the raw body and
+as a multipart form is transcribed through the job queue and stored as the encounter's
+transcript; bad input gets one clear error. The web UI's Dictate button in headless Chromium
+whose fake microphone plays ../shared/audio/jfk.wav (--use-file-for-fake-audio-capture):
+the transcript box fills with the sentence and the server stores it as version 1."""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+import uuid
+
+from serve_util import ROOT, Server, output_dir
+
+try:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+except ImportError:  # scripts/setup.d/server.sh installs it
+    webdriver = None
+
+WHISPER = os.path.join(ROOT, "models", "whisper-base")
+JFK = os.path.join(os.path.dirname(ROOT), "shared", "audio", "jfk.wav")
+CHROMIUM = shutil.which("chromium")
+DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+PASSPHRASE = "correct horse battery"
+# Whisper base's greedy/beam output for jfk.wav (tests/speech/whisper_base_test.cpp).
+SENTENCE = "ask not what your country can do for you, ask what you can do for your country."
+
+have_whisper = os.path.exists(os.path.join(WHISPER, "model.bin")) and os.path.exists(JFK)
+
+
+def multipart(field, filename, content, content_type):
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: {content_type}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@unittest.skipUnless(have_whisper, "models/whisper-base or ../shared/audio/jfk.wav absent (run scripts/setup.sh)")
+class AudioApiTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--whisper", WHISPER)
+        status, _, _ = cls.server.request("POST", "/api/vault/unlock", {"passphrase": PASSPHRASE, "create": True})
+        assert status == 200
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def encounter(self):
+        status, _, body = self.server.request("POST", "/api/encounters", {"title": "dictation"})
+        self.assertEqual(status, 201)
+        return json.loads(body)["id"]
+
+    def upload(self, encounter, body, content_type, query=""):
+        status, _, reply = self.server.request("POST", f"/api/encounters/{encounter}/audio{query}", body,
+                                               {"Content-Type": content_type}, timeout=300)
+        return status, json.loads(reply)
+
+    def test_raw_and_multipart_uploads_are_transcribed_and_stored(self):
+        wav = open(JFK, "rb").read()
+        e = self.encounter()
+        status, reply = self.upload(e, wav, "audio/wav")
+        self.assertEqual(status, 200, reply)
+        self.assertIn(SENTENCE, reply["text"])
+        self.assertEqual(reply["language"], "en")
+        self.assertAlmostEqual(reply["audio_s"], 11.0, delta=0.1)
+        self.assertEqual(reply["transcript"]["version"], 1)
+        self.assertEqual(reply["transcript"]["source"], "dictation")
+        status, _, body = self.server.request("GET", f"/api/encounters/{e}")
+        self.assertEqual(json.loads(body)["transcripts"][-1]["text"], reply["text"])
+
+        body, content_type = multipart("audio", "jfk.wav", wav, "audio/wav")
+        status, reply2 = self.upload(e, body, content_type, "?store=false")
+        self.assertEqual(status, 200, reply2)
+        self.assertEqual(reply2["text"], reply["text"])
+        self.assertIsNone(reply2["transcript"])  # store=false: nothing new in the vault
+        status, _, body = self.server.request("GET", f"/api/encounters/{e}")
+        self.assertEqual(len(json.loads(body)["transcripts"]), 1)
+
+    def test_bad_input(self):
+        e = self.encounter()
+        status, reply = self.upload(e, b"Doctor: not a recording", "audio/wav")
+        self.assertEqual(status, 400)
+        self.assertIn("audio: not a readable audio file", reply["error"]["message"])
+        status, reply = self.upload(e, b"", "audio/wav")
+        self.assertEqual(status, 400)
+        body, content_type = multipart("file", "jfk.wav", b"RIFF", "audio/wav")
+        status, reply = self.upload(e, body, content_type)
+        self.assertEqual(status, 400)
+        self.assertIn("\"audio\" file field", reply["error"]["message"])
+        status, reply = self.upload(999999, open(JFK, "rb").read(), "audio/wav")
+        self.assertEqual(status, 404)
+
+    def test_without_whisper_the_route_says_so(self):
+        other = Server("--whisper", os.path.join(tempfile.gettempdir(), "no-such-whisper"))
+        try:
+            other.request("POST", "/api/vault/unlock", {"passphrase": PASSPHRASE, "create": True})
+            status, _, body = other.request("POST", "/api/encounters", {"title": "x"})
+            e = json.loads(body)["id"]
+            status, _, body = other.request("POST", f"/api/encounters/{e}/audio", open(JFK, "rb").read(),
+                                            {"Content-Type": "audio/wav"})
+            self.assertEqual(status, 409)
+            self.assertIn("whisper: no Whisper model", json.loads(body)["error"]["message"])
+        finally:
+            other.stop()
+
+
+@unittest.skipUnless(have_whisper, "models/whisper-base or ../shared/audio/jfk.wav absent (run scripts/setup.sh)")
+@unittest.skipIf(webdriver is None or CHROMIUM is None or not os.path.exists(DRIVER),
+                 "selenium, chromium or chromium-driver missing (scripts/setup.sh installs them)")
+class DictateBrowserTest(unittest.TestCase):
+    def setUp(self):
+        self.server = Server("--whisper", WHISPER)
+        self.profile = tempfile.mkdtemp(prefix="clinote-chromium-")
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1366,1000",
+                     f"--user-data-dir={self.profile}", "--use-fake-ui-for-media-stream",
+                     "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={JFK}%noloop",
+                     "--autoplay-policy=no-user-gesture-required"]:
+            opts.add_argument(flag)
+        self.driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+        self.wait = WebDriverWait(self.driver, 300)
+        self.shots = output_dir("dictate")
+
+    def tearDown(self):
+        self.driver.quit()
+        shutil.rmtree(self.profile, ignore_errors=True)
+        self.server.stop()
+
+    def el(self, id_):
+        return self.driver.find_element(By.ID, id_)
+
+    def test_dictate_fills_and_stores_the_transcript(self):
+        d = self.driver
+        d.get(self.server.url + "/")
+        self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
+        self.el("passphrase").send_keys(PASSPHRASE + Keys.ENTER)
+        self.wait.until(EC.visibility_of_element_located((By.ID, "new-title")))
+        self.el("new-title").send_keys("Dictated visit" + Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), "Dictated visit"))
+
+        self.el("dictate").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "dictate-status"), "recording"))
+        self.assertEqual(self.el("dictate").get_attribute("aria-pressed"), "true")
+        # The fake microphone plays the 11 s file once, then silence.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            seconds = float(self.el("dictate-status").text.split()[1])
+            if seconds >= 12:
+                break
+            time.sleep(0.5)
+        d.save_screenshot(os.path.join(self.shots, "1-recording.png"))
+        self.el("dictate").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "dictation transcribed and saved"))
+        text = self.el("transcript").get_attribute("value")
+        self.assertIn(SENTENCE.lower(), text.lower())
+        self.assertIn("version 1", self.el("transcript-version").text)
+        d.save_screenshot(os.path.join(self.shots, "2-transcribed.png"))
+
+
+if __name__ == "__main__":
+    sys.exit(unittest.main())
