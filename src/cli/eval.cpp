@@ -1,6 +1,7 @@
-// clinote eval: writes a note for every test encounter with one or two systems (a model, and a
-// baseline model), scores each note against its reference (ROUGE, embedding similarity,
-// factual-error checks, an optional LLM judge) and writes a report with both side by side.
+// clinote eval: writes a note for every test encounter with one or two systems (a model with or
+// without a LoRA adapter, and a baseline: the same model without it, another adapter or another
+// model), scores each note against its reference (ROUGE, embedding similarity, factual-error
+// checks, an optional LLM judge) and writes a report with both side by side.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -30,7 +31,8 @@ namespace {
 struct eval_options {
     model_options model;
     generation_options gen;
-    std::string baseline_model;
+    std::string baseline_model, baseline_adapter;
+    std::string baseline_report;  // reuse the notes of an earlier one-system report as the base
     std::string data_path, out_dir;
     std::string template_name = "soap";
     int64_t limit = 0;
@@ -134,23 +136,85 @@ eval_example score(const eval_item& it, const std::string& generated, const scor
     return ex;
 }
 
-eval_system run_system(const std::string& name, const std::string& model_path, const std::vector<eval_item>& items,
-                       const eval_options& opt, const scorers& sc) {
-    model_options mo = opt.model;
-    mo.model_path = model_path;
-    auto m = load_model_for_cli(mo);
+// One system of the comparison: a model file and an optional adapter applied unmerged.
+struct system_spec {
+    std::string name, model_path, adapter_path;
+};
+
+// One system alone, or base then candidate: --adapter / --baseline-adapter / --baseline-model
+// each ask for a comparison, whose base defaults to the candidate's model without an adapter.
+std::vector<system_spec> systems_plan(const eval_options& opt) {
+    const std::string model_path = opt.model.model_path.empty() ? default_model_path() : opt.model.model_path;
+    system_spec candidate{"candidate", model_path, opt.model.adapter_path};
+    if (!opt.baseline_report.empty()) {
+        if (!opt.baseline_model.empty() || !opt.baseline_adapter.empty())
+            fail("--baseline-report", "replaces --baseline-model and --baseline-adapter; give only one of them");
+        return {candidate};
+    }
+    if (opt.baseline_model.empty() && opt.baseline_adapter.empty() && opt.model.adapter_path.empty())
+        return {{"model", model_path, ""}};
+    system_spec base{"base", opt.baseline_model.empty() ? model_path : opt.baseline_model, opt.baseline_adapter};
+    if (base.model_path == candidate.model_path && base.adapter_path == candidate.adapter_path)
+        fail("--baseline-adapter", "the baseline is the same model and adapter as the candidate");
+    return {base, candidate};
+}
+
+// The base system from an earlier report's examples.jsonl (one system, made with the same
+// data, template and generation settings, on these items or more: its first notes are used):
+// its notes are scored again here, so a comparison needs no second generation of the same
+// greedy notes.
+eval_system baseline_from_report(const std::vector<eval_item>& items, const nlohmann::json& settings,
+                                 const eval_options& opt, const scorers& sc) {
+    const std::string dir = opt.baseline_report;
+    const nlohmann::json old = nlohmann::json::parse(file_read_text(dir + "/summary.json"), nullptr, false);
+    if (!old.is_object() || !old.contains("systems") || !old["systems"].is_object() || old["systems"].size() != 1)
+        fail(dir + "/summary.json", "expected the summary of a report with one system");
+    for (const char* key : {"data", "template", "max_tokens", "temperature"})
+        if (old["settings"].value(key, nlohmann::json()) != settings[key])
+            fail(dir + "/summary.json", std::string("settings.") + key + " is " + old["settings"].value(key, nlohmann::json()).dump() +
+                                            ", this run's is " + settings[key].dump());
     eval_system sys;
-    sys.name = name;
-    sys.description = std::filesystem::path(m->path).filename().string();
-    progress_bar bar("eval " + name, int64_t(items.size()), "note");
+    sys.name = "base";
+    sys.description = old["systems"].begin().value().value("description", "") + " (notes from " + dir + ")";
+    std::istringstream lines(file_read_text(dir + "/examples.jsonl"));
+    std::string line;
+    for (size_t n = 1; sys.examples.size() < items.size() && std::getline(lines, line); n++) {
+        const std::string where = dir + "/examples.jsonl:" + std::to_string(n);
+        const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_object() || !j.contains("generated") || !j["generated"].is_string() || !j.contains("metrics"))
+            fail(where, "expected an example line of clinote eval");
+        if (j.value("id", "") != items[sys.examples.size()].id)
+            fail(where, "does not match test item " + std::to_string(sys.examples.size() + 1) + " of " + opt.data_path);
+        const eval_item& it = items[sys.examples.size()];
+        eval_example ex = score(it, j["generated"].get<std::string>(), sc);
+        for (const char* key : {"generated_tokens", "seconds"})
+            if (j["metrics"].contains(key)) ex.metrics[key] = j["metrics"][key].get<double>();
+        for (const char* key : {"prompt_tokens", "finish_reason"})
+            if (j.contains("details") && j["details"].contains(key)) ex.details[key] = j["details"][key];
+        sys.examples.push_back(std::move(ex));
+    }
+    if (sys.examples.size() != items.size())
+        fail(dir + "/examples.jsonl", "has only " + std::to_string(sys.examples.size()) + " notes for " +
+                                          std::to_string(items.size()) + " test items");
+    return sys;
+}
+
+eval_system run_system(const system_spec& spec, const model& m, const lora_adapter* adapter,
+                       const std::vector<eval_item>& items, const eval_options& opt, const scorers& sc) {
+    eval_system sys;
+    sys.name = spec.name;
+    sys.description = std::filesystem::path(m.path).filename().string();
+    if (adapter) sys.description += " + adapter " + spec.adapter_path;
+    progress_bar bar("eval " + spec.name, int64_t(items.size()), "note");
     for (const eval_item& it : items) {
         const auto start = std::chrono::steady_clock::now();
-        inference_state st = inference_state_create(*m, opt.model.n_ctx);
-        const std::vector<int32_t> prompt = chat_prompt_tokens(m->tok, it.messages, true);
+        inference_state st = inference_state_create(m, opt.model.n_ctx);
+        st.adapter = adapter;
+        const std::vector<int32_t> prompt = chat_prompt_tokens(m.tok, it.messages, true);
         if (int64_t(prompt.size()) + opt.gen.params.max_tokens > opt.model.n_ctx)
             fail(it.id, "prompt of " + std::to_string(prompt.size()) + " tokens plus --max-tokens does not fit --ctx " +
                             std::to_string(opt.model.n_ctx));
-        const generate_result g = generate(*m, st, prompt, opt.gen.params);
+        const generate_result g = generate(m, st, prompt, opt.gen.params);
         eval_example ex = score(it, g.text, sc);
         ex.metrics["generated_tokens"] = double(g.tokens.size());
         ex.metrics["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -196,9 +260,21 @@ void run_eval(const eval_options& opt) {
                                                                        "no idf, no baseline rescaling)"
                                                     : std::string("none")},
                    {"judge", sc.judge ? opt.judge_model + " at " + opt.judge_url : std::string("none")}};
-    if (!opt.baseline_model.empty()) in.systems.push_back(run_system("base", opt.baseline_model, items, opt, sc));
-    const std::string model_path = opt.model.model_path.empty() ? default_model_path() : opt.model.model_path;
-    in.systems.push_back(run_system(opt.baseline_model.empty() ? "model" : "candidate", model_path, items, opt, sc));
+    std::unique_ptr<model> m;  // loaded once when both systems share it
+    for (const system_spec& spec : systems_plan(opt)) {
+        model_options mo = opt.model;
+        mo.model_path = spec.model_path;
+        mo.adapter_path = spec.adapter_path;
+        if (!m || m->path != spec.model_path) {
+            m.reset();
+            m = load_model_for_cli(mo);
+        }
+        const auto adapter = load_adapter_for_cli(mo, *m);
+        in.systems.push_back(run_system(spec, *m, adapter.get(), items, opt, sc));
+    }
+    // Read after generating, so a run may start while the baseline's own report is still being made.
+    if (!opt.baseline_report.empty())
+        in.systems.insert(in.systems.begin(), baseline_from_report(items, in.settings, opt, sc));
     eval_report_write(in, opt.out_dir);
     std::fprintf(stderr, "clinote: report in %s (report.html, report.md, summary.json, examples.jsonl)\n",
                  opt.out_dir.c_str());
@@ -219,6 +295,13 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--baseline-model", opt->baseline_model,
                     "A second model (.gguf or Hugging Face directory) evaluated on the same encounters and shown as "
                     "'base' beside --model ('candidate'), with paired deltas");
+    cmd->add_option("--baseline-adapter", opt->baseline_adapter,
+                    "A LoRA adapter (PEFT directory or GGUF LoRA) applied to the baseline system. With --adapter and "
+                    "no --baseline-*, the baseline is the model without any adapter");
+    cmd->add_option("--baseline-report", opt->baseline_report,
+                    "The folder of an earlier one-system clinote eval report on the same --data, --template, "
+                    "--max-tokens and --temperature (and at least as many items): its first notes are scored again "
+                    "as 'base' instead of being generated again (greedy notes are the same)");
     cmd->add_option("--data", opt->data_path,
                     "Test encounters: encounters.jsonl (clinote data import) or chat JSONL ending in the reference "
                     "note (clinote data export's test.jsonl)")

@@ -1,4 +1,6 @@
 // clinote train: LoRA / QLoRA fine-tuning of a model on a chat dataset directory.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -7,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "core/error.h"
+#include "model/adapter_qlora.h"
 #include "train/lora_init.h"
 #include "train/trainer.h"
 
@@ -22,6 +25,7 @@ struct train_cli {
     std::string targets = "q,k,v,o,gate,up,down";
     std::string schedule = "cosine";
     bool all_tokens = false;
+    bool nf4 = false;
 };
 
 std::vector<lora_target> targets_parse(const std::string& list) {
@@ -51,6 +55,11 @@ void run(train_cli& o) {
     o.trainer.batching.seed = o.trainer.seed;
     auto m = load_model_for_cli(o.model);
     if (!m->has_tokenizer) fail(o.model.model_path, "has no tokenizer, which training data needs");
+    if (o.nf4) {
+        const nf4_report q = model_quantize_nf4(*m);
+        std::fprintf(stderr, "train: frozen base in NF4: %d linear weights, %.1f MiB -> %.1f MiB (%d left as stored)\n",
+                     q.converted, double(q.bytes_before) / (1 << 20), double(q.bytes_after) / (1 << 20), q.skipped);
+    }
     train_data_options dopt;
     dopt.max_seq = o.trainer.batching.max_seq;
     dopt.completion_only = !o.all_tokens;
@@ -64,6 +73,11 @@ void run(train_cli& o) {
                  r.losses.empty() ? 0.0 : r.losses.back());
     if (r.best_step >= 0) std::fprintf(stderr, "; best validation loss %.4f at step %lld", r.best_val_loss, (long long)r.best_step);
     std::fprintf(stderr, "\ntrain: wrote %s/{best,last,checkpoint,log.jsonl,loss.png}\n", o.trainer.out_dir.c_str());
+    // The whole process's high-water mark: mapped weights that were touched count, as they
+    // occupy memory like any other page.
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    std::fprintf(stderr, "train: peak memory (max RSS) %.1f MiB\n", double(ru.ru_maxrss) / 1024.0);
 }
 
 }  // namespace
@@ -98,6 +112,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--max-seq", t.batching.max_seq, "Longest example in tokens; longer ones are left out and listed")
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_flag("--pack", t.batching.pack, "Pack several examples into each row (attention kept within each example)");
+    cmd->add_flag("--nf4", o->nf4,
+                  "QLoRA: re-quantise the frozen base's linear weights to NF4 with double quantisation (bitsandbytes "
+                  "layout) in memory before training; embeddings and head stay as stored");
     cmd->add_flag("--all-tokens", o->all_tokens, "Score every token, not only the assistant / completion tokens");
     cmd->add_option("--schedule", o->schedule, "Learning-rate schedule after warmup: constant, linear or cosine")
         ->capture_default_str();

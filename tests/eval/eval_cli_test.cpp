@@ -1,14 +1,19 @@
 // clinote eval end to end on the default model: two tiny synthetic encounters (one full note,
 // one section-level), a few tokens each, judged by a fake OpenAI-compatible endpoint that
 // answers garbage for the first note's every attempt and a valid rubric for the second.
+// And base vs adapter on stories260K (given a chat template): a tiny adapter trained by
+// clinote train; each system's notes equal what clinote generate writes with and without it.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "core/file.h"
 #include "core/paths.h"
 #include "eval/fake_openai.h"
+#include "io/gguf.h"
 
 using namespace clinote;
 namespace fs = std::filesystem;
@@ -17,6 +22,42 @@ namespace {
 
 std::string clinote_binary() {
     return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "clinote").string();
+}
+
+// Runs clinote with these arguments; stdout (and stderr) land in files under dir.
+int clinote_run(const fs::path& dir, const std::string& args, const std::string& out_name = "stdout.txt") {
+    const std::string cmd = "'" + clinote_binary() + "' " + args + " >'" + (dir / out_name).string() + "' 2>'" +
+                            (dir / "stderr.txt").string() + "'";
+    const int raw = std::system(cmd.c_str());
+    return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+}
+
+// Shell-quoted, for the arguments of clinote_run.
+std::string quoted(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+// stories260K.gguf plus a ChatML template, so that chat prompts work on a model that runs in seconds.
+std::string stories_chat_model(const fs::path& dir) {
+    const gguf_file src = gguf_open(shared_dir() + "/models/stories260k/stories260K.gguf");
+    std::map<std::string, gguf_value> meta = src.metadata;
+    meta["tokenizer.chat_template"] = gguf_string(
+        "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+        "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}");
+    std::vector<gguf_writer_tensor> tensors;
+    for (const tensor_view& t : src.tensors) tensors.push_back({t.name, t.type, t.shape, t.data, t.nbytes});
+    const std::string path = (dir / "stories-chat.gguf").string();
+    gguf_write(path, meta, tensors);
+    return path;
+}
+
+nlohmann::json chat_line(const std::string& user, const std::string& answer) {
+    return {{"messages",
+             {{{"role", "system"}, {"content", "Tell a story."}},
+              {{"role", "user"}, {"content", user}},
+              {{"role", "assistant"}, {"content", answer}}}}};
 }
 
 const char* encounters =
@@ -84,5 +125,105 @@ TEST(EvalCli, BadDataLineNamesFileAndLine) {
     EXPECT_NE(std::system(cmd.c_str()), 0);
     EXPECT_NE(file_read((dir / "err.txt").string()).find("bad.jsonl:3: not valid JSON"), std::string::npos)
         << file_read((dir / "err.txt").string());
+    fs::remove_all(dir);
+}
+
+TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
+    if (!fs::exists(shared_dir() + "/models/stories260k/stories260K.gguf")) GTEST_SKIP() << "no stories260K";
+    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    const fs::path dir = fs::temp_directory_path() / ("clinote_eval_adapter_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "data");
+    const std::string model = stories_chat_model(dir);
+    const std::vector<std::pair<std::string, std::string>> stories = {
+        {"Lily and the cat", "Lily saw a big cat. The cat was happy. They played in the park all day."},
+        {"Tom and the ball", "Tom had a red ball. He threw it high. His dog ran to get the ball."},
+        {"The little bird", "A little bird sat on a tree. It sang a song. The sun was warm and bright."},
+        {"Ben and the boat", "Ben made a small boat. He put it in the water. The boat went far away."}};
+    {
+        std::ofstream train(dir / "data/train.jsonl"), valid(dir / "data/valid.jsonl"), test(dir / "test.jsonl");
+        for (const auto& [user, answer] : stories) train << chat_line(user, answer).dump() << "\n";
+        valid << chat_line(stories[0].first, stories[0].second).dump() << "\n";
+        for (size_t i = 0; i < 2; i++) test << chat_line(stories[i].first, stories[i].second).dump() << "\n";
+    }
+    // A tiny adapter with a large learning rate, so that it changes what the model writes.
+    ASSERT_EQ(clinote_run(dir, "train -m " + quoted(model) + " --data " + quoted((dir / "data").string()) + " --out " +
+                                   quoted((dir / "run").string()) +
+                                   " --max-steps 6 --lr 0.05 --lora-r 4 --lora-alpha 8 --batch 2 --eval-every 0 -t 1"),
+              0)
+        << file_read((dir / "stderr.txt").string());
+    const std::string adapter = (dir / "run/last").string();
+    const std::string gen = " -n 16 --ctx 512 -t 1";
+    ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --data " +
+                                   quoted((dir / "test.jsonl").string()) + " --out " + quoted((dir / "report").string()) +
+                                   " --no-embedding" + gen),
+              0)
+        << file_read((dir / "stderr.txt").string());
+
+    std::map<std::string, std::vector<std::string>> generated;  // system -> notes in order
+    std::ifstream lines(dir / "report/examples.jsonl");
+    for (std::string line; std::getline(lines, line);) {
+        const nlohmann::json j = nlohmann::json::parse(line);
+        generated[j["system"].get<std::string>()].push_back(j["generated"].get<std::string>());
+    }
+    ASSERT_EQ(generated["base"].size(), 2u);
+    ASSERT_EQ(generated["candidate"].size(), 2u);
+    bool adapter_changed_a_note = false;
+    for (size_t i = 0; i < 2; i++) {
+        const std::string common = "generate -m " + quoted(model) + " --system 'Tell a story.' -p " +
+                                   quoted(stories[i].first) + gen;
+        ASSERT_EQ(clinote_run(dir, common, "base.txt"), 0) << file_read((dir / "stderr.txt").string());
+        ASSERT_EQ(clinote_run(dir, common + " --adapter " + quoted(adapter), "adapter.txt"), 0)
+            << file_read((dir / "stderr.txt").string());
+        // generate ends its streamed answer with a newline.
+        EXPECT_EQ(file_read((dir / "base.txt").string()), generated["base"][i] + "\n") << "note " << i;
+        EXPECT_EQ(file_read((dir / "adapter.txt").string()), generated["candidate"][i] + "\n") << "note " << i;
+        adapter_changed_a_note |= generated["base"][i] != generated["candidate"][i];
+    }
+    EXPECT_TRUE(adapter_changed_a_note) << "the adapter left every note as the base model wrote it";
+
+    const nlohmann::json summary = nlohmann::json::parse(file_read((dir / "report/summary.json").string()));
+    EXPECT_EQ(summary["systems"]["base"]["metrics"]["rougeL"]["n"], 2);
+    EXPECT_EQ(summary["systems"]["candidate"]["metrics"]["rougeL"]["n"], 2);
+    EXPECT_NE(summary["systems"]["candidate"]["description"].get<std::string>().find("adapter"), std::string::npos);
+    EXPECT_EQ(summary["deltas"]["rougeL"]["n"], 2);
+    EXPECT_NEAR(summary["deltas"]["rougeL"]["mean"].get<double>(),
+                summary["systems"]["candidate"]["metrics"]["rougeL"]["mean"].get<double>() -
+                    summary["systems"]["base"]["metrics"]["rougeL"]["mean"].get<double>(),
+                1e-12);
+    EXPECT_NE(file_read((dir / "report/report.md").string()).find("candidate - base"), std::string::npos);
+
+    // A base-only report reused as the base: the same two systems, without generating the base again.
+    const std::string data = " --data " + quoted((dir / "test.jsonl").string()) + " --no-embedding" + gen;
+    ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + data + " --out " + quoted((dir / "base-only").string())), 0)
+        << file_read((dir / "stderr.txt").string());
+    ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --baseline-report " +
+                                   quoted((dir / "base-only").string()) + data + " --out " +
+                                   quoted((dir / "reused").string())),
+              0)
+        << file_read((dir / "stderr.txt").string());
+    const nlohmann::json reused = nlohmann::json::parse(file_read((dir / "reused/summary.json").string()));
+    for (const char* system : {"base", "candidate"})
+        for (const char* metric : {"rouge1", "rougeL", "unsupported_facts"})
+            EXPECT_EQ(reused["systems"][system]["metrics"][metric]["mean"], summary["systems"][system]["metrics"][metric]["mean"])
+                << system << " " << metric;
+    EXPECT_EQ(reused["deltas"]["rougeL"], summary["deltas"]["rougeL"]);
+    // ... but only from a report made with the same settings.
+    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --baseline-report " +
+                                   quoted((dir / "base-only").string()) + " --data " +
+                                   quoted((dir / "test.jsonl").string()) + " --no-embedding -n 8 --ctx 512 -t 1 --out " +
+                                   quoted((dir / "r3").string())),
+              0);
+    EXPECT_NE(file_read((dir / "stderr.txt").string()).find("settings.max_tokens is 16, this run's is 8"), std::string::npos)
+        << file_read((dir / "stderr.txt").string());
+
+    // The same adapter on both sides compares nothing.
+    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --baseline-adapter " +
+                                   quoted(adapter) + " --data " + quoted((dir / "test.jsonl").string()) + " --out " +
+                                   quoted((dir / "r2").string()) + gen),
+              0);
+    EXPECT_NE(file_read((dir / "stderr.txt").string()).find("--baseline-adapter: the baseline is the same"),
+              std::string::npos)
+        << file_read((dir / "stderr.txt").string());
     fs::remove_all(dir);
 }
