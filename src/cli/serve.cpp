@@ -21,7 +21,15 @@ struct serve_options {
     model_options model;
     server_options server;
     std::string chat_template_path;
+    std::vector<std::string> adapter_specs;  // NAME=PATH
 };
+
+std::pair<std::string, std::string> adapter_spec_parse(const std::string& spec) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+        fail("--adapter", "'" + spec + "': expected NAME=PATH");
+    return {spec.substr(0, eq), spec.substr(eq + 1)};
+}
 
 void run_serve(serve_options opt) {
     // SIGINT/SIGTERM are taken by sigwait below, so they must be blocked in every thread:
@@ -34,10 +42,13 @@ void run_serve(serve_options opt) {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is a failed write, not the end of the server
 
     opt.server.n_ctx = opt.model.n_ctx;
+    for (const std::string& spec : opt.adapter_specs) opt.server.adapters.push_back(adapter_spec_parse(spec));
     auto m = load_model_for_cli(opt.model);
     if (!opt.chat_template_path.empty()) m->tok.chat_template = file_read_text(opt.chat_template_path);
     const bool generated_token = opt.server.token.empty() && !host_is_loopback(opt.server.host);
     server_ptr s = server_start(opt.server, std::move(m));
+    for (const auto& [name, path] : opt.server.adapters)
+        std::fprintf(stderr, "clinote: adapter %s from %s\n", name.c_str(), path.c_str());
     std::fprintf(stderr, "clinote: serving on http://%s:%d/ (Ctrl-C stops)\n", opt.server.host.c_str(), server_port(*s));
     if (generated_token) std::fprintf(stderr, "clinote: bearer token (send as 'Authorization: Bearer <token>'): %s\n",
                                       server_token(*s).c_str());
@@ -54,6 +65,13 @@ void add_serve_command(CLI::App& app) {
     auto opt = std::make_shared<serve_options>();
     CLI::App* cmd = app.add_subcommand("serve", "Serve the OpenAI API, the scribe API and the web UI on this computer");
     add_model_flags(cmd, opt->model);
+    // The server takes several adapters, each by name, instead of the one --adapter of the
+    // other commands.
+    cmd->remove_option(cmd->get_option("--adapter"));
+    cmd->add_option("--adapter", opt->adapter_specs,
+                    "NAME=PATH: a LoRA adapter (PEFT directory or GGUF LoRA file) clients choose with "
+                    "\"model\": \"<model-id>+NAME\"; repeatable. More can be loaded, replaced and removed "
+                    "while serving (POST/DELETE /api/adapters)");
     server_options& s = opt->server;
     cmd->add_option("--chat-template", opt->chat_template_path,
                     "Jinja chat template file to use instead of the model's own (for models without one)");
@@ -73,6 +91,10 @@ void add_serve_command(CLI::App& app) {
     cmd->add_option("--whisper", s.whisper_dir,
                     "Whisper model directory for dictation (POST /api/encounters/ID/audio), loaded on the first "
                     "recording")
+        ->capture_default_str();
+    cmd->add_option("--train-dir", s.train_dir,
+                    "Folder where training runs started from the server (POST /api/training) write their "
+                    "adapters, logs and loss plots")
         ->capture_default_str();
     cmd->add_option("--web", s.web_dir, "Folder of the web UI's files; default: the source tree's web/");
     cmd->add_option("--queue", s.queue_capacity, "Jobs that may wait for the model; more get 503 + Retry-After")

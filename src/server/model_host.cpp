@@ -20,12 +20,13 @@ void model_host_require_fits(const model_host& h, size_t n_prompt, int64_t max_t
                             std::to_string(h.n_ctx) + " tokens");
 }
 
-generate_result model_host_generate(model_host& h, job& j, const std::vector<int32_t>& prompt,
-                                    const generate_params& params) {
+generate_result model_host_generate(model_host& h, job& j, const lora_adapter* adapter,
+                                    const std::vector<int32_t>& prompt, const generate_params& params) {
     // Every job starts from an empty cache: reusing a cached prefix would make the answer
     // depend on the previous request (a batched prefill and one-token steps round
     // differently), and equal requests must get equal answers.
     inference_state_truncate(h.st, 0);
+    h.st.adapter = adapter;
 
     // Counting tokens through the filter hook sees every sampled token, also those a stop
     // string or a UTF-8 tail holds back from the text stream.

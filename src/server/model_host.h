@@ -22,10 +22,10 @@ struct model_host {
 
 void model_host_init(model_host& h, std::unique_ptr<model> m, const std::string& id, int64_t n_ctx);
 
-// Generates on the worker for job j: pieces go to j (job_emit), tokens_done counts the
-// tokens, and a cancelled job stops at the next token.
-generate_result model_host_generate(model_host& h, job& j, const std::vector<int32_t>& prompt,
-                                    const generate_params& params);
+// Generates on the worker for job j, with the LoRA adapter or none: pieces go to j
+// (job_emit), tokens_done counts the tokens, and a cancelled job stops at the next token.
+generate_result model_host_generate(model_host& h, job& j, const lora_adapter* adapter,
+                                    const std::vector<int32_t>& prompt, const generate_params& params);
 
 // 400 when prompt + max_tokens cannot fit the context.
 void model_host_require_fits(const model_host& h, size_t n_prompt, int64_t max_tokens);

@@ -13,6 +13,8 @@ namespace clinote {
 namespace {
 
 struct completion_request {
+    std::string model;  // as the client named it: the base or "<base>+<adapter>"
+    std::shared_ptr<const lora_adapter> adapter;
     bool chat = true;
     std::vector<int32_t> prompt;
     generate_params params;
@@ -22,12 +24,6 @@ struct completion_request {
 
 int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-void require_model(const server_context& ctx, const nlohmann::json& body) {
-    const std::string name = json_string_required(body, "model");
-    if (name != ctx.host.id)
-        throw api_error(404, "model_not_found", "model: '" + name + "' is not served here; this server has '" + ctx.host.id + "'");
 }
 
 // "content": a string, or OpenAI's array of parts of which only text parts are supported.
@@ -77,8 +73,9 @@ std::vector<std::string> stop_parse(const nlohmann::json& body) {
 }
 
 completion_request request_parse(server_context& ctx, const nlohmann::json& body, bool chat) {
-    require_model(ctx, body);
     completion_request r;
+    r.model = json_string_required(body, "model");
+    r.adapter = adapter_for_model(ctx.adapters, ctx.host.id, r.model);
     r.chat = chat;
     const tokenizer& tok = ctx.host.m->tok;
     if (chat) {
@@ -112,6 +109,12 @@ nlohmann::json usage_json(const nlohmann::json& result) {
     return {{"prompt_tokens", p}, {"completion_tokens", c}, {"total_tokens", p + c}};
 }
 
+nlohmann::json model_json(const std::string& id, const std::string& base_id) {
+    nlohmann::json m = {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"}};
+    if (id != base_id) m["parent"] = base_id;  // an adapter on the base
+    return m;
+}
+
 // The job's outcome as the result fields, also for a job cancelled before it ran.
 nlohmann::json job_outcome(job& j) {
     std::lock_guard<std::mutex> lock(j.mu);
@@ -122,10 +125,10 @@ nlohmann::json job_outcome(job& j) {
 void completion_handle(server_context& ctx, const httplib::Request& req, httplib::Response& res, bool chat) {
     const nlohmann::json body = json_body_parse(req);
     completion_request r = request_parse(ctx, body, chat);
-    const std::string model_id = ctx.host.id;
+    const std::string model_id = r.model;
     auto j = job_queue_submit(ctx.queue, chat ? "chat.completion" : "text_completion", r.params.max_tokens,
-                              [&ctx, prompt = r.prompt, params = r.params](job& jj) {
-                                  const generate_result g = model_host_generate(ctx.host, jj, prompt, params);
+                              [&ctx, adapter = r.adapter, prompt = r.prompt, params = r.params](job& jj) {
+                                  const generate_result g = model_host_generate(ctx.host, jj, adapter.get(), prompt, params);
                                   return nlohmann::json{{"text", g.text},
                                                         {"finish_reason", g.finish_reason},
                                                         {"prompt_tokens", g.n_prompt},
@@ -192,15 +195,17 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
 }  // namespace
 
 void openai_routes_add(httplib::Server& http, server_context& ctx) {
+    // The base, then the base with each loaded adapter.
     http.Get("/v1/models", [&ctx](const httplib::Request&, httplib::Response& res) {
-        nlohmann::json data = nlohmann::json::array();
-        data.push_back({{"id", ctx.host.id}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"}});
+        nlohmann::json data = nlohmann::json::array({model_json(ctx.host.id, ctx.host.id)});
+        for (const adapter_entry& e : adapter_registry_list(ctx.adapters))
+            data.push_back(model_json(ctx.host.id + "+" + e.name, ctx.host.id));
         reply_json(res, {{"object", "list"}, {"data", data}});
     });
     http.Get(R"(/v1/models/([^/]+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
-        if (req.matches[1].str() != ctx.host.id)
-            throw api_error(404, "model_not_found", "model: '" + req.matches[1].str() + "' is not served here");
-        reply_json(res, {{"id", ctx.host.id}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"}});
+        const std::string id = req.matches[1].str();
+        adapter_for_model(ctx.adapters, ctx.host.id, id);  // 404 unless served
+        reply_json(res, model_json(id, ctx.host.id));
     });
     http.Post("/v1/chat/completions", [&ctx](const httplib::Request& req, httplib::Response& res) {
         completion_handle(ctx, req, res, true);

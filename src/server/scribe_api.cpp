@@ -110,6 +110,8 @@ std::string export_markdown(const encounter_content& c) {
 
 struct note_request {
     std::string format;  // "note" or "summary"
+    std::string adapter_name;  // empty: the base model
+    std::shared_ptr<const lora_adapter> adapter;
     note_template tmpl;
     std::vector<int32_t> prompt;
     generate_params params;
@@ -123,6 +125,8 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
     r.format = json_string(body, "format", "note");
     if (r.format != "note" && r.format != "summary")
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
+    r.adapter_name = json_string(body, "adapter", "");
+    if (!r.adapter_name.empty()) r.adapter = adapter_for_model(ctx.adapters, ctx.host.id, ctx.host.id + "+" + r.adapter_name);
     const std::vector<turn> turns = transcript_parse(c.transcripts.back().text);
     nlohmann::json messages;
     if (r.format == "summary") {
@@ -154,17 +158,18 @@ nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, 
         auto constraint = json_constraint_create(clinical_summary_schema(), ctx.host.m->tok);
         generate_params p = r.params;
         p.filter = &constraint->filter;
-        const generate_result g = model_host_generate(ctx.host, j, r.prompt, p);
+        const generate_result g = model_host_generate(ctx.host, j, r.adapter.get(), r.prompt, p);
         if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
         const auto summary = nlohmann::ordered_json::parse(json_constraint_finish(*constraint, g.text));
         summary_from_json(nlohmann::json(summary), "generated summary");  // validates
         text = summary.dump(2);
     } else {
-        const generate_result g = model_host_generate(ctx.host, j, r.prompt, r.params);
+        const generate_result g = model_host_generate(ctx.host, j, r.adapter.get(), r.prompt, r.params);
         if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
         text = g.text;
     }
-    const std::string author = "clinote:" + ctx.host.id + ":" + (r.format == "summary" ? "summary" : r.tmpl.name);
+    const std::string model_name = r.adapter_name.empty() ? ctx.host.id : ctx.host.id + "+" + r.adapter_name;
+    const std::string author = "clinote:" + model_name + ":" + (r.format == "summary" ? "summary" : r.tmpl.name);
     const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, text, author);
     return {{"finish_reason", "stop"}, {"note", note_json(n)}};
 }

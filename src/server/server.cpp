@@ -62,7 +62,7 @@ void count_request(server_context& ctx, const httplib::Request& req, int status)
     // Route families, not raw paths: ids in paths would grow the table without bound.
     std::string family = "static";
     for (const char* prefix : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/api/vault", "/api/encounters",
-                               "/api/jobs", "/api/templates", "/health", "/metrics", "/openapi.json"})
+                               "/api/jobs", "/api/adapters", "/api/training", "/api/templates", "/health", "/metrics", "/openapi.json"})
         if (req.path.rfind(prefix, 0) == 0) family = prefix;
     std::lock_guard<std::mutex> lock(ctx.metrics_mu);
     ctx.requests_by_route_status[family + " " + std::to_string(status)]++;
@@ -201,6 +201,8 @@ void routes_add(server& s) {
     jobs_routes_add(http, ctx);
     openai_routes_add(http, ctx);
     scribe_routes_add(http, ctx);
+    adapter_routes_add(http, ctx);
+    training_routes_add(http, ctx);
     audio_routes_add(http, ctx);
 
     const std::string web = ctx.opt.web_dir.empty() ? source_dir() + "/web" : ctx.opt.web_dir;
@@ -223,6 +225,13 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
         if (c <= ' ' || c > '~') fail("--token", "must be printable ASCII without spaces");
     const std::string id = opt.model_id.empty() ? model_id_from_path(m->path) : opt.model_id;
     model_host_init(ctx.host, std::move(m), id, opt.n_ctx);
+    for (const auto& [name, path] : opt.adapters) {
+        try {
+            adapter_registry_load(ctx.adapters, *ctx.host.m, name, path);
+        } catch (const api_error& e) {
+            fail("--adapter " + name, e.what());
+        }
+    }
     job_queue_start(ctx.queue, opt.queue_capacity);
 
     httplib::Server& http = s->http;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/model.h"
 
@@ -27,6 +29,9 @@ struct server_options {
     std::string vault_dir;          // empty: the scribe API answers 409 "no vault configured"
     double vault_idle_lock_s = 900; // lock the vault after this long without a call; 0: never
     std::string actor = "clinician";
+    // LoRA adapters served as "<model_id>+NAME": NAME → PEFT directory or GGUF LoRA file.
+    std::vector<std::pair<std::string, std::string>> adapters;
+    std::string train_dir = "clinote-runs";  // where training runs (POST /api/training) write
     std::string whisper_dir;        // Whisper for POST /api/encounters/{id}/audio; loaded on first use
 };
 
@@ -37,7 +42,7 @@ struct server_deleter {
 using server_ptr = std::unique_ptr<server, server_deleter>;
 
 // Binds and starts serving on background threads; throws clinote::error when the address
-// cannot be bound or a token is needed and malformed.
+// cannot be bound, a token is needed and malformed, or an adapter cannot be loaded.
 server_ptr server_start(const server_options& opt, std::unique_ptr<model> m);
 int server_port(const server& s);
 // The token clients must send ("" when none is required).

@@ -1,5 +1,5 @@
-// What the route files share: options, the model host, the queue, the vault handle and the
-// counters behind /metrics.
+// What the route files share: options, the model host, its adapters, the queue, the vault
+// handle, the training runs and the counters behind /metrics.
 #pragma once
 #include <httplib.h>
 
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "server/adapters.h"
 #include "server/job_queue.h"
 #include "server/model_host.h"
 #include "server/server.h"
@@ -18,15 +19,22 @@
 
 namespace clinote {
 
+struct training_run;  // src/server/training_api.cpp
+
 struct server_context {
     server_options opt;
     model_host host;
+    adapter_registry adapters;
     job_queue queue;
     std::atomic<bool> stopping{false};
     std::atomic<int> open_replies{0};  // responses still waiting on a job (shutdown lets them finish)
 
     std::mutex vault_mu;  // guards creating the handle; the vault locks itself for each call
     vault_ptr vault;
+
+    std::mutex training_mu;  // guards the two below
+    std::map<int64_t, std::shared_ptr<training_run>> training_runs;  // POST /api/training, by id
+    int64_t next_training_id = 1;
 
     std::mutex metrics_mu;
     std::map<std::string, int64_t> requests_by_route_status;  // "route status" → count
@@ -56,6 +64,8 @@ nlohmann::json job_reply_body(job& j);
 
 void openai_routes_add(httplib::Server& http, server_context& ctx);
 void scribe_routes_add(httplib::Server& http, server_context& ctx);
+void adapter_routes_add(httplib::Server& http, server_context& ctx);
+void training_routes_add(httplib::Server& http, server_context& ctx);
 void audio_routes_add(httplib::Server& http, server_context& ctx);
 
 // The open vault, or 409 (none configured) / 423 (locked).

@@ -265,7 +265,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
             result.stopped_early = true;
             break;
         }
-        if (interrupt_requested) {
+        if (interrupt_requested || (opt.stop && *opt.stop)) {
             result.interrupted = true;
             break;
         }

@@ -12,6 +12,7 @@
 //   checkpoint/           adapter + AdamW moments (state.safetensors) and the loop's
 //                         position (state.json): --resume continues from here
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct trainer_options {
     uint64_t seed = 0;          // adapter initialisation and dropout
     bool progress = true;       // progress bar on stderr
     std::string model_path;     // recorded in config.json
+    // Set from another thread (the server's cancel): checkpoint and stop after the step in
+    // progress, as Ctrl-C does.
+    const std::atomic<bool>* stop = nullptr;
 };
 
 struct trainer_result {

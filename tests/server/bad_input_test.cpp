@@ -107,7 +107,7 @@ TEST(Server, OpenApiListsOnlyRoutedPaths) {
     EXPECT_GE(doc["paths"].size(), 15u);
     for (const auto& [path, ops] : doc["paths"].items()) {
         std::string concrete = path;
-        for (auto [from, to] : {std::pair<std::string, std::string>{"{id}", "1"}, {"{model}", "stories"}, {"{format}", "markdown"}}) {
+        for (auto [from, to] : {std::pair<std::string, std::string>{"{id}", "1"}, {"{model}", "stories"}, {"{format}", "markdown"}, {"{name}", "x"}}) {
             const size_t at = concrete.find(from);
             if (at != std::string::npos) concrete.replace(at, from.size(), to);
         }

@@ -1,6 +1,6 @@
 """Starts `clinote serve` on a free loopback port with the tiny real model stories260K
-(and a plain chat template, since it has none) and a fresh vault folder, for the Python
-server tests. CLINOTE_BIN names the binary (CTest sets it)."""
+(and a plain chat template, since it has none), a fresh vault folder and training-runs
+folder, for the Python server tests. CLINOTE_BIN names the binary (CTest sets it)."""
 import json
 import os
 import re
@@ -24,6 +24,18 @@ def binary():
     return b
 
 
+def tiny_dataset(folder):
+    """A training set of four prompt/completion rows (two of them for validation) that
+    stories260K learns in a few steps; returns the folder."""
+    os.makedirs(folder)
+    rows = [{"prompt": f"Tell me about {n}.", "completion": f"{n} had a {t}. They liked to play."}
+            for n, t in [("Tim", "red ball"), ("Sue", "big dog"), ("Max", "blue car"), ("Lily", "small cat")]]
+    for name, part in [("train.jsonl", rows), ("valid.jsonl", rows[:2])]:
+        with open(os.path.join(folder, name), "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in part)
+    return folder
+
+
 def output_dir(name):
     """Where a test leaves files for people to look at (screenshots)."""
     base = os.environ.get("CLINOTE_TEST_OUT") or os.path.join(tempfile.gettempdir(), "clinote-server-tests")
@@ -36,7 +48,8 @@ class Server:
     def __init__(self, *extra_args, model=MODEL, chat_template=TEMPLATE, model_id="stories"):
         self.folder = tempfile.mkdtemp(prefix="clinote-serve-")
         args = [binary(), "serve", "--model", model, "--port", "0", "--model-id", model_id,
-                "--vault", os.path.join(self.folder, "vault"), "--threads", "1", *extra_args]
+                "--vault", os.path.join(self.folder, "vault"), "--train-dir", os.path.join(self.folder, "runs"),
+                "--threads", "1", *extra_args]
         if chat_template:
             args += ["--chat-template", chat_template]
         self.proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)

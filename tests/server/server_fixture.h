@@ -1,5 +1,5 @@
 // A server on a free loopback port with the tiny real model stories260K (and a plain chat
-// template, since it has none), a fresh vault folder, and an HTTP client.
+// template, since it has none), a fresh vault and training-runs folder, and an HTTP client.
 #pragma once
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -40,6 +40,7 @@ struct running_server {
         opt.port = 0;
         opt.model_id = "stories";
         if (opt.vault_dir.empty()) opt.vault_dir = dir.path + "/vault";
+        if (opt.train_dir == server_options{}.train_dir) opt.train_dir = dir.path + "/runs";
         s = server_start(opt, tiny_model());
         client = std::make_unique<httplib::Client>("127.0.0.1", server_port(*s));
         client->set_read_timeout(120, 0);

@@ -1,14 +1,16 @@
 """The web UI in headless Chromium (Debian's chromium + chromium-driver, driven by
 Selenium): unlock (creating the vault) → new encounter → transcript → generate (streamed)
 → edit → approve → draft beside approved → export, with a screenshot of each step under
-the test's output folder (CLINOTE_TEST_OUT/browser)."""
+the test's output folder (CLINOTE_TEST_OUT/browser); and the training page: a short LoRA
+run on a tiny dataset with its live loss plot, served afterwards as an adapter."""
+import json
 import os
 import shutil
 import sys
 import tempfile
 import unittest
 
-from serve_util import Server, output_dir
+from serve_util import Server, output_dir, tiny_dataset
 
 try:
     from selenium import webdriver
@@ -117,6 +119,36 @@ class BrowserTest(unittest.TestCase):
         self.assertFalse(self.el("create-row").is_displayed())
         self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-list"), "Headache follow-up"))
+
+    def test_training_page_runs_plots_and_serves_the_adapter(self):
+        d = self.driver
+        data = tiny_dataset(os.path.join(self.server.folder, "dataset"))
+
+        # From the main page's header link, by keyboard-reachable controls only.
+        d.get(self.server.url + "/")
+        self.wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Training"))).click()
+        self.wait.until(EC.visibility_of_element_located((By.ID, "dataset")))
+        self.el("dataset").send_keys(data)
+        for id_, value in [("steps", "20"), ("lr", "0.01"), ("rank", "4"), ("batch", "2"), ("max-seq", "64"),
+                           ("eval-every", "5")]:
+            self.el(id_).clear()
+            self.el(id_).send_keys(value)
+        self.el("adapter-name").send_keys("browser")
+        self.el("start").click()
+
+        # The run finishes; the plot shows 20 train points as a line and 5 validations (0, 5, ... 20).
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "run-status"), "done: step 20 of 20"))
+        path = d.find_element(By.CSS_SELECTOR, "#loss-plot path.train-line").get_attribute("d")
+        self.assertEqual(path.count("L") + 1, 20)
+        self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "#loss-plot circle.val-dot")), 5)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "adapters"), "stories+browser"))
+        status, _, body = self.server.request("GET", "/api/training/1")
+        self.assertEqual(status, 200)
+        run = json.loads(body)
+        self.assertEqual(run["state"], "done")
+        self.assertEqual(len(run["train_loss"]), 20)
+        self.assertIn("best validation loss", self.el("run-status").text)
+        self.shot("6-training")
 
 
 if __name__ == "__main__":

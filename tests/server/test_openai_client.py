@@ -1,10 +1,15 @@
 """The official `openai` Python client against `clinote serve` over loopback: models,
 chat completions (plain and streamed, with usage, stop, seed), text completions, and
-errors surfacing as the client's exception types."""
+errors surfacing as the client's exception types; and an adapter trained through the API,
+served with `--adapter`, answering exactly as `clinote generate --adapter`."""
+import json
+import os
+import subprocess
 import sys
+import time
 import unittest
 
-from serve_util import Server
+from serve_util import MODEL, Server, binary, tiny_dataset
 
 try:
     import openai
@@ -87,6 +92,39 @@ class OpenAIClientTest(unittest.TestCase):
         with self.assertRaises(openai.BadRequestError) as e:
             self.client.chat.completions.create(model="stories", messages=MESSAGES, temperature=5)
         self.assertIn("temperature", str(e.exception))
+
+    def test_trained_adapter_served_with_flag_equals_clinote_generate(self):
+        data = tiny_dataset(os.path.join(self.server.folder, "dataset"))
+        status, _, body = self.server.request("POST", "/api/training", {
+            "dataset": data, "steps": 10, "lr": 0.05, "rank": 4, "batch": 2, "max_seq": 64, "eval_every": 5,
+            "dropout": 0.0, "schedule": "constant"})
+        self.assertEqual(status, 202, body)
+        run_id = json.loads(body)["id"]
+        for _ in range(600):
+            run = json.loads(self.server.request("GET", f"/api/training/{run_id}")[2])
+            if run["state"] not in ("queued", "running"):
+                break
+            time.sleep(0.1)
+        self.assertEqual(run["state"], "done", run)
+        adapter = run["adapter_path"]
+
+        second = Server("--adapter", f"tuned={adapter}")
+        try:
+            client = openai.OpenAI(base_url=second.url + "/v1", api_key="unused", max_retries=0)
+            self.assertEqual([m.id for m in client.models.list()], ["stories", "stories+tuned"])
+            prompt = "user: Tell me about Tim.\nassistant:"  # the plain template's rendering
+            tuned = client.completions.create(model="stories+tuned", prompt=prompt, max_tokens=24, temperature=0)
+            base = client.completions.create(model="stories", prompt=prompt, max_tokens=24, temperature=0)
+            cli = subprocess.run([binary(), "generate", "--model", MODEL, "--adapter", adapter, "--raw", "-p", prompt,
+                                  "-n", "24", "--temperature", "0", "--threads", "1"],
+                                 capture_output=True, text=True, check=True).stdout
+            self.assertEqual(tuned.choices[0].text + "\n", cli)
+            self.assertNotEqual(tuned.choices[0].text, base.choices[0].text)
+            with self.assertRaises(openai.NotFoundError) as e:
+                client.completions.create(model="stories+nope", prompt=prompt, max_tokens=4)
+            self.assertIn("nope", str(e.exception))
+        finally:
+            second.stop()
 
 
 if __name__ == "__main__":
