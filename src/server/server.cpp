@@ -1,5 +1,8 @@
 #include "server/server.h"
 
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -210,6 +213,28 @@ void routes_add(server& s) {
     http.set_file_extension_and_mimetype_mapping("js", "text/javascript");
 }
 
+// Debian's cpp-httplib is a compiled library that listens with a backlog of 5, so a burst of
+// clients (200 at once in the load test) meets connection resets before the job queue can
+// answer them with 503. Linux lets listen() be called again on a listening socket to change
+// its backlog; the library does not expose its socket, so find it by its port.
+void listen_backlog_widen(int port) {
+    DIR* fds = opendir("/proc/self/fd");
+    if (!fds) return;
+    while (const dirent* e = readdir(fds)) {
+        const int fd = std::atoi(e->d_name);
+        int listening = 0;
+        socklen_t len = sizeof listening;
+        if (fd <= 2 || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+        sockaddr_storage addr{};
+        socklen_t addr_len = sizeof addr;
+        if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addr_len) != 0) continue;
+        const int bound = addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                                     : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+        if (bound == port) ::listen(fd, SOMAXCONN);
+    }
+    closedir(fds);
+}
+
 }  // namespace
 
 bool host_is_loopback(const std::string& host) {
@@ -252,6 +277,7 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
         if (!http.bind_to_port(opt.host, opt.port)) fail(opt.host + ":" + std::to_string(opt.port), "cannot bind (in use?)");
         s->port = opt.port;
     }
+    listen_backlog_widen(s->port);
     s->listener = std::thread([srv = s.get()] { srv->http.listen_after_bind(); });
     return s;
 }
