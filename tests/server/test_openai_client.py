@@ -96,7 +96,7 @@ class OpenAIClientTest(unittest.TestCase):
     def test_trained_adapter_served_with_flag_equals_clinote_generate(self):
         data = tiny_dataset(os.path.join(self.server.folder, "dataset"))
         status, _, body = self.server.request("POST", "/api/training", {
-            "dataset": data, "steps": 10, "lr": 0.05, "rank": 4, "batch": 2, "max_seq": 64, "eval_every": 5,
+            "dataset": data, "steps": 10, "lr": 0.01, "rank": 4, "batch": 2, "max_seq": 64, "eval_every": 5,
             "dropout": 0.0, "schedule": "constant"})
         self.assertEqual(status, 202, body)
         run_id = json.loads(body)["id"]
@@ -106,6 +106,8 @@ class OpenAIClientTest(unittest.TestCase):
                 break
             time.sleep(0.1)
         self.assertEqual(run["state"], "done", run)
+        # The best adapter is a trained one only if validation improved on the untrained start.
+        self.assertLess(run["best_val_loss"], run["val_loss"][0][1], run["val_loss"])
         adapter = run["adapter_path"]
 
         second = Server("--adapter", f"tuned={adapter}")
