@@ -3,7 +3,6 @@
 // and exports (Markdown, ClinicalSummary JSON, FHIR R4 Bundle). Prompts come only from
 // notes/prompt.h and notes/prompt_summary.h, as in `clinote note`.
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 
 #include "core/error.h"
@@ -16,6 +15,7 @@
 #include "notes/prompt_summary.h"
 #include "notes/summary_schema.h"
 #include "notes/transcript.h"
+#include "core/utc_time.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 
@@ -70,14 +70,6 @@ const note_record* latest_note(const encounter_content& c, const std::string& ki
     return best;
 }
 
-std::string utc_now() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // The newest note, approved before draft, that is a ClinicalSummary.
 std::optional<clinical_summary> latest_summary(const encounter_content& c) {

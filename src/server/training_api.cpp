@@ -6,12 +6,12 @@
 // checkpoints, as on Ctrl-C). The finished run's best adapter can be loaded as an adapter,
 // by name in the request ("adapter") or later with POST /api/adapters {name, path}.
 #include <chrono>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 
 #include "core/error.h"
+#include "core/utc_time.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 #include "train/lora_init.h"
@@ -53,14 +53,6 @@ std::vector<lora_target> targets_parse(const nlohmann::json& body) {
     return out;
 }
 
-std::string utc_stamp() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    return buf;
-}
 
 // The newest PEFT adapter the run has written: best (lowest validation loss), else last.
 std::string run_adapter_path(const training_run& run) {
@@ -222,7 +214,7 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
             std::lock_guard<std::mutex> lock(ctx.training_mu);
             run->id = ctx.next_training_id++;
         }
-        run->out_dir = ctx.opt.train_dir + "/run-" + utc_stamp() + "-" + std::to_string(run->id);
+        run->out_dir = ctx.opt.train_dir + "/run-" + utc_time_text("%Y%m%d-%H%M%S") + "-" + std::to_string(run->id);
         topt.out_dir = run->out_dir;
         // Weak: the run holds its job, which holds this function.
         run->j = job_queue_submit(ctx.queue, "training", 0,

@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 
 #include <sodium.h>
@@ -199,14 +198,6 @@ vault_ptr open_with(const std::string& dir, const vault_options& o,
 
 }  // namespace
 
-std::string utc_now() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm {};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 vault_access::vault_access(vault& v_) : hold(v_.mu), v(v_), db(v_.db) {
     if (v.db && v.idle_timeout_s > 0 &&

@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "core/utc_time.h"
 #include "store/key_file.h"
 #include "store/secret.h"
 #include "store/vault.h"
@@ -41,8 +42,6 @@ struct vault_access {
     explicit vault_access(vault& v);
     const std::string& where() const { return v.db_path; }
 };
-
-std::string utc_now();
 
 // Everything stored for one encounter, read inside the caller's transaction without an
 // audit entry (the caller writes the one entry that covers its whole operation).
