@@ -6,24 +6,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "ops/dot.h"
 #include "ops/parallel.h"
 
 namespace clinote {
-
-// Sixteen independent partial sums: a single running sum is a chain of dependent adds the
-// compiler may not reorder (strict IEEE), so it would stay scalar; lanes let it use one
-// vector FMA per 16 elements. Half of a decoded token went to the scalar version.
-static float dot_lanes(const float* a, const float* b, int n) {
-    constexpr int lanes = 16;
-    float acc[lanes] = {};
-    int i = 0;
-    for (; i + lanes <= n; i += lanes)
-        for (int l = 0; l < lanes; l++) acc[l] += a[i + l] * b[i + l];
-    float sum = 0.0f;
-    for (; i < n; i++) sum += a[i] * b[i];
-    for (int l = 0; l < lanes; l++) sum += acc[l];
-    return sum;
-}
 
 // exp(x) for x <= 0 as a branch-free loop the compiler vectorises (std::exp is a scalar
 // call per element: a third of a decoded token at depth 512). exp(x) = 2^n * exp(f) with
@@ -68,7 +54,7 @@ void attention_forward(const attention_shape& s, const float* q, const float* k_
             for (int64_t j = 0; j < n_pos; j++) {
                 const float* kv = k_cache + (first + j) * kv_stride + kv_h * hd;
                 for (int g = 0; g < group; g++) {
-                    scores[size_t(g * n_pos + j)] = dot_lanes(qg + g * hd, kv, hd) * s.scale;
+                    scores[size_t(g * n_pos + j)] = dot_f32(qg + g * hd, kv, hd) * s.scale;
                 }
             }
             float* og = out + (t * s.n_head + int64_t(kv_h) * group) * hd;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "ops/dot.h"
 #include "ops/parallel.h"
 #include "quant/quant.h"
 #include "quant/vec_dot.h"
@@ -69,9 +70,7 @@ static void linear_float_rows(const tensor_view& w, const float* x, float* y) {
         std::vector<float> row(static_cast<size_t>(n_in));
         for (int64_t r = r0; r < r1; r++) {
             dequantize_row(w.type, row_ptr(w, r), row.data(), n_in);
-            float sum = 0.0f;
-            for (int64_t i = 0; i < n_in; i++) sum += row[size_t(i)] * x[i];
-            y[r] = sum;
+            y[r] = dot_f32(row.data(), x, n_in);
         }
     });
 }

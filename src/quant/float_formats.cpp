@@ -1,6 +1,10 @@
 // F32, F16 and BF16 rows: plain element-wise conversions.
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/half.h"
 #include "quant/formats.h"
 
@@ -15,9 +19,33 @@ void quantize_row_f32(const float* src, void* dst, int64_t n) {
     if (n > 0) std::memcpy(dst, src, size_t(n) * sizeof(float));
 }
 
+#if defined(__x86_64__)
+// Eight halves per instruction (F16C converts exactly, subnormals included): one F16 model's
+// decoded token spent 0.5 s converting weights one value at a time with f16_to_f32. F16C
+// quiets signalling NaNs, so a group holding any NaN or infinity goes through f16_to_f32,
+// which keeps every bit as numpy (and gguf.quants) does.
+__attribute__((target("avx,f16c"))) static void dequantize_row_f16_f16c(const uint8_t* p, float* dst, int64_t n) {
+    const __m128i exponent = _mm_set1_epi16(0x7c00);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2 * i));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(h, exponent), exponent)) == 0) {
+            _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
+            continue;
+        }
+        for (int64_t j = i; j < i + 8; j++) dst[j] = f16_to_f32(uint16_t(p[2 * j] | p[2 * j + 1] << 8));
+    }
+    for (; i < n; i++) dst[i] = f16_to_f32(uint16_t(p[2 * i] | p[2 * i + 1] << 8));
+}
+#endif
+
 // The 16-bit rows may sit at odd addresses in a file, so each value is copied out.
 void dequantize_row_f16(const void* src, float* dst, int64_t n) {
     const auto* p = static_cast<const uint8_t*>(src);
+#if defined(__x86_64__)
+    static const bool has_f16c = __builtin_cpu_supports("f16c");
+    if (has_f16c) return dequantize_row_f16_f16c(p, dst, n);
+#endif
     for (int64_t i = 0; i < n; i++) {
         uint16_t h;
         std::memcpy(&h, p + 2 * i, 2);
