@@ -22,8 +22,12 @@ inference_state inference_state_create(const model& m, int64_t n_ctx) {
 
 void inference_state_truncate(inference_state& st, int64_t n_keep) { st.n_past = std::min(st.n_past, n_keep); }
 
+// Exactly n: resize alone would double the capacity, which for a growing KV cache holds
+// up to twice the memory the text needs.
 static void grow(std::vector<float>& v, int64_t n) {
-    if (int64_t(v.size()) < n) v.resize(size_t(n));
+    if (int64_t(v.size()) >= n) return;
+    v.reserve(size_t(n));
+    v.resize(size_t(n));
 }
 
 // y = x·Wᵀ + b, plus the adapter's scale·(x·Aᵀ)·Bᵀ when it adapts this layer's target t.
@@ -91,14 +95,11 @@ static void mlp_block(const model& m, const layer_weights& l, int il, inference_
     for (int64_t i = 0; i < n * c.n_embd; i++) st.x[size_t(i)] += st.o[size_t(i)];
 }
 
-void model_forward(const model& m, inference_state& st, const int32_t* tokens, int64_t n, float* logits,
-                   bool all_logits) {
+// One micro-batch: the tokens' activations live in st's scratch together. logits: null
+// when no row is wanted (a prompt's earlier micro-batches).
+static void forward_batch(const model& m, inference_state& st, const int32_t* tokens, int64_t n, float* logits,
+                          bool all_logits) {
     const model_config& c = m.config;
-    if (n <= 0) fail("model_forward", "no tokens to process");
-    if (st.n_past + n > st.n_ctx)
-        fail("context", "the text needs " + std::to_string(st.n_past + n) + " positions but the context holds " +
-                            std::to_string(st.n_ctx) + " (raise --ctx, up to the model's " +
-                            std::to_string(c.n_ctx_train) + ")");
     const int64_t q_dim = int64_t(c.n_head) * c.head_dim, kv_dim = int64_t(c.n_head_kv) * c.head_dim;
     grow(st.x, n * c.n_embd);
     grow(st.h, n * c.n_embd);
@@ -119,6 +120,10 @@ void model_forward(const model& m, inference_state& st, const int32_t* tokens, i
         attention_block(m, m.layers[size_t(il)], il, st, n);
         mlp_block(m, m.layers[size_t(il)], il, st, n);
     }
+    if (!logits) {
+        st.n_past += n;
+        return;
+    }
     const int64_t first = all_logits ? 0 : n - 1, rows = n - first;
     rms_norm_forward(st.x.data() + first * c.n_embd, m.output_norm.data(), c.norm_weight_offset, c.rms_eps,
                      st.h.data(), rows, c.n_embd);
@@ -127,6 +132,27 @@ void model_forward(const model& m, inference_state& st, const int32_t* tokens, i
         for (int64_t i = 0; i < rows * c.n_vocab; i++)
             logits[i] = std::tanh(logits[i] / c.final_logit_softcap) * c.final_logit_softcap;
     st.n_past += n;
+}
+
+// Long prompts go through in micro-batches of at most 512 tokens, as llama.cpp's default
+// n_ubatch: the scratch (activations of every token of a batch, the MLP's widest) then
+// stays the size of 512 tokens however long the transcript, and each token's result is
+// the same as in one batch.
+void model_forward(const model& m, inference_state& st, const int32_t* tokens, int64_t n, float* logits,
+                   bool all_logits) {
+    const model_config& c = m.config;
+    if (n <= 0) fail("model_forward", "no tokens to process");
+    if (st.n_past + n > st.n_ctx)
+        fail("context", "the text needs " + std::to_string(st.n_past + n) + " positions but the context holds " +
+                            std::to_string(st.n_ctx) + " (raise --ctx, up to the model's " +
+                            std::to_string(c.n_ctx_train) + ")");
+    constexpr int64_t max_batch = 512;
+    for (int64_t done = 0; done < n; done += max_batch) {
+        const int64_t nb = std::min(max_batch, n - done);
+        const bool last = done + nb == n;
+        float* out = all_logits ? logits + done * c.n_vocab : last ? logits : nullptr;
+        forward_batch(m, st, tokens + done, nb, out, all_logits);
+    }
 }
 
 }  // namespace clinote

@@ -87,6 +87,31 @@ TEST(Stories260K, GreedyTokensMatchTransformers) {
     EXPECT_EQ(greedy(*m, prompt, int(want.size())), want);
 }
 
+// A prompt longer than one micro-batch (512 tokens) is cut into batches that share the KV
+// cache: every position's logits must equal feeding the same tokens one at a time.
+TEST(Stories260K, LongPromptInMicroBatchesEqualsTokenByToken) {
+    auto m = model_load(shared_dir() + "/models/stories260k/stories260K.gguf", false);
+    const int n = 1100, n_vocab = m->config.n_vocab;
+    std::vector<int32_t> tokens(n);
+    for (int i = 0; i < n; i++) tokens[size_t(i)] = int32_t((i * 7919 + 13) % n_vocab);
+    inference_state batched = inference_state_create(*m, n);
+    std::vector<float> all(size_t(n) * size_t(n_vocab));
+    model_forward(*m, batched, tokens.data(), n, all.data(), true);
+    EXPECT_EQ(batched.n_past, n);
+    inference_state last_only = inference_state_create(*m, n);
+    std::vector<float> last(static_cast<size_t>(n_vocab)), one(static_cast<size_t>(n_vocab));
+    model_forward(*m, last_only, tokens.data(), n, last.data());
+    inference_state stepwise = inference_state_create(*m, n);
+    float worst = 0.0f;
+    for (int i = 0; i < n; i++) {
+        model_forward(*m, stepwise, &tokens[size_t(i)], 1, one.data());
+        for (int v = 0; v < n_vocab; v++)
+            worst = std::max(worst, std::fabs(one[size_t(v)] - all[size_t(i) * size_t(n_vocab) + size_t(v)]));
+    }
+    EXPECT_LT(worst, 1e-3f);
+    for (int v = 0; v < n_vocab; v++) EXPECT_NEAR(last[size_t(v)], all[size_t(n - 1) * size_t(n_vocab) + size_t(v)], 1e-4);
+}
+
 TEST(DefaultModel, GreedyTokensMatchTransformersOnTheSameGguf) {
     const std::string path = source_dir() + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
     if (!std::ifstream(path).good()) GTEST_SKIP() << "default model not downloaded (run scripts/setup.sh)";
