@@ -1,4 +1,5 @@
 #include "core/mapped_file.h"
+#include "core/mapped_file_release.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -48,6 +49,17 @@ mapped_file& mapped_file::operator=(mapped_file&& other) noexcept {
 
 mapped_file::~mapped_file() {
     if (data) ::munmap(const_cast<uint8_t*>(data), size);
+}
+
+void mapped_file_release(const mapped_file& f, const void* p, size_t n) {
+    const auto begin = reinterpret_cast<uintptr_t>(p);
+    const auto map_begin = reinterpret_cast<uintptr_t>(f.data);
+    if (!f.data || begin < map_begin || begin + n > map_begin + f.size) return;
+    // Only whole pages: a page shared with a neighbouring tensor stays resident.
+    const auto page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (begin + page - 1) / page * page;
+    const uintptr_t last = (begin + n) / page * page;
+    if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
 }  // namespace clinote

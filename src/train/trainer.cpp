@@ -57,6 +57,13 @@ void out_dir_prepare(const trainer_options& opt) {
     fs::create_directories(dir);
 }
 
+// PEFT's files, and llama.cpp's GGUF LoRA beside them (for `llama-cli --lora`) when the
+// adapter has no full embedding / head copies, which GGUF LoRA cannot hold.
+void adapter_save(const lora_adapter& a, const model& m, const std::string& dir) {
+    lora_adapter_save_peft(a, m, dir);
+    if (a.tok_embd.empty() && a.output.empty()) lora_adapter_save_gguf(a, m, dir + "/adapter.gguf");
+}
+
 double validation_loss(const model& m, const lora_adapter& adapter, const std::vector<train_batch>& batches) {
     double sum = 0.0;
     int64_t n = 0;
@@ -204,7 +211,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
             cur.best_val_loss = v;
             cur.best_step = step;
             cur.bad_evals = 0;
-            lora_adapter_save_peft(adapter, m, dir + "/best");
+            adapter_save(adapter, m, dir + "/best");
         } else {
             cur.bad_evals++;
         }
@@ -273,7 +280,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     }
     bar.finish();
     checkpoint();
-    lora_adapter_save_peft(adapter, m, dir + "/last");
+    adapter_save(adapter, m, dir + "/last");
     loss_plot_write(dir);
     if (result.interrupted)
         std::fprintf(stderr, "train: interrupted at step %lld; checkpoint written, continue with --resume\n",
