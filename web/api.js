@@ -52,6 +52,12 @@ export async function streamBytes(path, blob, onEvent) {
   return readEvents(await check(await fetch(path, { method: "POST", headers: h, body: blob })), onEvent);
 }
 
+// POSTs a Blob as its own content type; returns the JSON reply.
+export async function sendBytes(path, blob) {
+  const h = { ...headers(false), "Content-Type": blob.type };
+  return (await check(await fetch(path, { method: "POST", headers: h, body: blob }))).json();
+}
+
 async function readEvents(res, onEvent) {
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";

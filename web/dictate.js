@@ -1,25 +1,26 @@
 // Dictation: the Dictate button records the microphone as PCM (an AudioWorklet, at 16 kHz
-// where the browser can resample, else the device rate), and Stop uploads it as a WAV to
-// POST /api/encounters/{id}/audio?stream=true. Whisper runs on the server as a job of the one
-// queue; its text arrives window by window and is written into the transcript box as it comes.
-// An empty transcript is stored as the encounter's next transcript version by the server;
-// dictation into existing text is appended for the clinician to review and save.
+// where the browser can resample, else the device rate) and sends it to a dictation session
+// on the server every two seconds while recording (POST /api/dictation/{id}/audio, 16-bit
+// PCM). The server transcribes each stretch of speech that has ended in a pause as a job of
+// the one queue and answers each piece with the text committed so far, which grows in the
+// transcript box as the clinician speaks. Stop sends the last piece and finishes the
+// session: the rest is transcribed and the whole text returned. An empty transcript box is
+// stored as the encounter's next transcript version by the server; dictation into existing
+// text is appended for the clinician to review and save.
 import * as api from "./api.js";
 
-function wavEncode(blocks, rate) {
+const PIECE_S = 2;
+
+function pcm16(blocks) {
   const n = blocks.reduce((k, b) => k + b.length, 0);
-  const view = new DataView(new ArrayBuffer(44 + 2 * n));
-  const text = (at, s) => { for (let i = 0; i < s.length; i++) view.setUint8(at + i, s.charCodeAt(i)); };
-  text(0, "RIFF"); view.setUint32(4, 36 + 2 * n, true); text(8, "WAVE");
-  text(12, "fmt "); view.setUint32(16, 16, true); view.setUint16(20, 1, true); view.setUint16(22, 1, true);
-  view.setUint32(24, rate, true); view.setUint32(28, 2 * rate, true); view.setUint16(32, 2, true); view.setUint16(34, 16, true);
-  text(36, "data"); view.setUint32(40, 2 * n, true);
-  let at = 44;
-  for (const b of blocks) for (const x of b) { view.setInt16(at, Math.max(-1, Math.min(1, x)) * 32767, true); at += 2; }
-  return new Blob([view], { type: "audio/wav" });
+  const out = new Int16Array(n);
+  let at = 0;
+  for (const b of blocks) for (const x of b) out[at++] = Math.max(-1, Math.min(1, x)) * 32767;
+  return new Blob([out.buffer], { type: "audio/pcm" });
 }
 
-async function recorderStart() {
+// onPiece(blob, rate): called with each PIECE_S of audio while recording and the rest at stop.
+async function recorderStart(onPiece) {
   const media = await navigator.mediaDevices.getUserMedia({
     audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
   });
@@ -27,16 +28,27 @@ async function recorderStart() {
   try { context = new AudioContext({ sampleRate: 16000 }); } catch (_) { context = new AudioContext(); }
   await context.audioWorklet.addModule("dictate_worklet.js");
   const node = new AudioWorkletNode(context, "pcm-capture");
-  const blocks = [];
-  node.port.onmessage = (e) => blocks.push(e.data);
+  let blocks = [], pending = 0, total = 0;
+  const flush = () => {
+    if (pending === 0) return;
+    onPiece(pcm16(blocks), context.sampleRate);
+    blocks = [];
+    pending = 0;
+  };
+  node.port.onmessage = (e) => {
+    blocks.push(e.data);
+    pending += e.data.length;
+    total += e.data.length;
+    if (pending >= PIECE_S * context.sampleRate) flush();
+  };
   context.createMediaStreamSource(media).connect(node);
   node.connect(context.destination);  // a node nobody pulls is never run; it outputs silence
   return {
-    seconds: () => blocks.reduce((k, b) => k + b.length, 0) / context.sampleRate,
+    seconds: () => total / context.sampleRate,
     async stop() {
       media.getTracks().forEach((t) => t.stop());
       await context.close();
-      return wavEncode(blocks, context.sampleRate);
+      flush();
     },
   };
 }
@@ -44,13 +56,31 @@ async function recorderStart() {
 // encounterId(): the open encounter; transcript: its textarea; onStored(): reload after the
 // server stored a transcript; status(text): the page's status line.
 export function dictationSetup({ button, label, encounterId, transcript, onStored, status }) {
-  let recorder = null, timer = null;
+  let recorder = null, timer = null, session = null, sending = null, failure = null, before = "";
+  const show = (text) => {
+    transcript.value = before + (before && text && !before.endsWith("\n") ? "\n" : "") + text;
+  };
   button.addEventListener("click", async () => {
     if (!recorder) {
       try {
-        recorder = await recorderStart();
+        before = transcript.value;
+        failure = null;
+        session = (await api.send("POST", "/api/encounters/" + encounterId() + "/dictation")).session;
+        sending = Promise.resolve();
+        // Pieces go one after another, in order; each reply carries the committed text.
+        recorder = await recorderStart((blob, rate) => {
+          sending = sending.then(async () => {
+            if (failure) return;
+            try {
+              show((await api.sendBytes("/api/dictation/" + session + "/audio?rate=" + rate, blob)).text);
+            } catch (e) {
+              failure = e;
+            }
+          });
+        });
       } catch (e) {
-        status("microphone: " + e.message);
+        status("dictation: " + e.message);
+        recorder = null;
         return;
       }
       button.textContent = "Stop dictation";
@@ -59,29 +89,22 @@ export function dictationSetup({ button, label, encounterId, transcript, onStore
       return;
     }
     clearInterval(timer);
-    const wav = await recorder.stop();
+    await recorder.stop();
     recorder = null;
     button.textContent = "Dictate";
     button.setAttribute("aria-pressed", "false");
     button.disabled = true;
-    label.textContent = "transcribing…";
-    const store = transcript.value.trim() === "";
-    const before = transcript.value;
-    let dictated = "", stored = false;
+    label.textContent = "transcribing the rest…";
+    const store = before.trim() === "";
     try {
-      await api.streamBytes("/api/encounters/" + encounterId() + "/audio?stream=true&store=" + store, wav, (ev) => {
-        if (ev.delta !== undefined) {
-          dictated += ev.delta;
-          transcript.value = before + (before && !before.endsWith("\n") ? "\n" : "") + dictated;
-        } else if (ev.error) {
-          throw new Error(ev.error.message);
-        } else if (ev.transcript) {
-          stored = true;
-        }
-      });
-      label.textContent = dictated ? "" : "no speech recognised";
-      status(stored ? "dictation transcribed and saved" : "dictation transcribed: review and save the transcript");
-      if (stored) await onStored();
+      await sending;
+      if (failure) throw failure;
+      const done = await api.send("POST", "/api/dictation/" + session + "/finish?store=" + store);
+      if (done.error) throw new Error(done.error.message);
+      show(done.text);
+      label.textContent = done.text ? "" : "no speech recognised";
+      status(done.transcript ? "dictation transcribed and saved" : "dictation transcribed: review and save the transcript");
+      if (done.transcript) await onStored();
     } catch (e) {
       label.textContent = "";
       status("dictation: " + e.message);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <pthread.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "cli/commands.h"
@@ -21,14 +22,21 @@ struct serve_options {
     model_options model;
     server_options server;
     std::string chat_template_path;
-    std::vector<std::string> adapter_specs;  // NAME=PATH
+    std::vector<std::string> model_specs;    // PATH or NAME=PATH; the first is loaded at start
+    std::vector<std::string> adapter_specs;  // NAME=PATH or BASE+NAME=PATH
 };
 
-std::pair<std::string, std::string> adapter_spec_parse(const std::string& spec) {
+std::pair<std::string, std::string> spec_parse(const std::string& flag, const std::string& spec) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-        fail("--adapter", "'" + spec + "': expected NAME=PATH");
+        fail(flag, "'" + spec + "': expected NAME=PATH");
     return {spec.substr(0, eq), spec.substr(eq + 1)};
+}
+
+// "NAME=PATH", or a path (which may hold '=' only if it exists as given) named by its stem.
+std::pair<std::string, std::string> model_spec_parse(const std::string& spec) {
+    if (spec.find('=') == std::string::npos || std::filesystem::exists(spec)) return {"", spec};
+    return spec_parse("--model", spec);
 }
 
 void run_serve(serve_options opt) {
@@ -42,11 +50,28 @@ void run_serve(serve_options opt) {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is a failed write, not the end of the server
 
     opt.server.n_ctx = opt.model.n_ctx;
-    for (const std::string& spec : opt.adapter_specs) opt.server.adapters.push_back(adapter_spec_parse(spec));
-    auto m = load_model_for_cli(opt.model);
-    if (!opt.chat_template_path.empty()) m->tok.chat_template = file_read_text(opt.chat_template_path);
+    for (const std::string& spec : opt.adapter_specs) opt.server.adapters.push_back(spec_parse("--adapter", spec));
+    if (opt.model_specs.empty()) opt.model_specs.push_back(opt.model.model_path);
+    const auto [first_name, first_path] = model_spec_parse(opt.model_specs[0]);
+    if (!first_name.empty() && opt.server.model_id.empty()) opt.server.model_id = first_name;
+    for (size_t i = 1; i < opt.model_specs.size(); i++) {
+        auto [name, path] = model_spec_parse(opt.model_specs[i]);
+        if (name.empty()) name = model_id_from_path(path);
+        opt.server.models.emplace_back(name, path);
+    }
+    const std::string chat_template = opt.chat_template_path.empty() ? "" : file_read_text(opt.chat_template_path);
+    opt.server.model_loader = [flags = opt.model, chat_template](const std::string& path) {
+        model_options o = flags;
+        o.model_path = path;
+        auto m = load_model_for_cli(o);
+        if (!chat_template.empty()) m->tok.chat_template = chat_template;
+        return m;
+    };
+    auto m = opt.server.model_loader(first_path);
     const bool generated_token = opt.server.token.empty() && !host_is_loopback(opt.server.host);
     server_ptr s = server_start(opt.server, std::move(m));
+    for (const auto& [name, path] : opt.server.models)
+        std::fprintf(stderr, "clinote: base model %s from %s (loaded when a request names it)\n", name.c_str(), path.c_str());
     for (const auto& [name, path] : opt.server.adapters)
         std::fprintf(stderr, "clinote: adapter %s from %s\n", name.c_str(), path.c_str());
     std::fprintf(stderr, "clinote: serving on http://%s:%d/ (Ctrl-C stops)\n", opt.server.host.c_str(), server_port(*s));
@@ -65,17 +90,25 @@ void add_serve_command(CLI::App& app) {
     auto opt = std::make_shared<serve_options>();
     CLI::App* cmd = app.add_subcommand("serve", "Serve the OpenAI API, the scribe API and the web UI on this computer");
     add_model_flags(cmd, opt->model);
-    // The server takes several adapters, each by name, instead of the one --adapter of the
-    // other commands.
+    // The server takes several base models and adapters, each by name, instead of the one
+    // --model and --adapter of the other commands.
+    cmd->remove_option(cmd->get_option("--model"));
+    cmd->add_option("-m,--model", opt->model_specs,
+                    "PATH or NAME=PATH: a base model (.gguf file or Hugging Face directory); repeatable. The first "
+                    "is loaded at start; only one is ever in memory: a request whose \"model\" names another waits "
+                    "for the jobs ahead of it, then the worker swaps models (POST /api/model changes the default). "
+                    "NAME defaults to the file's name, lower case. Default: " + opt->model.model_path);
     cmd->remove_option(cmd->get_option("--adapter"));
     cmd->add_option("--adapter", opt->adapter_specs,
-                    "NAME=PATH: a LoRA adapter (PEFT directory or GGUF LoRA file) clients choose with "
-                    "\"model\": \"<model-id>+NAME\"; repeatable. More can be loaded, replaced and removed "
-                    "while serving (POST/DELETE /api/adapters)");
+                    "NAME=PATH: a LoRA adapter (PEFT directory or GGUF LoRA file) for the first base model, or "
+                    "BASE+NAME=PATH for the base named BASE; clients choose it with \"model\": \"<base>+NAME\"; "
+                    "repeatable. More can be loaded, replaced and removed while serving (POST/DELETE /api/adapters)");
     server_options& s = opt->server;
     cmd->add_option("--chat-template", opt->chat_template_path,
                     "Jinja chat template file to use instead of the model's own (for models without one)");
-    cmd->add_option("--model-id", s.model_id, "Name clients give as \"model\"; default: the model file's name, lower case");
+    cmd->add_option("--model-id", s.model_id,
+                    "Name clients give as \"model\" for the first base model; default: its NAME= or its file's name, "
+                    "lower case");
     cmd->add_option("--host", s.host, "Address to bind; anything but loopback requires a bearer token")->capture_default_str();
     cmd->add_option("--port", s.port, "TCP port; 0: any free port")->capture_default_str()->check(CLI::Range(0, 65535));
     cmd->add_option("--token", s.token,

@@ -19,12 +19,14 @@ bool adapter_name_valid(const std::string& name) {
 
 }  // namespace
 
-adapter_entry adapter_registry_load(adapter_registry& r, const model& m, const std::string& name, const std::string& path) {
+adapter_entry adapter_registry_load(adapter_registry& r, const model& m, const std::string& base_id,
+                                    const std::string& name, const std::string& path) {
     if (!adapter_name_valid(name))
         throw api_error(400, "invalid_field", "name: '" + name + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
     if (path.empty()) throw api_error(400, "invalid_field", "path: empty");
     adapter_entry e;
     e.name = name;
+    e.base = base_id;
     e.path = path;
     try {
         e.adapter = std::make_shared<const lora_adapter>(lora_adapter_load(path, m));
@@ -49,11 +51,12 @@ std::vector<adapter_entry> adapter_registry_list(adapter_registry& r) {
     return out;
 }
 
-nlohmann::json adapter_entry_json(const adapter_entry& e, const std::string& base_id) {
+nlohmann::json adapter_entry_json(const adapter_entry& e) {
     nlohmann::json targets = nlohmann::json::array();
     for (lora_target t : e.adapter->config.targets) targets.push_back(lora_target_name(t));
     return {{"name", e.name},
-            {"model", base_id + "+" + e.name},
+            {"base", e.base},
+            {"model", e.base + "+" + e.name},
             {"path", e.path},
             {"rank", e.adapter->config.rank},
             {"alpha", e.adapter->config.alpha},
@@ -61,39 +64,90 @@ nlohmann::json adapter_entry_json(const adapter_entry& e, const std::string& bas
             {"targets", targets}};
 }
 
-std::shared_ptr<const lora_adapter> adapter_for_model(adapter_registry& r, const std::string& base_id,
-                                                      const std::string& requested) {
-    if (requested == base_id) return nullptr;
-    if (requested.size() <= base_id.size() + 1 || requested.compare(0, base_id.size() + 1, base_id + "+") != 0)
+model_choice model_choice_resolve(const model_host& h, adapter_registry& r, const std::string& requested) {
+    const size_t plus = requested.find('+');
+    const std::string base_id = requested.substr(0, plus);
+    const int64_t base = model_host_find(h, base_id);
+    if (base < 0) {
+        std::string known;
+        for (const base_model& b : h.bases) known += (known.empty() ? "'" : ", '") + b.id + "'";
         throw api_error(404, "model_not_found",
-                        "model: '" + requested + "' is not served here; this server has '" + base_id + "' and '" +
-                            base_id + "+<adapter>' for each loaded adapter (GET /v1/models)");
-    const std::string name = requested.substr(base_id.size() + 1);
+                        "model: '" + requested + "' is not served here; this server has " + known +
+                            " and '<base>+<adapter>' for each loaded adapter (GET /v1/models)");
+    }
+    model_choice c;
+    c.base = size_t(base);
+    c.name = requested;
+    if (plus == std::string::npos) return c;
+    const std::string name = requested.substr(plus + 1);
     std::lock_guard<std::mutex> lock(r.mu);
     const auto it = r.entries.find(name);
     if (it == r.entries.end())
         throw api_error(404, "adapter_not_found",
                         "model: adapter '" + name + "' is not loaded (GET /api/adapters lists them; POST /api/adapters loads one)");
-    return it->second.adapter;
+    if (it->second.base != base_id)
+        throw api_error(400, "adapter_base_mismatch",
+                        "model: adapter '" + name + "' was made for base '" + it->second.base + "', not '" + base_id +
+                            "' (use '" + it->second.base + "+" + name + "')");
+    c.adapter = it->second.adapter;
+    return c;
+}
+
+model_choice model_choice_default(const model_host& h, adapter_registry& r, const std::string& adapter) {
+    const std::string base = model_host_default(h).id;
+    return model_choice_resolve(h, r, adapter.empty() ? base : base + "+" + adapter);
+}
+
+namespace {
+
+// Work that needs a base in memory (loading an adapter for it, switching to it) goes
+// through the queue like any job, so it waits for the running job; the request is answered
+// once it has run.
+nlohmann::json queue_and_wait(server_context& ctx, const char* kind, std::function<nlohmann::json(job&)> run) {
+    auto j = job_queue_submit(ctx.queue, kind, 0, std::move(run));
+    if (!j) throw_queue_full(ctx);
+    std::vector<std::string> ignored;
+    while (!job_wait(*j, 1000, ignored)) ignored.clear();
+    std::lock_guard<std::mutex> lock(j->mu);
+    if (j->state == job_state::failed) throw api_error(j->error_status, "job_failed", j->error);
+    if (j->state == job_state::cancelled) throw api_error(503, "shutting_down", "the server is shutting down");
+    return j->result;
+}
+
+size_t base_require(const model_host& h, const std::string& id) {
+    const int64_t i = model_host_find(h, id);
+    if (i < 0) throw api_error(404, "model_not_found", "name: base model '" + id + "' is not served here (GET /v1/models)");
+    return size_t(i);
+}
+
+}  // namespace
+
+nlohmann::json model_host_json(const model_host& h) {
+    return {{"loaded", h.bases[h.loaded].id}, {"default", model_host_default(h).id}, {"switches", int64_t(h.switches)}};
 }
 
 void adapter_routes_add(httplib::Server& http, server_context& ctx) {
     http.Get("/api/adapters", [&ctx](const httplib::Request&, httplib::Response& res) {
         nlohmann::json list = nlohmann::json::array();
-        for (const adapter_entry& e : adapter_registry_list(ctx.adapters)) list.push_back(adapter_entry_json(e, ctx.host.id));
+        for (const adapter_entry& e : adapter_registry_list(ctx.adapters)) list.push_back(adapter_entry_json(e));
         reply_json(res, {{"object", "list"}, {"data", list}});
     });
-    // Loads or replaces; jobs already accepted keep the adapter they were accepted with.
+    // Loads or replaces, for "base" (default: the default base); jobs already accepted keep
+    // the adapter they were accepted with.
     http.Post("/api/adapters", [&ctx](const httplib::Request& req, httplib::Response& res) {
         const nlohmann::json body = json_body_parse(req);
         const std::string name = json_string_required(body, "name");
         const std::string path = json_string_required(body, "path");
+        const size_t base = base_require(ctx.host, json_string(body, "base", model_host_default(ctx.host).id));
         bool replaced = false;
         {
             std::lock_guard<std::mutex> lock(ctx.adapters.mu);
             replaced = ctx.adapters.entries.count(name) > 0;
         }
-        nlohmann::json out = adapter_entry_json(adapter_registry_load(ctx.adapters, *ctx.host.m, name, path), ctx.host.id);
+        nlohmann::json out = queue_and_wait(ctx, "adapter.load", [&ctx, base, name, path](job&) {
+            const model& m = model_host_require(ctx.host, base);
+            return adapter_entry_json(adapter_registry_load(ctx.adapters, m, ctx.host.bases[base].id, name, path));
+        });
         out["replaced"] = replaced;
         reply_json(res, out, replaced ? 200 : 201);
     });
@@ -102,6 +156,20 @@ void adapter_routes_add(httplib::Server& http, server_context& ctx) {
         if (!adapter_registry_remove(ctx.adapters, name))
             throw api_error(404, "adapter_not_found", "adapter '" + name + "': not loaded");
         reply_json(res, {{"deleted", true}, {"name", name}});
+    });
+    http.Get("/api/model", [&ctx](const httplib::Request&, httplib::Response& res) {
+        reply_json(res, model_host_json(ctx.host));
+    });
+    // Makes "name" the default base and loads it, after the jobs already queued.
+    http.Post("/api/model", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        const size_t base = base_require(ctx.host, json_string_required(body, "name"));
+        ctx.host.default_base = base;
+        queue_and_wait(ctx, "model.load", [&ctx, base](job&) {
+            model_host_require(ctx.host, base);
+            return nlohmann::json::object();
+        });
+        reply_json(res, model_host_json(ctx.host));
     });
 }
 

@@ -2,16 +2,16 @@
 // body, or the "audio" field of a multipart form), transcribes it with Whisper as a job of
 // the one queue (so speech and note generation never compete for the cores) and stores the
 // transcript in the vault as the encounter's next transcript version. Whisper is loaded by
-// the worker on the first recording and kept.
+// the worker on the first recording and kept (speech_host). Live dictation, audio sent in
+// pieces while recording, is in dictation_api.cpp.
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <optional>
 
 #include "audio/audio_read.h"
 #include "core/error.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
+#include "server/speech_host.h"
 #include "speech/speaker_channels.h"
 #include "speech/whisper_chunked.h"
 #include "speech/whisper_mel.h"
@@ -19,23 +19,6 @@
 namespace clinote {
 
 namespace {
-
-// Touched by the queue's worker only (one job at a time), so it needs no lock.
-struct speech_host {
-    std::string dir;
-    std::unique_ptr<whisper_model> whisper;
-    std::optional<vad_model> vad;
-};
-
-void speech_host_require(speech_host& h) {
-    if (h.whisper) return;
-    h.whisper = whisper_load(h.dir);
-    try {
-        h.vad = vad_load(vad_default_model_path());
-    } catch (const clinote::error&) {
-        // No Silero VAD weights: long recordings go through 30 s sliding windows instead.
-    }
-}
 
 struct audio_request {
     audio_pcm pcm;               // as recorded, for speaker labels by channel
@@ -132,12 +115,7 @@ void audio_routes_add(httplib::Server& http, server_context& ctx) {
     http.Post(R"(/api/encounters/(\d+)/audio)", [&ctx, host](const httplib::Request& req, httplib::Response& res) {
         const int64_t id = path_id(req, 1);
         vault_encounter_load(vault_require(ctx), id);  // 404 before any work for an unknown encounter
-        namespace fs = std::filesystem;
-        if (host->dir.empty() || !(fs::exists(fs::path(host->dir) / "model.bin") ||
-                                   fs::exists(fs::path(host->dir) / "config.json")))
-            throw api_error(409, "no_whisper",
-                            "whisper: no Whisper model (" + (host->dir.empty() ? std::string("none given") : host->dir) +
-                                "; start the server with --whisper DIR, or run scripts/setup.sh)");
+        speech_host_check_available(*host);
         auto r = std::make_shared<audio_request>(audio_request_parse(req));
         auto j = job_queue_submit(ctx.queue, "transcription", 0,
                                   [&ctx, host, id, r](job& jj) { return audio_transcribe(ctx, *host, jj, id, *r); });
@@ -150,6 +128,7 @@ void audio_routes_add(httplib::Server& http, server_context& ctx) {
             ctx, res, j, [](const std::string& piece) { return sse_event({{"delta", piece}}); },
             [](job& jj) { return sse_event(job_reply_body(jj)) + "data: [DONE]\n\n"; });
     });
+    dictation_routes_add(http, ctx, host);
 }
 
 }  // namespace clinote

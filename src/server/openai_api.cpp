@@ -13,8 +13,7 @@ namespace clinote {
 namespace {
 
 struct completion_request {
-    std::string model;  // as the client named it: the base or "<base>+<adapter>"
-    std::shared_ptr<const lora_adapter> adapter;
+    model_choice model;
     bool chat = true;
     std::vector<int32_t> prompt;
     generate_params params;
@@ -74,10 +73,10 @@ std::vector<std::string> stop_parse(const nlohmann::json& body) {
 
 completion_request request_parse(server_context& ctx, const nlohmann::json& body, bool chat) {
     completion_request r;
-    r.model = json_string_required(body, "model");
-    r.adapter = adapter_for_model(ctx.adapters, ctx.host.id, r.model);
+    r.model = model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"));
     r.chat = chat;
-    const tokenizer& tok = ctx.host.m->tok;
+    const base_model& base = ctx.host.bases[r.model.base];
+    const tokenizer& tok = base.tok;
     if (chat) {
         r.prompt = chat_prompt_tokens(tok, messages_parse(body), true);
     } else {
@@ -87,11 +86,11 @@ completion_request request_parse(server_context& ctx, const nlohmann::json& body
         r.prompt = tokenizer_encode(tok, p.get<std::string>(), true);
     }
     if (json_integer(body, "n", 1, 1, 1) != 1) throw api_error(400, "invalid_field", "n: only 1 is supported");
-    const int64_t room = ctx.host.n_ctx - int64_t(r.prompt.size());
+    const int64_t room = base.n_ctx - int64_t(r.prompt.size());
     const int64_t fallback = std::max<int64_t>(1, std::min<int64_t>(ctx.opt.default_max_tokens, room));
-    int64_t max_tokens = json_integer(body, "max_tokens", fallback, 1, ctx.host.n_ctx);
-    max_tokens = json_integer(body, "max_completion_tokens", max_tokens, 1, ctx.host.n_ctx);
-    model_host_require_fits(ctx.host, r.prompt.size(), max_tokens);
+    int64_t max_tokens = json_integer(body, "max_tokens", fallback, 1, base.n_ctx);
+    max_tokens = json_integer(body, "max_completion_tokens", max_tokens, 1, base.n_ctx);
+    model_host_require_fits(base, r.prompt.size(), max_tokens);
     r.params.max_tokens = int(max_tokens);
     r.params.stop = stop_parse(body);
     r.params.sampling.temperature = float(json_number(body, "temperature", 1.0, 0.0, 2.0));
@@ -109,9 +108,14 @@ nlohmann::json usage_json(const nlohmann::json& result) {
     return {{"prompt_tokens", p}, {"completion_tokens", c}, {"total_tokens", p + c}};
 }
 
-nlohmann::json model_json(const std::string& id, const std::string& base_id) {
-    nlohmann::json m = {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"}};
-    if (id != base_id) m["parent"] = base_id;  // an adapter on the base
+// "loaded" says whether the base is the one in memory (a request for another waits while
+// the worker swaps models).
+nlohmann::json model_json(const model_host& h, const model_choice& c) {
+    const base_model& b = h.bases[c.base];
+    nlohmann::json m = {{"id", c.name}, {"object", "model"}, {"created", 0}, {"owned_by", "clinote"},
+                        {"loaded", h.loaded == c.base}};
+    if (c.adapter) m["parent"] = b.id;  // an adapter on the base
+    else m["default"] = model_host_default(h).id == b.id;
     return m;
 }
 
@@ -125,10 +129,11 @@ nlohmann::json job_outcome(job& j) {
 void completion_handle(server_context& ctx, const httplib::Request& req, httplib::Response& res, bool chat) {
     const nlohmann::json body = json_body_parse(req);
     completion_request r = request_parse(ctx, body, chat);
-    const std::string model_id = r.model;
+    const std::string model_id = r.model.name;
     auto j = job_queue_submit(ctx.queue, chat ? "chat.completion" : "text_completion", r.params.max_tokens,
-                              [&ctx, adapter = r.adapter, prompt = r.prompt, params = r.params](job& jj) {
-                                  const generate_result g = model_host_generate(ctx.host, jj, adapter.get(), prompt, params);
+                              [&ctx, choice = r.model, prompt = r.prompt, params = r.params](job& jj) {
+                                  const generate_result g =
+                                      model_host_generate(ctx.host, jj, choice.base, choice.adapter.get(), prompt, params);
                                   return nlohmann::json{{"text", g.text},
                                                         {"finish_reason", g.finish_reason},
                                                         {"prompt_tokens", g.n_prompt},
@@ -195,17 +200,24 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
 }  // namespace
 
 void openai_routes_add(httplib::Server& http, server_context& ctx) {
-    // The base, then the base with each loaded adapter.
+    // Each base, then each base with each of its adapters.
     http.Get("/v1/models", [&ctx](const httplib::Request&, httplib::Response& res) {
-        nlohmann::json data = nlohmann::json::array({model_json(ctx.host.id, ctx.host.id)});
-        for (const adapter_entry& e : adapter_registry_list(ctx.adapters))
-            data.push_back(model_json(ctx.host.id + "+" + e.name, ctx.host.id));
+        nlohmann::json data = nlohmann::json::array();
+        const std::vector<adapter_entry> adapters = adapter_registry_list(ctx.adapters);
+        for (const base_model& b : ctx.host.bases) {
+            data.push_back(model_json(ctx.host, model_choice_resolve(ctx.host, ctx.adapters, b.id)));
+            for (const adapter_entry& e : adapters)
+                if (e.base == b.id) {
+                    model_choice c = model_choice_resolve(ctx.host, ctx.adapters, b.id);
+                    c.name = b.id + "+" + e.name;
+                    c.adapter = e.adapter;
+                    data.push_back(model_json(ctx.host, c));
+                }
+        }
         reply_json(res, {{"object", "list"}, {"data", data}});
     });
     http.Get(R"(/v1/models/([^/]+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
-        const std::string id = req.matches[1].str();
-        adapter_for_model(ctx.adapters, ctx.host.id, id);  // 404 unless served
-        reply_json(res, model_json(id, ctx.host.id));
+        reply_json(res, model_json(ctx.host, model_choice_resolve(ctx.host, ctx.adapters, req.matches[1].str())));
     });
     http.Post("/v1/chat/completions", [&ctx](const httplib::Request& req, httplib::Response& res) {
         completion_handle(ctx, req, res, true);

@@ -102,8 +102,7 @@ std::string export_markdown(const encounter_content& c) {
 
 struct note_request {
     std::string format;  // "note" or "summary"
-    std::string adapter_name;  // empty: the base model
-    std::shared_ptr<const lora_adapter> adapter;
+    model_choice model;  // the default base, with "adapter" when given
     note_template tmpl;
     std::vector<int32_t> prompt;
     generate_params params;
@@ -117,8 +116,10 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
     r.format = json_string(body, "format", "note");
     if (r.format != "note" && r.format != "summary")
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
-    r.adapter_name = json_string(body, "adapter", "");
-    if (!r.adapter_name.empty()) r.adapter = adapter_for_model(ctx.adapters, ctx.host.id, ctx.host.id + "+" + r.adapter_name);
+    // "model" names a base (and adapter) like the OpenAI API; else the default base with "adapter".
+    r.model = body.contains("model") ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
+                                     : model_choice_default(ctx.host, ctx.adapters, json_string(body, "adapter", ""));
+    const base_model& base = ctx.host.bases[r.model.base];
     const std::vector<turn> turns = transcript_parse(c.transcripts.back().text);
     nlohmann::json messages;
     if (r.format == "summary") {
@@ -131,10 +132,10 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
         po.entity_tags = json_bool(body, "entity_tags", true);
         messages = prompt_messages(turns, r.tmpl, po);
     }
-    r.prompt = chat_prompt_tokens(ctx.host.m->tok, messages, true);
-    const int64_t room = std::max<int64_t>(1, ctx.host.n_ctx - int64_t(r.prompt.size()));
-    r.params.max_tokens = int(json_integer(body, "max_tokens", std::min<int64_t>(512, room), 1, ctx.host.n_ctx));
-    model_host_require_fits(ctx.host, r.prompt.size(), r.params.max_tokens);
+    r.prompt = chat_prompt_tokens(base.tok, messages, true);
+    const int64_t room = std::max<int64_t>(1, base.n_ctx - int64_t(r.prompt.size()));
+    r.params.max_tokens = int(json_integer(body, "max_tokens", std::min<int64_t>(512, room), 1, base.n_ctx));
+    model_host_require_fits(base, r.prompt.size(), r.params.max_tokens);
     r.params.sampling.temperature = float(json_number(body, "temperature", 0.0, 0.0, 2.0));
     r.params.sampling.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
     r.params.sampling.repeat_penalty = float(json_number(body, "repeat_penalty", 1.1, 0.5, 2.0));
@@ -147,21 +148,20 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
 nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, const note_request& r) {
     std::string text;
     if (r.format == "summary") {
-        auto constraint = json_constraint_create(clinical_summary_schema(), ctx.host.m->tok);
+        auto constraint = json_constraint_create(clinical_summary_schema(), ctx.host.bases[r.model.base].tok);
         generate_params p = r.params;
         p.filter = &constraint->filter;
-        const generate_result g = model_host_generate(ctx.host, j, r.adapter.get(), r.prompt, p);
+        const generate_result g = model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, p);
         if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
         const auto summary = nlohmann::ordered_json::parse(json_constraint_finish(*constraint, g.text));
         summary_from_json(nlohmann::json(summary), "generated summary");  // validates
         text = summary.dump(2);
     } else {
-        const generate_result g = model_host_generate(ctx.host, j, r.adapter.get(), r.prompt, r.params);
+        const generate_result g = model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, r.params);
         if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
         text = g.text;
     }
-    const std::string model_name = r.adapter_name.empty() ? ctx.host.id : ctx.host.id + "+" + r.adapter_name;
-    const std::string author = "clinote:" + model_name + ":" + (r.format == "summary" ? "summary" : r.tmpl.name);
+    const std::string author = "clinote:" + r.model.name + ":" + (r.format == "summary" ? "summary" : r.tmpl.name);
     const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, text, author);
     return {{"finish_reason", "stop"}, {"note", note_json(n)}};
 }

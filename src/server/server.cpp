@@ -55,17 +55,11 @@ bool needs_token(const std::string& path) {
     return path.rfind("/v1/", 0) == 0 || path.rfind("/api/", 0) == 0 || path == "/metrics";
 }
 
-std::string model_id_from_path(const std::string& path) {
-    std::string stem = std::filesystem::path(path).stem().string();
-    for (char& c : stem) c = char(std::tolower(static_cast<unsigned char>(c)));
-    return stem.empty() ? "model" : stem;
-}
-
 void count_request(server_context& ctx, const httplib::Request& req, int status) {
     // Route families, not raw paths: ids in paths would grow the table without bound.
     std::string family = "static";
     for (const char* prefix : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/api/vault", "/api/encounters",
-                               "/api/jobs", "/api/adapters", "/api/training", "/api/templates", "/health", "/metrics", "/openapi.json"})
+                               "/api/jobs", "/api/adapters", "/api/model", "/api/dictation", "/api/training", "/api/templates", "/health", "/metrics", "/openapi.json"})
         if (req.path.rfind(prefix, 0) == 0) family = prefix;
     std::lock_guard<std::mutex> lock(ctx.metrics_mu);
     ctx.requests_by_route_status[family + " " + std::to_string(status)]++;
@@ -94,6 +88,7 @@ std::string metrics_text(server_context& ctx) {
     counter("clinote_jobs_rejected_total", "Requests refused with 503 because the queue was full.", double(s.rejected));
     counter("clinote_tokens_generated_total", "Tokens sampled by all jobs.", double(s.tokens_generated));
     counter("clinote_worker_busy_seconds_total", "Seconds the model worker spent running jobs.", s.busy_seconds);
+    counter("clinote_model_switches_total", "Times the worker swapped the base model in memory.", double(ctx.host.switches));
     counter("clinote_queue_length", "Jobs queued or running now.", double(job_queue_length(ctx.queue)), "gauge");
     return out.str();
 }
@@ -190,7 +185,8 @@ void routes_add(server& s) {
             vault_unlocked = ctx.vault && !vault_is_locked(*ctx.vault);
         }
         reply_json(res, {{"status", ctx.stopping ? "stopping" : "ok"},
-                         {"model", ctx.host.id},
+                         {"model", ctx.host.bases[ctx.host.loaded].id},
+                         {"models", model_host_json(ctx.host)},
                          {"queue_length", job_queue_length(ctx.queue)},
                          {"queue_capacity", ctx.queue.capacity},
                          {"auth_required", !ctx.opt.token.empty()},
@@ -235,7 +231,46 @@ void listen_backlog_widen(int port) {
     closedir(fds);
 }
 
+// The first base stays in memory; each other one is opened once, one at a time, for its
+// tokenizer, its context and the adapters made for it, and freed again.
+void bases_open(server_context& ctx, std::unique_ptr<model> first, const std::string& first_id) {
+    model_host& h = ctx.host;
+    auto adapters_load = [&](const model& m, const std::string& base_id) {
+        for (const auto& [spec, path] : ctx.opt.adapters) {
+            const size_t plus = spec.find('+');
+            const std::string base = plus == std::string::npos ? first_id : spec.substr(0, plus);
+            const std::string name = plus == std::string::npos ? spec : spec.substr(plus + 1);
+            if (base != base_id) continue;
+            try {
+                adapter_registry_load(ctx.adapters, m, base_id, name, path);
+            } catch (const api_error& e) {
+                fail("--adapter " + spec, e.what());
+            }
+        }
+    };
+    for (const auto& [name, path] : ctx.opt.models) {
+        if (name == first_id || model_host_find(h, name) >= 0) fail("--model " + name, "two base models with this name");
+        if (h.bases.empty()) model_host_add(h, std::move(first), first_id, ctx.opt.n_ctx);
+        std::unique_ptr<model> m = h.load(path);
+        adapters_load(*m, name);
+        model_host_add(h, std::move(m), name, ctx.opt.n_ctx);
+    }
+    if (h.bases.empty()) model_host_add(h, std::move(first), first_id, ctx.opt.n_ctx);
+    adapters_load(*h.m, first_id);
+    for (const auto& [spec, path] : ctx.opt.adapters) {
+        const size_t plus = spec.find('+');
+        if (plus != std::string::npos && model_host_find(h, spec.substr(0, plus)) < 0)
+            fail("--adapter " + spec, "no base model named '" + spec.substr(0, plus) + "' (--model NAME=PATH)");
+    }
+}
+
 }  // namespace
+
+std::string model_id_from_path(const std::string& path) {
+    std::string stem = std::filesystem::path(path).stem().string();
+    for (char& c : stem) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return stem.empty() ? "model" : stem;
+}
 
 bool host_is_loopback(const std::string& host) {
     return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -248,15 +283,9 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
     if (ctx.opt.token.empty() && !host_is_loopback(opt.host)) ctx.opt.token = random_token();
     for (char c : ctx.opt.token)
         if (c <= ' ' || c > '~') fail("--token", "must be printable ASCII without spaces");
+    ctx.host.load = opt.model_loader ? opt.model_loader : [](const std::string& path) { return model_load(path); };
     const std::string id = opt.model_id.empty() ? model_id_from_path(m->path) : opt.model_id;
-    model_host_init(ctx.host, std::move(m), id, opt.n_ctx);
-    for (const auto& [name, path] : opt.adapters) {
-        try {
-            adapter_registry_load(ctx.adapters, *ctx.host.m, name, path);
-        } catch (const api_error& e) {
-            fail("--adapter " + name, e.what());
-        }
-    }
+    bases_open(ctx, std::move(m), id);
     job_queue_start(ctx.queue, opt.queue_capacity);
 
     httplib::Server& http = s->http;

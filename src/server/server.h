@@ -3,6 +3,7 @@
 // document. Loopback by default; any other bind address needs a bearer token.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,7 +17,12 @@ struct server_options {
     std::string host = "127.0.0.1";
     int port = 8080;                // 0: any free port (server_port tells which)
     std::string token;              // bearer token; required (generated if empty) off loopback
-    std::string model_id;           // the name clients use; empty: the model file's stem
+    std::string model_id;           // the first base's name for clients; empty: the model file's stem
+    // Further bases NAME → PATH (GGUF file or Hugging Face directory), loaded in place of the
+    // one in memory when a request names them; opened once at start for their tokenizer.
+    std::vector<std::pair<std::string, std::string>> models;
+    // How the worker loads a base (the CLI applies its thread and matmul options); empty: model_load.
+    std::function<std::unique_ptr<model>(const std::string& path)> model_loader;
     int64_t n_ctx = 4096;
     int default_max_tokens = 256;   // when a request gives none
     size_t queue_capacity = 64;     // jobs waiting beyond the running one; more → 503
@@ -29,7 +35,8 @@ struct server_options {
     std::string vault_dir;          // empty: the scribe API answers 409 "no vault configured"
     double vault_idle_lock_s = 900; // lock the vault after this long without a call; 0: never
     std::string actor = "clinician";
-    // LoRA adapters served as "<model_id>+NAME": NAME → PEFT directory or GGUF LoRA file.
+    // LoRA adapters served as "<base>+NAME": NAME → PEFT directory or GGUF LoRA file, for the
+    // first base, or BASE+NAME → path for another.
     std::vector<std::pair<std::string, std::string>> adapters;
     std::string train_dir = "clinote-runs";  // where training runs (POST /api/training) write
     std::string whisper_dir;        // Whisper for POST /api/encounters/{id}/audio; loaded on first use
@@ -52,5 +59,7 @@ const std::string& server_token(const server& s);
 void server_stop(server& s);
 
 bool host_is_loopback(const std::string& host);
+// A base model's default name: its file's stem, lower case.
+std::string model_id_from_path(const std::string& path);
 
 }  // namespace clinote

@@ -20,6 +20,7 @@
 namespace clinote {
 
 struct training_run;  // src/server/training_api.cpp
+struct speech_host;   // src/server/speech_host.h
 
 struct server_context {
     server_options opt;
@@ -67,10 +68,14 @@ void scribe_routes_add(httplib::Server& http, server_context& ctx);
 void adapter_routes_add(httplib::Server& http, server_context& ctx);
 void training_routes_add(httplib::Server& http, server_context& ctx);
 void audio_routes_add(httplib::Server& http, server_context& ctx);
+void dictation_routes_add(httplib::Server& http, server_context& ctx, std::shared_ptr<speech_host> host);
 
 // The open vault, or 409 (none configured) / 423 (locked).
 vault& vault_require(server_context& ctx);
 nlohmann::json transcript_json(const transcript_record& t);
 const nlohmann::json& openapi_document();
+// {"loaded", "default", "switches"}: the base in memory, the one requests without a base get,
+// and how many times the worker swapped models.
+nlohmann::json model_host_json(const model_host& h);
 
 }  // namespace clinote

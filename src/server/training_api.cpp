@@ -128,14 +128,15 @@ std::shared_ptr<training_run> run_find(server_context& ctx, const httplib::Reque
 }
 
 // Runs on the worker: trains, then loads the result as the named adapter.
-nlohmann::json training_execute(server_context& ctx, training_run& run, job& j, const train_dataset& data,
+nlohmann::json training_execute(server_context& ctx, training_run& run, job& j, size_t base, const train_dataset& data,
                                 const lora_config& lora, trainer_options topt) {
     {
         std::lock_guard<std::mutex> lock(run.mu);
         run.started = std::chrono::steady_clock::now();
     }
     topt.stop = &j.cancel_requested;
-    const trainer_result r = trainer_run(*ctx.host.m, data, lora, topt);
+    model& m = model_host_require(ctx.host, base);
+    const trainer_result r = trainer_run(m, data, lora, topt);
     nlohmann::json out = {{"steps", r.steps},
                           {"best_step", r.best_step},
                           {"best_val_loss", r.best_step >= 0 ? nlohmann::json(r.best_val_loss) : nlohmann::json()},
@@ -143,8 +144,9 @@ nlohmann::json training_execute(server_context& ctx, training_run& run, job& j, 
                           {"cancelled", r.interrupted},
                           {"adapter_path", run_adapter_path(run)}};
     if (!run.adapter_name.empty() && !r.interrupted) {
-        adapter_registry_load(ctx.adapters, *ctx.host.m, run.adapter_name, run_adapter_path(run));
-        out["model"] = ctx.host.id + "+" + run.adapter_name;
+        const std::string& base_id = ctx.host.bases[base].id;
+        adapter_registry_load(ctx.adapters, m, base_id, run.adapter_name, run_adapter_path(run));
+        out["model"] = base_id + "+" + run.adapter_name;
     }
     return out;
 }
@@ -154,7 +156,9 @@ nlohmann::json training_execute(server_context& ctx, training_run& run, job& j, 
 void training_routes_add(httplib::Server& http, server_context& ctx) {
     http.Post("/api/training", [&ctx](const httplib::Request& req, httplib::Response& res) {
         const nlohmann::json body = json_body_parse(req);
-        const model& m = *ctx.host.m;
+        // Trains the default base (POST /api/model chooses it).
+        const size_t base = ctx.host.default_base;
+        const base_model& m = ctx.host.bases[base];
         if (!m.has_tokenizer) throw api_error(409, "no_tokenizer", "model: has no tokenizer, which training data needs");
         auto run = std::make_shared<training_run>();
         run->dataset = json_string_required(body, "dataset");
@@ -183,7 +187,7 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         topt.warmup = json_integer(body, "warmup", 0, 0, topt.max_steps);
         topt.grad_accum = json_integer(body, "grad_accum", 1, 1, 64);
         topt.batching.batch_size = json_integer(body, "batch", 4, 1, 256);
-        topt.batching.max_seq = json_integer(body, "max_seq", std::min<int64_t>(1024, ctx.host.n_ctx), 8, ctx.host.n_ctx);
+        topt.batching.max_seq = json_integer(body, "max_seq", std::min<int64_t>(1024, m.n_ctx), 8, m.n_ctx);
         topt.batching.pack = json_bool(body, "pack", false);
         topt.eval_every = json_integer(body, "eval_every", std::max<int64_t>(1, topt.max_steps / 10), 0, topt.max_steps);
         topt.seed = uint64_t(json_integer(body, "seed", 0, 0, INT64_MAX));
@@ -202,7 +206,7 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         dopt.completion_only = !json_bool(body, "all_tokens", false);
         std::shared_ptr<const train_dataset> data;
         try {
-            data = std::make_shared<const train_dataset>(train_data_load(run->dataset, m, dopt));
+            data = std::make_shared<const train_dataset>(train_data_load(run->dataset, m.tok, dopt));
         } catch (const clinote::error& e) {
             throw api_error(400, "invalid_dataset", e.what());  // names the file and line
         }
@@ -218,10 +222,10 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         topt.out_dir = run->out_dir;
         // Weak: the run holds its job, which holds this function.
         run->j = job_queue_submit(ctx.queue, "training", 0,
-                                  [&ctx, weak = std::weak_ptr<training_run>(run), data, lora, topt](job& j) {
+                                  [&ctx, weak = std::weak_ptr<training_run>(run), base, data, lora, topt](job& j) {
                                       const auto r = weak.lock();
                                       if (!r) return nlohmann::json();
-                                      return training_execute(ctx, *r, j, *data, lora, topt);
+                                      return training_execute(ctx, *r, j, base, *data, lora, topt);
                                   });
         if (!run->j) throw_queue_full(ctx);
         {

@@ -3,7 +3,8 @@ is absent: scripts/setup.sh installs it). The audio API: jfk.wav uploaded as the
 as a multipart form is transcribed through the job queue and stored as the encounter's
 transcript; bad input gets one clear error. The web UI's Dictate button in headless Chromium
 whose fake microphone plays ../shared/audio/jfk.wav (--use-file-for-fake-audio-capture):
-the transcript box fills with the sentence and the server stores it as version 1."""
+the page sends the audio in pieces while recording, the transcript box shows committed text
+BEFORE Stop is clicked, and after Stop it holds the sentence, stored as version 1."""
 import json
 import os
 import shutil
@@ -161,12 +162,19 @@ class DictateBrowserTest(unittest.TestCase):
                 break
             time.sleep(0.5)
         d.save_screenshot(os.path.join(self.shots, "1-recording.png"))
+        # Still recording: the server has cut the speech at the pause after it and the text
+        # committed so far is in the box before Stop.
+        WebDriverWait(d, 180).until(lambda _: "country" in self.el("transcript").get_attribute("value").lower())
+        self.assertEqual(self.el("dictate").get_attribute("aria-pressed"), "true")
+        partial = self.el("transcript").get_attribute("value")
+        d.save_screenshot(os.path.join(self.shots, "2-partial-before-stop.png"))
         self.el("dictate").click()
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "dictation transcribed and saved"))
         text = self.el("transcript").get_attribute("value")
         self.assertIn(SENTENCE.lower(), text.lower())
+        self.assertTrue(text.startswith(partial.strip()), (partial, text))
         self.assertIn("version 1", self.el("transcript-version").text)
-        d.save_screenshot(os.path.join(self.shots, "2-transcribed.png"))
+        d.save_screenshot(os.path.join(self.shots, "3-transcribed.png"))
 
 
 if __name__ == "__main__":

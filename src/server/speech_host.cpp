@@ -1,0 +1,28 @@
+#include "server/speech_host.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "server/http_json.h"
+
+namespace clinote {
+
+void speech_host_require(speech_host& h) {
+    if (h.whisper) return;
+    h.whisper = whisper_load(h.dir);
+    try {
+        h.vad = vad_load(vad_default_model_path());
+    } catch (const clinote::error&) {
+        // No Silero VAD weights: long recordings go through 30 s sliding windows instead.
+    }
+}
+
+void speech_host_check_available(const speech_host& h) {
+    namespace fs = std::filesystem;
+    if (h.dir.empty() || !(fs::exists(fs::path(h.dir) / "model.bin") || fs::exists(fs::path(h.dir) / "config.json")))
+        throw api_error(409, "no_whisper",
+                        "whisper: no Whisper model (" + (h.dir.empty() ? std::string("none given") : h.dir) +
+                            "; start the server with --whisper DIR, or run scripts/setup.sh)");
+}
+
+}  // namespace clinote
