@@ -124,6 +124,7 @@ void run_export(const data_export_options& opt) {
     const std::string name = !opt.template_name.empty() ? opt.template_name : !custom.empty() ? custom[0].name : "hp";
     const note_template t = template_find(name, custom);
     split_result s;
+    split_options so;
     if (!opt.splits_file.empty()) {
         std::ifstream in(opt.splits_file, std::ios::binary);
         if (!in) fail(opt.splits_file, "cannot open");
@@ -135,13 +136,14 @@ void run_export(const data_export_options& opt) {
         }
         s = split_from_json(j, opt.splits_file);
     } else {
-        const split_options so = split_options_from(opt.split);
+        so = split_options_from(opt.split);
         s = split_encounters(encounters, so);
-        write_json_file(opt.output_dir + "/splits.json", split_to_json(s, so));
     }
     export_options eo;
     eo.entity_tags = opt.tag_entities;
+    // export_chat_jsonl creates the output folder, so splits.json is written after it.
     const auto n = export_chat_jsonl(encounters, s, t, eo, opt.output_dir);
+    if (opt.splits_file.empty()) write_json_file(opt.output_dir + "/splits.json", split_to_json(s, so));
     print_split_counts(s);
     std::fprintf(stderr, "clinote: wrote %s/{train,valid,test}.jsonl: %zu, %zu, %zu examples (template %s%s)\n",
                  opt.output_dir.c_str(), n[0], n[1], n[2], t.name.c_str(), opt.tag_entities ? ", entity tags" : "");
