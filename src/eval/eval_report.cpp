@@ -15,23 +15,23 @@ namespace clinote {
 
 const std::vector<eval_metric_info>& eval_metric_catalog() {
     static const std::vector<eval_metric_info> catalog = {
-        {"rouge1", "ROUGE-1 F1", true},
-        {"rouge2", "ROUGE-2 F1", true},
-        {"rougeL", "ROUGE-L F1", true},
-        {"rougeLsum", "ROUGE-Lsum F1", true},
-        {"bertscore_precision", "BERTScore-style P", true},
-        {"bertscore_recall", "BERTScore-style R", true},
-        {"bertscore_f1", "BERTScore-style F1", true},
-        {"embedding_cosine", "Sentence cosine", true},
-        {"unsupported_facts", "Unsupported facts / note", false},
-        {"omitted_facts", "Omitted facts / note", false},
-        {"json_parsed", "JSON parses (rate)", true},
-        {"json_schema_valid", "Schema conforms (rate)", true},
-        {"json_field_f1", "JSON field F1", true},
-        {"judge_total", "Judge weighted total (1-5)", true},
-        {"judge_failed", "Judge failures (rate)", false},
-        {"generated_tokens", "Generated tokens", true},
-        {"seconds", "Seconds per note", false},
+        {"rouge1", "ROUGE-1 F1", metric_direction::higher_better},
+        {"rouge2", "ROUGE-2 F1", metric_direction::higher_better},
+        {"rougeL", "ROUGE-L F1", metric_direction::higher_better},
+        {"rougeLsum", "ROUGE-Lsum F1", metric_direction::higher_better},
+        {"bertscore_precision", "BERTScore-style P", metric_direction::higher_better},
+        {"bertscore_recall", "BERTScore-style R", metric_direction::higher_better},
+        {"bertscore_f1", "BERTScore-style F1", metric_direction::higher_better},
+        {"embedding_cosine", "Sentence cosine", metric_direction::higher_better},
+        {"unsupported_facts", "Unsupported facts / note", metric_direction::lower_better},
+        {"omitted_facts", "Omitted facts / note", metric_direction::lower_better},
+        {"json_parsed", "JSON parses (rate)", metric_direction::higher_better},
+        {"json_schema_valid", "Schema conforms (rate)", metric_direction::higher_better},
+        {"json_field_f1", "JSON field F1", metric_direction::higher_better},
+        {"judge_total", "Judge weighted total (1-5)", metric_direction::higher_better},
+        {"judge_failed", "Judge failures (rate)", metric_direction::lower_better},
+        {"generated_tokens", "Generated tokens", metric_direction::descriptive},
+        {"seconds", "Seconds per note", metric_direction::descriptive},
     };
     return catalog;
 }
@@ -196,7 +196,10 @@ void eval_report_write(const eval_report_input& in, const std::string& dir) {
     for (const eval_system& s : in.systems) header.push_back(s.name);
     if (in.systems.size() == 2) header.push_back(in.systems[1].name + " - " + in.systems[0].name);
     for (const auto& info : eval_metric_catalog()) {
-        std::vector<std::string> row = {info.label + (info.higher_is_better ? " (higher better)" : " (lower better)")};
+        const char* direction = info.direction == metric_direction::higher_better  ? " (higher better)"
+                                : info.direction == metric_direction::lower_better ? " (lower better)"
+                                                                                   : "";
+        std::vector<std::string> row = {info.label + direction};
         bool any = false;
         for (const eval_system& s : in.systems) {
             const auto& m = summary["systems"][s.name]["metrics"];

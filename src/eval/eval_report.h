@@ -24,9 +24,13 @@ struct eval_system {
     std::vector<eval_example> examples;
 };
 
+// Which way a delta is good; lengths and times only describe the runs (a shorter note is
+// not a better one, and seconds from runs under different load do not compare).
+enum class metric_direction { higher_better, lower_better, descriptive };
+
 struct eval_metric_info {
     std::string key, label;
-    bool higher_is_better;
+    metric_direction direction;
 };
 // Every metric a report may hold, in display order.
 const std::vector<eval_metric_info>& eval_metric_catalog();
