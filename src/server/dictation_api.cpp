@@ -44,6 +44,7 @@ struct dictation_session {
     int64_t committed = 0;           // samples [0, committed) are transcribed
     std::vector<std::string> texts;  // one per transcribed chunk with speech, in order
     bool job_queued = false;         // a job that will look at new audio is waiting
+    bool transcribing = false;       // a chunk job is running
     bool finishing = false;          // no more pieces
 };
 
@@ -122,7 +123,7 @@ nlohmann::json session_json(dictation_session& s) {
             {"chunks", s.texts.size()},
             {"received_s", double(s.samples.size()) / whisper_sample_rate},
             {"committed_s", double(s.committed) / whisper_sample_rate},
-            {"pending", s.job_queued}};
+            {"pending", s.job_queued || s.transcribing}};
 }
 
 std::shared_ptr<dictation_session> session_find(dictation_registry& r, const httplib::Request& req) {
@@ -205,7 +206,15 @@ void dictation_routes_add(httplib::Server& http, server_context& ctx, std::share
                 {
                     std::lock_guard<std::mutex> lock(s->mu);
                     s->job_queued = false;  // audio arriving from now on needs another job
+                    s->transcribing = true;
                 }
+                struct done_mark {
+                    dictation_session& s;
+                    ~done_mark() {
+                        std::lock_guard<std::mutex> lock(s.mu);
+                        s.transcribing = false;
+                    }
+                } mark{*s};
                 dictation_advance(*host, *s, false);
                 return nlohmann::json::object();
             });

@@ -121,7 +121,7 @@ TEST(Dictation, PiecesGiveGrowingTextAndTheKnownSentenceSlow) {
         auto r = piece_send(srv, s, pcm16(recording.data() + at, std::min(piece, recording.size() - at)));
         ASSERT_TRUE(r);
         ASSERT_EQ(r->status, 200) << r->body;
-        // As in real time: the next piece comes after the queued chunk job has looked at this one.
+        // As in real time: the next piece comes after the chunk job for this one has run.
         nlohmann::json state;
         do {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));

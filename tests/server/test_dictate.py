@@ -34,6 +34,25 @@ PASSPHRASE = "correct horse battery"
 # Whisper base's greedy/beam output for jfk.wav (tests/speech/whisper_base_test.cpp).
 SENTENCE = "ask not what your country can do for you, ask what you can do for your country."
 
+# The whole sentence, for dictation cut into chunks at the speaker's pauses: Whisper sees each
+# chunk on its own, so one word may differ ("asked not"); tests/server/dictation_api_test.cpp
+# allows the same one word error.
+FULL_SENTENCE = "And so my fellow Americans, " + SENTENCE
+
+
+def words(text):
+    return "".join(c if c.isalnum() or c == "'" else " " for c in text.lower()).split()
+
+
+def word_errors(ref, hyp):
+    row = list(range(len(hyp) + 1))
+    for i in range(1, len(ref) + 1):
+        diag, row[0] = row[0], i
+        for j in range(1, len(hyp) + 1):
+            diag, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diag + (ref[i - 1] != hyp[j - 1]))
+    return row[-1]
+
+
 have_whisper = os.path.exists(os.path.join(WHISPER, "model.bin")) and os.path.exists(JFK)
 
 
@@ -171,7 +190,7 @@ class DictateBrowserTest(unittest.TestCase):
         self.el("dictate").click()
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "dictation transcribed and saved"))
         text = self.el("transcript").get_attribute("value")
-        self.assertIn(SENTENCE.lower(), text.lower())
+        self.assertLessEqual(word_errors(words(FULL_SENTENCE), words(text)), 1, text)
         self.assertTrue(text.startswith(partial.strip()), (partial, text))
         self.assertIn("version 1", self.el("transcript-version").text)
         d.save_screenshot(os.path.join(self.shots, "3-transcribed.png"))
