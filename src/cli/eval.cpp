@@ -199,8 +199,26 @@ eval_system baseline_from_report(const std::vector<eval_item>& items, const nloh
     return sys;
 }
 
+// Every item is checked before the first note is generated: a run of hours must not stop
+// at item 37 because that visit is long. All items that do not fit are named at once.
+void require_prompts_fit(const model& m, const std::vector<eval_item>& items, const eval_options& opt) {
+    std::string too_long;
+    int n_too_long = 0;
+    for (const eval_item& it : items) {
+        const int64_t need = int64_t(chat_prompt_tokens(m.tok, it.messages, true).size()) + opt.gen.params.max_tokens;
+        if (need <= opt.model.n_ctx) continue;
+        if (++n_too_long <= 5) too_long += (too_long.empty() ? "" : ", ") + it.id + " (" + std::to_string(need) + ")";
+    }
+    if (n_too_long > 0)
+        fail(opt.data_path, std::to_string(n_too_long) + " of " + std::to_string(items.size()) +
+                                " prompts plus --max-tokens do not fit --ctx " + std::to_string(opt.model.n_ctx) +
+                                ": " + too_long + (n_too_long > 5 ? ", ..." : "") +
+                                " (positions needed in brackets; raise --ctx, lower --max-tokens, or leave them out)");
+}
+
 eval_system run_system(const system_spec& spec, const model& m, const lora_adapter* adapter,
                        const std::vector<eval_item>& items, const eval_options& opt, const scorers& sc) {
+    require_prompts_fit(m, items, opt);
     eval_system sys;
     sys.name = spec.name;
     sys.description = std::filesystem::path(m.path).filename().string();
@@ -211,9 +229,6 @@ eval_system run_system(const system_spec& spec, const model& m, const lora_adapt
         inference_state st = inference_state_create(m, opt.model.n_ctx);
         st.adapter = adapter;
         const std::vector<int32_t> prompt = chat_prompt_tokens(m.tok, it.messages, true);
-        if (int64_t(prompt.size()) + opt.gen.params.max_tokens > opt.model.n_ctx)
-            fail(it.id, "prompt of " + std::to_string(prompt.size()) + " tokens plus --max-tokens does not fit --ctx " +
-                            std::to_string(opt.model.n_ctx));
         const generate_result g = generate(m, st, prompt, opt.gen.params);
         eval_example ex = score(it, g.text, sc);
         ex.metrics["generated_tokens"] = double(g.tokens.size());

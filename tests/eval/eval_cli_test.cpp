@@ -227,3 +227,31 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
         << file_read((dir / "stderr.txt").string());
     fs::remove_all(dir);
 }
+
+// A visit too long for the context stops the run before the first note, naming every such
+// item, instead of after hours of generating the ones before it.
+TEST(EvalCli, PromptsThatDoNotFitAreNamedBeforeGenerating) {
+    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    const fs::path dir = fs::temp_directory_path() / ("clinote_eval_long_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string model = stories_chat_model(dir);
+    std::string long_visit;
+    for (int i = 0; i < 60; i++) long_visit += "The little dog ran to the park and played. ";
+    {
+        std::ofstream out(dir / "test.jsonl");
+        out << chat_line("A cat.", "The cat sat.").dump() << "\n";
+        nlohmann::json long_line = chat_line(long_visit, "The dog played.");
+        long_line["id"] = "long-visit";
+        out << long_line.dump() << "\n";
+        out << chat_line("A bird.", "The bird sang.").dump() << "\n";
+    }
+    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --data " + quoted((dir / "test.jsonl").string()) +
+                                   " --no-embedding -n 8 --ctx 128 -t 1 --out " + quoted((dir / "r").string())),
+              0);
+    const std::string err = file_read((dir / "stderr.txt").string());
+    EXPECT_NE(err.find("test.jsonl: 1 of 3 prompts plus --max-tokens do not fit --ctx 128: long-visit ("),
+              std::string::npos)
+        << err;
+    EXPECT_FALSE(fs::exists(dir / "r"));
+    fs::remove_all(dir);
+}
