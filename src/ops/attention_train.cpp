@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "ops/dot.h"
+
 namespace clinote {
 
 // Keys j in [first_key(i), i] are candidates for query i (token indices within a batch row).
@@ -15,12 +17,6 @@ static int64_t first_key(const attention_shape& s, int64_t i) {
 static bool key_visible(const attention_mask& m, int64_t qi, int64_t kj) {
     if (m.valid && !(m.valid[qi] && m.valid[kj])) return false;
     return !m.segment || m.segment[qi] == m.segment[kj];
-}
-
-static float dot(const float* a, const float* b, int n) {
-    float sum = 0.0f;
-    for (int d = 0; d < n; d++) sum += a[d] * b[d];
-    return sum;
 }
 
 void attention_train_forward(const attention_shape& s, const attention_mask& mask, const float* q, const float* k,
@@ -42,7 +38,7 @@ void attention_train_forward(const attention_shape& s, const attention_mask& mas
                     float max_score = -INFINITY;
                     for (int64_t j = first_key(s, i); j <= i; j++) {
                         if (!key_visible(mask, qi, row0 + j)) continue;
-                        scores[size_t(j)] = s.scale * dot(qv, k + (row0 + j) * kv_stride + kv_off, s.head_dim);
+                        scores[size_t(j)] = s.scale * dot_f32(qv, k + (row0 + j) * kv_stride + kv_off, s.head_dim);
                         max_score = std::max(max_score, scores[size_t(j)]);
                     }
                     if (max_score == -INFINITY) {  // sees no key: padding, or a segment that starts with padding
@@ -89,12 +85,12 @@ void attention_train_backward(const attention_shape& s, const attention_mask& ma
                     const float* qv = q + q_off;
                     const float* dov = dout + q_off;
                     float* dqv = dq + q_off;
-                    const float row_dot = dot(dov, out + q_off, s.head_dim);
+                    const float row_dot = dot_f32(dov, out + q_off, s.head_dim);
                     for (int64_t j = first_key(s, i); j <= i; j++) {
                         if (!key_visible(mask, qi, row0 + j)) continue;
                         const int64_t kv_at = (row0 + j) * kv_stride + kv_off;
-                        const float p = std::exp(s.scale * dot(qv, k + kv_at, s.head_dim) - row_lse);
-                        const float ds = p * (dot(dov, v + kv_at, s.head_dim) - row_dot) * s.scale;
+                        const float p = std::exp(s.scale * dot_f32(qv, k + kv_at, s.head_dim) - row_lse);
+                        const float ds = p * (dot_f32(dov, v + kv_at, s.head_dim) - row_dot) * s.scale;
                         for (int d = 0; d < s.head_dim; d++) {
                             dqv[d] += ds * k[kv_at + d];
                             dk[kv_at + d] += ds * qv[d];
