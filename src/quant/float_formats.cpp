@@ -19,6 +19,13 @@ void quantize_row_f32(const float* src, void* dst, int64_t n) {
     if (n > 0) std::memcpy(dst, src, size_t(n) * sizeof(float));
 }
 
+// The 16-bit rows may sit at odd addresses in a file, so each value is copied out.
+static uint16_t u16_at(const uint8_t* p, int64_t i) {
+    uint16_t v;
+    std::memcpy(&v, p + 2 * i, 2);
+    return v;
+}
+
 #if defined(__x86_64__)
 // Eight halves per instruction (F16C converts exactly, subnormals included): one F16 model's
 // decoded token spent 0.5 s converting weights one value at a time with f16_to_f32. F16C
@@ -33,33 +40,24 @@ __attribute__((target("avx,f16c"))) static void dequantize_row_f16_f16c(const ui
             _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
             continue;
         }
-        for (int64_t j = i; j < i + 8; j++) dst[j] = f16_to_f32(uint16_t(p[2 * j] | p[2 * j + 1] << 8));
+        for (int64_t j = i; j < i + 8; j++) dst[j] = f16_to_f32(u16_at(p, j));
     }
-    for (; i < n; i++) dst[i] = f16_to_f32(uint16_t(p[2 * i] | p[2 * i + 1] << 8));
+    for (; i < n; i++) dst[i] = f16_to_f32(u16_at(p, i));
 }
 #endif
 
-// The 16-bit rows may sit at odd addresses in a file, so each value is copied out.
 void dequantize_row_f16(const void* src, float* dst, int64_t n) {
     const auto* p = static_cast<const uint8_t*>(src);
 #if defined(__x86_64__)
     static const bool has_f16c = __builtin_cpu_supports("f16c");
     if (has_f16c) return dequantize_row_f16_f16c(p, dst, n);
 #endif
-    for (int64_t i = 0; i < n; i++) {
-        uint16_t h;
-        std::memcpy(&h, p + 2 * i, 2);
-        dst[i] = f16_to_f32(h);
-    }
+    for (int64_t i = 0; i < n; i++) dst[i] = f16_to_f32(u16_at(p, i));
 }
 
 void dequantize_row_bf16(const void* src, float* dst, int64_t n) {
     const auto* p = static_cast<const uint8_t*>(src);
-    for (int64_t i = 0; i < n; i++) {
-        uint16_t b;
-        std::memcpy(&b, p + 2 * i, 2);
-        dst[i] = bf16_to_f32(b);
-    }
+    for (int64_t i = 0; i < n; i++) dst[i] = bf16_to_f32(u16_at(p, i));
 }
 
 void quantize_row_f16(const float* src, void* dst, int64_t n) {

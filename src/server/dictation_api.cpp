@@ -64,10 +64,10 @@ std::string texts_join(const std::vector<std::string>& texts) {
 // ended: up to a pause of k_pause_s after a speech segment, once at least k_chunk_min_s;
 // 0 while the speech may go on. A region without speech is dropped up to its last half
 // pause; one with k_chunk_force_s of speech and no pause is cut where the VAD chunker cuts.
-int64_t dictation_cut(const std::vector<float>& probs, int64_t n) {
+// segs: the VAD's speech segments of the region.
+int64_t dictation_cut(const std::vector<speech_segment>& segs, const std::vector<float>& probs, int64_t n) {
     const int64_t rate = whisper_sample_rate;
     const int64_t pause = int64_t(k_pause_s * rate);
-    const std::vector<speech_segment> segs = vad_speech_segments(probs, n);
     if (segs.empty()) return n > 2 * pause ? n - pause : 0;
     for (size_t i = segs.size(); i-- > 0;) {
         const int64_t next = i + 1 < segs.size() ? segs[i + 1].start : n;
@@ -95,13 +95,18 @@ void dictation_advance(speech_host& host, dictation_session& s, bool final) {
         const int64_t n = int64_t(region.size());
         if (n == 0) return;
         std::vector<float> probs;
-        if (host.vad) probs = vad_probabilities(*host.vad, region.data(), n);
+        std::vector<speech_segment> segs;
+        if (host.vad) {
+            probs = vad_probabilities(*host.vad, region.data(), n);
+            segs = vad_speech_segments(probs, n);
+        }
         // Without the VAD, audio is cut only at Whisper's 30 s window (and at the end).
         const int64_t cut = final ? n
-                            : host.vad ? dictation_cut(probs, n)
+                            : host.vad ? dictation_cut(segs, probs, n)
                                        : (n >= whisper_chunk_samples ? int64_t(whisper_chunk_samples) : 0);
         if (cut == 0) return;
-        const bool speech = !host.vad || !vad_speech_segments(probs, n).empty();
+        const bool speech =
+            !host.vad || std::any_of(segs.begin(), segs.end(), [cut](const speech_segment& g) { return g.start < cut; });
         std::string text;
         if (speech) {
             whisper_transcribe_options o = s.options;
