@@ -111,11 +111,14 @@ nlohmann::json profile_decode(const model& m, int64_t depth, int reps) {
     p["ffn_down_ms"] = 1e3 * time_linear([](const layer_weights& l) -> const linear_weight& { return l.w_down; });
     p["output_head_ms"] = 1e3 * median_seconds(reps, [&] { linear_forward(m.output, nullptr, x.data(), y.data(), 1, m.matmul); });
     const int64_t kv_dim = int64_t(c.n_head_kv) * c.head_dim;
-    std::vector<float> kc(size_t((depth + 1) * kv_dim), 0.02f), vc(kc.size(), 0.03f);
+    // The cache type model_forward would use for this matmul mode, filled with small values.
+    const kv_type cache_type = inference_state_create(m, 0).cache_type;
+    const size_t cache_bytes = size_t((depth + 1) * kv_dim) * (cache_type == kv_type::f16 ? 2 : 4);
+    std::vector<uint8_t> kc(cache_bytes, 0x11), vc(cache_bytes, 0x12);
     std::vector<float> q(size_t(c.n_head) * size_t(c.head_dim), 0.1f), o(q.size());
     attention_shape shape{c.n_head, c.n_head_kv, c.head_dim, c.attn_scale, 0};
     p["attention_ms"] = 1e3 * median_seconds(reps, [&] {
-        for (int il = 0; il < c.n_layer; il++) attention_forward(shape, q.data(), kc.data(), vc.data(), o.data(), 1, depth);
+        for (int il = 0; il < c.n_layer; il++) attention_forward(shape, q.data(), {cache_type, kc.data(), vc.data()}, o.data(), 1, depth);
     });
     return p;
 }

@@ -3,20 +3,29 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "core/error.h"
 #include "ops/attention.h"
 #include "ops/linear.h"
 #include "ops/lora.h"
 #include "ops/norm.h"
+#include "quant/formats.h"
 
 namespace clinote {
 
 inference_state inference_state_create(const model& m, int64_t n_ctx) {
     inference_state st;
     st.n_ctx = n_ctx > 0 ? n_ctx : m.config.n_ctx_train;
-    st.k_cache.resize(size_t(m.config.n_layer));
-    st.v_cache.resize(size_t(m.config.n_layer));
+    st.cache_type = m.matmul == matmul_mode::int8 && m.layers[0].wk.w.type != dtype::f32 ? kv_type::f16 : kv_type::f32;
+    const size_t n_layer = size_t(m.config.n_layer);
+    if (st.cache_type == kv_type::f16) {
+        st.k_cache_f16.resize(n_layer);
+        st.v_cache_f16.resize(n_layer);
+    } else {
+        st.k_cache.resize(n_layer);
+        st.v_cache.resize(n_layer);
+    }
     return st;
 }
 
@@ -24,7 +33,8 @@ void inference_state_truncate(inference_state& st, int64_t n_keep) { st.n_past =
 
 // Exactly n: resize alone would double the capacity, which for a growing KV cache holds
 // up to twice the memory the text needs.
-static void grow(std::vector<float>& v, int64_t n) {
+template <typename T>
+static void grow(std::vector<T>& v, int64_t n) {
     if (int64_t(v.size()) >= n) return;
     v.reserve(size_t(n));
     v.resize(size_t(n));
@@ -50,6 +60,31 @@ static tensor_view f32_view(const std::vector<float>& v, const tensor_view& like
     return t;
 }
 
+// Appends the batch's keys or values (n rows of kv_dim) at position n_past, growing the
+// cache in steps of 256 positions: memory follows the text, not n_ctx.
+template <typename T>
+static void cache_append(std::vector<T>& cache, const std::vector<float>& rows, int64_t n_past, int64_t n,
+                         int64_t kv_dim, int64_t n_ctx) {
+    grow(cache, std::min((n_past + n + 255) / 256 * 256, n_ctx) * kv_dim);
+    T* dst = cache.data() + n_past * kv_dim;
+    if constexpr (std::is_same_v<T, float>)
+        std::copy(rows.begin(), rows.begin() + n * kv_dim, dst);
+    else
+        quantize_row_f16(rows.data(), dst, n * kv_dim);
+}
+
+static kv_cache_view kv_cache_store(inference_state& st, int il, int64_t kv_dim, int64_t n) {
+    const size_t l = size_t(il);
+    if (st.cache_type == kv_type::f16) {
+        cache_append(st.k_cache_f16[l], st.k, st.n_past, n, kv_dim, st.n_ctx);
+        cache_append(st.v_cache_f16[l], st.v, st.n_past, n, kv_dim, st.n_ctx);
+        return {kv_type::f16, st.k_cache_f16[l].data(), st.v_cache_f16[l].data()};
+    }
+    cache_append(st.k_cache[l], st.k, st.n_past, n, kv_dim, st.n_ctx);
+    cache_append(st.v_cache[l], st.v, st.n_past, n, kv_dim, st.n_ctx);
+    return {kv_type::f32, st.k_cache[l].data(), st.v_cache[l].data()};
+}
+
 static void attention_block(const model& m, const layer_weights& l, int il, inference_state& st, int64_t n) {
     const model_config& c = m.config;
     const int64_t kv_dim = int64_t(c.n_head_kv) * c.head_dim;
@@ -66,17 +101,9 @@ static void attention_block(const model& m, const layer_weights& l, int il, infe
     rope_forward(st.q.data(), n, c.n_head, c.head_dim, st.n_past, inv_freq, c.rope);
     rope_forward(st.k.data(), n, c.n_head_kv, c.head_dim, st.n_past, inv_freq, c.rope);
 
-    std::vector<float>& kc = st.k_cache[size_t(il)];
-    std::vector<float>& vc = st.v_cache[size_t(il)];
-    // Grow the cache in steps of 256 positions: memory follows the text, not n_ctx.
-    const int64_t need = ((st.n_past + n + 255) / 256) * 256 * kv_dim;
-    grow(kc, std::min(need, st.n_ctx * kv_dim));
-    grow(vc, std::min(need, st.n_ctx * kv_dim));
-    std::copy(st.k.begin(), st.k.begin() + n * kv_dim, kc.begin() + st.n_past * kv_dim);
-    std::copy(st.v.begin(), st.v.begin() + n * kv_dim, vc.begin() + st.n_past * kv_dim);
-
+    const kv_cache_view kv = kv_cache_store(st, il, kv_dim, n);
     attention_shape shape{c.n_head, c.n_head_kv, c.head_dim, c.attn_scale, sliding ? c.sliding_window : 0};
-    attention_forward(shape, st.q.data(), kc.data(), vc.data(), st.attn.data(), n, st.n_past);
+    attention_forward(shape, st.q.data(), kv, st.attn.data(), n, st.n_past);
     linear(m, st, il, lora_target::o, l.wo, st.attn.data(), st.o.data(), n);
     if (c.post_norms)
         rms_norm_forward(st.o.data(), l.post_attn_norm.data(), c.norm_weight_offset, c.rms_eps, st.o.data(), n, c.n_embd);

@@ -15,7 +15,9 @@ namespace {
 // even (std::nearbyint in the default rounding mode), which is what SIMD conversions do.
 float quantize_block_i8(const float* x, int8_t* q, int n) {
     float amax = 0.0f;
-    for (int j = 0; j < n; j++) amax = std::fmax(amax, std::fabs(x[j]));
+    // A comparison, not std::fmax: fmax is a libm call per value here (5% of a decoded
+    // token); both skip NaN inputs.
+    for (int j = 0; j < n; j++) amax = std::fabs(x[j]) > amax ? std::fabs(x[j]) : amax;
     const float id = amax > 0.0f ? 127.0f / amax : 0.0f;
     for (int j = 0; j < n; j++) q[j] = int8_t(std::nearbyint(x[j] * id));
     return amax / 127.0f;

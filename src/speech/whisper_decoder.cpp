@@ -90,7 +90,7 @@ void whisper_decode(const whisper_model& m, const whisper_cross_kv& cross, whisp
         linear_forward(l.q.w, linear_bias(l.q), h, st.q.data(), n);
         linear_forward(l.k.w, nullptr, h, k_rows, n);
         linear_forward(l.v.w, linear_bias(l.v), h, v_rows, n);
-        attention_forward(self_shape, st.q.data(), st.k_cache[li].data(), st.v_cache[li].data(), st.attn.data(), n,
+        attention_forward(self_shape, st.q.data(), {kv_type::f32, st.k_cache[li].data(), st.v_cache[li].data()}, st.attn.data(), n,
                           st.n_past);
         linear_forward(l.o.w, linear_bias(l.o), st.attn.data(), h, n);
         for (size_t i = 0; i < nd; i++) x[i] += h[i];
