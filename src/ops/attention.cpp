@@ -5,13 +5,10 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__F16C__)
-#include <immintrin.h>
-#endif
-
 #include "core/half.h"
 #include "ops/exp_vec.h"
 #include "ops/parallel.h"
+#include "ops/vec8.h"
 
 namespace clinote {
 
@@ -23,26 +20,6 @@ namespace {
 // multiples of this, whatever the batch, so a token's result does not depend on how the
 // text was split into batches.
 constexpr int64_t key_chunk = 128;
-
-// Eight lanes through GCC/Clang vector extensions: AVX with -march=native, SSE pairs or
-// scalars elsewhere, from one source.
-using f32x8 = float __attribute__((vector_size(32)));
-
-inline f32x8 load8(const float* p) {
-    f32x8 v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-inline f32x8 load8(const uint16_t* p) {
-#if defined(__F16C__)
-    return f32x8(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
-#else
-    f32x8 v;
-    for (int i = 0; i < 8; i++) v[i] = f16_to_f32(p[i]);
-    return v;
-#endif
-}
 
 inline float load1(const float* p) { return *p; }
 inline float load1(const uint16_t* p) { return f16_to_f32(*p); }
@@ -85,7 +62,7 @@ void score_keys(const float* q, const T* k, int64_t kv_stride, int hd, float sca
         for (int d = hd8; d < hd; d++)
             for (int p = 0; p < 8; p++) s[p] += q[d] * load1(rows + p * kv_stride + d);
         s *= scale;
-        std::memcpy(scores + j, &s, sizeof s);
+        store8(scores + j, s);
     }
     for (; j < n; j++) {
         const T* row = k + (lo + j) * kv_stride;
