@@ -25,6 +25,9 @@ static const uint8_t* row_ptr(const tensor_view& w, int64_t row) {
 static void linear_int8(const vec_dot_kernels& k, const tensor_view& w, const float* x, float* y, int64_t n_tokens) {
     const int64_t n_out = w.rows(), n_in = w.cols();
     const size_t act_row_bytes = size_t(n_in / k.block_size) * k.act_block_bytes;
+    // The row stride once, not per row: a decoded token makes ~40,000 row dots.
+    const size_t w_row_bytes = dtype_row_bytes(w.type, n_in);
+    const auto* w_rows = static_cast<const uint8_t*>(w.data);
     std::vector<uint8_t> xq(act_row_bytes * size_t(n_tokens));
     thread_pool& pool = ops_thread_pool();
     pool.run(n_tokens, 1, [&](int64_t t0, int64_t t1) {
@@ -32,7 +35,7 @@ static void linear_int8(const vec_dot_kernels& k, const tensor_view& w, const fl
     });
     if (n_tokens == 1) {
         pool.run(n_out, 16, [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; r++) y[r] = k.dot(n_in, row_ptr(w, r), xq.data());
+            for (int64_t r = r0; r < r1; r++) y[r] = k.dot(n_in, w_rows + size_t(r) * w_row_bytes, xq.data());
         });
         return;
     }
@@ -41,7 +44,7 @@ static void linear_int8(const vec_dot_kernels& k, const tensor_view& w, const fl
         for (int64_t t0 = 0; t0 < n_tokens; t0 += token_tile) {
             const int64_t nt = std::min(token_tile, n_tokens - t0);
             for (int64_t r = r0; r < r1; r++)
-                k.dot_tokens(n_in, row_ptr(w, r), xq.data() + size_t(t0) * act_row_bytes, act_row_bytes, nt,
+                k.dot_tokens(n_in, w_rows + size_t(r) * w_row_bytes, xq.data() + size_t(t0) * act_row_bytes, act_row_bytes, nt,
                              y + t0 * n_out + r, n_out);
         }
     });
