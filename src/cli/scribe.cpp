@@ -36,7 +36,7 @@ void run_scribe(CLI::App& note_cmd, const scribe_options& opt) {
     const std::string path = keep ? opt.transcript_out
                                   : (fs::temp_directory_path() / ("clinote_scribe_" + std::to_string(::getpid()) + ".txt")).string();
     {
-        // "Doctor: ..." lines with --speakers on a stereo recording, else unlabelled lines.
+        // "Doctor: ..." lines with --speakers, else unlabelled lines.
         std::ofstream f(path, std::ios::binary);
         for (const whisper_segment& s : t.segments) f << whisper_segment_line(s) << "\n";
         if (!f) fail(path, "cannot write");

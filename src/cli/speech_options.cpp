@@ -10,6 +10,7 @@
 #include "audio/audio_read.h"
 #include "core/paths.h"
 #include "speech/speaker_channels.h"
+#include "speech/speaker_clusters.h"
 #include "speech/whisper_chunked.h"
 #include "speech/whisper_mel.h"
 
@@ -47,9 +48,12 @@ void add_speech_flags(CLI::App* cmd, speech_options& opt) {
                   "when models/silero-vad exists); --no-vad: openai-whisper's sliding 30 s windows");
     cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
     cmd->add_option("--speakers", opt.speakers,
-                    "Label each segment with the speaker whose channel is louder, for recordings with one microphone per "
-                    "person: names by channel, e.g. --speakers Doctor,Patient (left, right); mono recordings stay "
-                    "unlabelled")
+                    "Label each segment with a speaker, e.g. --speakers Doctor,Patient. Stereo (one microphone per "
+                    "person): the louder channel's name, in channel order (left, right). Mono: the stretches of speech "
+                    "between the VAD's pauses (0.3 s or longer) are put in two groups by their voices (bottom-up "
+                    "clustering of their mel-cepstrum statistics) once the whole recording is transcribed, and each "
+                    "segment gets the group that speaks most of it; the group of whoever speaks first gets the first "
+                    "name. Assumes two voices that sound different; off unless given")
         ->delimiter(',');
 }
 
@@ -88,8 +92,7 @@ whisper_transcript speech_transcribe_file(const std::string& audio_path, const s
     const std::vector<float> audio =
         audio_to_mono_16k(pcm.samples.data(), pcm.frames(), pcm.channels, pcm.sample_rate, audio_path);
     const bool label = !opt.speakers.empty() && pcm.channels > 1;
-    if (!opt.speakers.empty() && !label)
-        std::fprintf(stderr, "clinote: %s is mono: no speaker labels\n", audio_path.c_str());
+    const bool cluster = !opt.speakers.empty() && pcm.channels == 1;
     auto labelled = [&](std::vector<whisper_segment> segs) {
         speaker_labels_apply(pcm, segs, opt.speakers);
         return segs;
@@ -98,9 +101,17 @@ whisper_transcript speech_transcribe_file(const std::string& audio_path, const s
     const speech_engine e = speech_engine_load(opt);
     const auto t0 = std::chrono::steady_clock::now();
     whisper_transcript t = speech_transcribe(e, audio, [&](const std::vector<whisper_segment>& segs) {
-        if (on_segments) on_segments(label ? labelled(segs) : segs);
+        // Mono labels need every stretch's voice: those segments are passed on at the end.
+        if (on_segments && !cluster) on_segments(label ? labelled(segs) : segs);
     });
     if (label) t.segments = labelled(std::move(t.segments));
+    if (cluster) {
+        // Without the VAD weights, each Whisper segment is taken as one voice.
+        std::vector<speech_segment> units;
+        if (e.vad) units = speaker_stretches(*e.vad, audio.data(), int64_t(audio.size()));
+        speaker_labels_cluster(audio.data(), int64_t(audio.size()), units, t.segments, opt.speakers);
+        if (on_segments) on_segments(t.segments);
+    }
     const double duration = double(audio.size()) / whisper_sample_rate;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "clinote: %.1f s of audio in %.1f s (real-time factor %.2f; model load %.2f s)\n", duration,

@@ -22,7 +22,7 @@ struct speech_options {
     bool fallback = true;
     bool vad = true;
     int threads = 0;
-    std::vector<std::string> speakers;  // names by channel; empty: no labels
+    std::vector<std::string> speakers;  // names by channel (stereo) or by who speaks first (mono); empty: no labels
 };
 
 void add_speech_flags(CLI::App* cmd, speech_options& opt);
@@ -46,7 +46,9 @@ whisper_transcript speech_transcribe(const speech_engine& e, const std::vector<f
 
 // Reads the recording, loads Whisper, transcribes and reports the speed on stderr.
 // on_segments sees each window's segments as they are decoded. With opt.speakers, a stereo
-// recording's segments are labelled by the louder channel.
+// recording's segments are labelled by the louder channel; a mono recording's by two-speaker
+// clustering of its VAD speech stretches (speaker_clusters.h), and then on_segments sees all
+// of them once, at the end.
 whisper_transcript speech_transcribe_file(const std::string& audio_path, const speech_options& opt,
                                           const whisper_segment_callback& on_segments = {});
 
