@@ -103,8 +103,10 @@ export function dictationSetup({ button, label, encounterId, transcript, onStore
       if (done.error) throw new Error(done.error.message);
       show(done.text);
       label.textContent = done.text ? "" : "no speech recognised";
-      status(done.transcript ? "dictation transcribed and saved" : "dictation transcribed: review and save the transcript");
+      // The encounter is reloaded before the status says "saved", so what the page shows
+      // (the transcript's version) is already the stored one when the status appears.
       if (done.transcript) await onStored();
+      status(done.transcript ? "dictation transcribed and saved" : "dictation transcribed: review and save the transcript");
     } catch (e) {
       label.textContent = "";
       status("dictation: " + e.message);

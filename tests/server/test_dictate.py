@@ -28,6 +28,13 @@ except ImportError:  # scripts/setup.d/server.sh installs it
 
 WHISPER = os.path.join(ROOT, "models", "whisper-base")
 JFK = os.path.join(os.path.dirname(ROOT), "shared", "audio", "jfk.wav")
+
+
+def read_jfk():
+    with open(JFK, "rb") as f:
+        return f.read()
+
+
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 PASSPHRASE = "correct horse battery"
@@ -86,7 +93,7 @@ class AudioApiTest(unittest.TestCase):
         return status, json.loads(reply)
 
     def test_raw_and_multipart_uploads_are_transcribed_and_stored(self):
-        wav = open(JFK, "rb").read()
+        wav = read_jfk()
         e = self.encounter()
         status, reply = self.upload(e, wav, "audio/wav")
         self.assertEqual(status, 200, reply)
@@ -117,7 +124,7 @@ class AudioApiTest(unittest.TestCase):
         status, reply = self.upload(e, body, content_type)
         self.assertEqual(status, 400)
         self.assertIn("\"audio\" file field", reply["error"]["message"])
-        status, reply = self.upload(999999, open(JFK, "rb").read(), "audio/wav")
+        status, reply = self.upload(999999, read_jfk(), "audio/wav")
         self.assertEqual(status, 404)
 
     def test_without_whisper_the_route_says_so(self):
@@ -126,7 +133,7 @@ class AudioApiTest(unittest.TestCase):
             other.request("POST", "/api/vault/unlock", {"passphrase": PASSPHRASE, "create": True})
             status, _, body = other.request("POST", "/api/encounters", {"title": "x"})
             e = json.loads(body)["id"]
-            status, _, body = other.request("POST", f"/api/encounters/{e}/audio", open(JFK, "rb").read(),
+            status, _, body = other.request("POST", f"/api/encounters/{e}/audio", read_jfk(),
                                             {"Content-Type": "audio/wav"})
             self.assertEqual(status, 409)
             self.assertIn("whisper: no Whisper model", json.loads(body)["error"]["message"])
