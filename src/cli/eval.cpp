@@ -19,10 +19,14 @@
 #include "eval/factual_check.h"
 #include "eval/llm_judge.h"
 #include "eval/rouge.h"
+#include "eval/structured_check.h"
 #include "generate/chat_prompt.h"
+#include "generate/json_constraint.h"
 #include "notes/encounter.h"
 #include "notes/note_template.h"
 #include "notes/prompt.h"
+#include "notes/prompt_summary.h"
+#include "notes/summary_schema.h"
 
 namespace clinote {
 
@@ -41,6 +45,10 @@ struct eval_options {
     std::string train_run;
     std::string judge_url, judge_model, judge_key_env = "OPENAI_API_KEY";
     int judge_retries = 2;
+    // --json: a ClinicalSummary per encounter (the prompt of `clinote note --json`), decoded
+    // under the schema's grammar unless json_unconstrained (what the model does by itself).
+    bool json = false;
+    bool json_unconstrained = false;
 };
 
 // One test item: the chat messages to send, the transcript text (for factual checks and the
@@ -49,6 +57,7 @@ struct eval_item {
     std::string id;
     nlohmann::json messages;
     std::string transcript, reference;
+    std::optional<nlohmann::json> reference_json;  // the line's "summary", for --json field scores
 };
 
 // encounters.jsonl lines (prompt built here by the one prompt builder) or chat-export lines
@@ -71,6 +80,9 @@ std::vector<eval_item> items_read(const eval_options& opt) {
         }
         eval_item it;
         if (j.is_object() && j.contains("messages")) {
+            if (opt.json)
+                fail(where, "--json needs encounters (clinote data import's encounters.jsonl): the summary prompt is "
+                            "built from the turns, and this line is a chat export");
             const auto& m = j["messages"];
             if (!m.is_array() || m.size() < 2 || !m.back().is_object() || m.back().value("role", "") != "assistant" ||
                 !m.back().contains("content") || !m.back()["content"].is_string())
@@ -88,10 +100,16 @@ std::vector<eval_item> items_read(const eval_options& opt) {
             prompt_options po;
             po.target_section = prompt_default_target(e);
             it.id = e.id;
-            it.messages = prompt_messages(e, t, po);
+            it.messages = opt.json ? prompt_summary_messages(e.turns) : prompt_messages(e, t, po);
             it.transcript = encounter_transcript(e);
             it.reference = encounter_reference(e);
-            if (it.reference.empty()) fail(where, "no reference note (note or sections)");
+            if (j.contains("summary")) {
+                if (!j["summary"].is_object()) fail(where, "summary: expected a ClinicalSummary JSON object");
+                it.reference_json = j["summary"];
+            }
+            if (it.reference.empty() && !(opt.json && it.reference_json))
+                fail(where, opt.json ? "no reference: a note, sections or a \"summary\" object"
+                                     : "no reference note (note or sections)");
         }
         items.push_back(std::move(it));
         if (opt.limit > 0 && int64_t(items.size()) >= opt.limit) break;
@@ -106,11 +124,8 @@ struct scorers {
     std::optional<judge_client> judge;
 };
 
-eval_example score(const eval_item& it, const std::string& generated, const scorers& sc) {
-    eval_example ex;
-    ex.id = it.id;
-    ex.reference = it.reference;
-    ex.generated = generated;
+// ROUGE and embedding similarity of a prose note against the reference note.
+void score_prose(const eval_item& it, const std::string& generated, const scorers& sc, eval_example& ex) {
     const rouge_scores r = rouge_score(it.reference, generated);
     ex.metrics["rouge1"] = r.rouge1.fmeasure;
     ex.metrics["rouge2"] = r.rouge2.fmeasure;
@@ -123,11 +138,37 @@ eval_example score(const eval_item& it, const std::string& generated, const scor
         ex.metrics["bertscore_f1"] = e.f1;
         ex.metrics["embedding_cosine"] = e.cosine;
     }
+}
+
+// A generated ClinicalSummary: does it parse and conform, how many fields agree with the
+// reference summary (when the line has one); prose metrics (ROUGE, embeddings) compare notes
+// and are left out.
+void score_json(const eval_item& it, const std::string& generated, eval_example& ex) {
+    const structured_result s = structured_check(generated, nlohmann::json(clinical_summary_schema()), it.reference_json);
+    ex.metrics["json_parsed"] = s.parsed ? 1.0 : 0.0;
+    ex.metrics["json_schema_valid"] = s.schema_valid ? 1.0 : 0.0;
+    if (s.parsed && s.has_reference) {
+        ex.metrics["json_field_precision"] = s.precision;
+        ex.metrics["json_field_recall"] = s.recall;
+        ex.metrics["json_field_f1"] = s.f1;
+    }
+    if (!s.error.empty()) ex.details["json_error"] = s.error;
+}
+
+eval_example score(const eval_item& it, const std::string& generated, const scorers& sc, bool json) {
+    eval_example ex;
+    ex.id = it.id;
+    ex.reference = it.reference_json && it.reference.empty() ? it.reference_json->dump(2) : it.reference;
+    ex.generated = generated;
+    if (json) score_json(it, generated, ex);
+    else score_prose(it, generated, sc, ex);
+    // Facts in the note (or the JSON's values) that the transcript does not support, and facts of
+    // the reference note missing from it.
     const factual_report f = factual_check(it.transcript, generated, std::string_view(it.reference), sc.lexicons);
     ex.metrics["unsupported_facts"] = double(f.unsupported.size());
     ex.metrics["omitted_facts"] = double(f.omissions.size());
     ex.details["factual"] = factual_report_json(f);
-    if (sc.judge) {
+    if (sc.judge && !json) {
         const judge_result j = judge_note(*sc.judge, it.transcript, it.reference, generated);
         ex.metrics["judge_failed"] = j.ok ? 0.0 : 1.0;
         if (j.ok) ex.metrics["judge_total"] = j.weighted_total;
@@ -169,10 +210,14 @@ eval_system baseline_from_report(const std::vector<eval_item>& items, const nloh
     const nlohmann::json old = nlohmann::json::parse(file_read_text(dir + "/summary.json"), nullptr, false);
     if (!old.is_object() || !old.contains("systems") || !old["systems"].is_object() || old["systems"].size() != 1)
         fail(dir + "/summary.json", "expected the summary of a report with one system");
-    for (const char* key : {"data", "template", "max_tokens", "temperature"})
-        if (old["settings"].value(key, nlohmann::json()) != settings[key])
-            fail(dir + "/summary.json", std::string("settings.") + key + " is " + old["settings"].value(key, nlohmann::json()).dump() +
-                                            ", this run's is " + settings[key].dump());
+    for (const char* key : {"data", "template", "output", "max_tokens", "temperature"}) {
+        // Reports written before --json existed have no "output": they hold notes.
+        const nlohmann::json was = old["settings"].value(key, key == std::string("output") ? nlohmann::json("note")
+                                                                                          : nlohmann::json());
+        if (was != settings[key])
+            fail(dir + "/summary.json",
+                 std::string("settings.") + key + " is " + was.dump() + ", this run's is " + settings[key].dump());
+    }
     eval_system sys;
     sys.name = "base";
     sys.description = old["systems"].begin().value().value("description", "") + " (notes from " + dir + ")";
@@ -186,7 +231,7 @@ eval_system baseline_from_report(const std::vector<eval_item>& items, const nloh
         if (j.value("id", "") != items[sys.examples.size()].id)
             fail(where, "does not match test item " + std::to_string(sys.examples.size() + 1) + " of " + opt.data_path);
         const eval_item& it = items[sys.examples.size()];
-        eval_example ex = score(it, j["generated"].get<std::string>(), sc);
+        eval_example ex = score(it, j["generated"].get<std::string>(), sc, opt.json);
         for (const char* key : {"generated_tokens", "seconds"})
             if (j["metrics"].contains(key)) ex.metrics[key] = j["metrics"][key].get<double>();
         for (const char* key : {"prompt_tokens", "finish_reason"})
@@ -229,8 +274,15 @@ eval_system run_system(const system_spec& spec, const model& m, const lora_adapt
         inference_state st = inference_state_create(m, opt.model.n_ctx);
         st.adapter = adapter;
         const std::vector<int32_t> prompt = chat_prompt_tokens(m.tok, it.messages, true);
-        const generate_result g = generate(m, st, prompt, opt.gen.params);
-        eval_example ex = score(it, g.text, sc);
+        generate_params params = opt.gen.params;
+        std::unique_ptr<json_constraint> constraint;
+        if (opt.json && !opt.json_unconstrained) {
+            constraint = json_constraint_create(clinical_summary_schema(), m.tok);
+            params.filter = &constraint->filter;
+        }
+        const generate_result g = generate(m, st, prompt, params);
+        const std::string text = constraint ? json_constraint_finish(*constraint, g.text) : g.text;
+        eval_example ex = score(it, text, sc, opt.json);
         ex.metrics["generated_tokens"] = double(g.tokens.size());
         ex.metrics["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ex.details["prompt_tokens"] = g.n_prompt;
@@ -247,7 +299,9 @@ void run_eval(const eval_options& opt) {
     scorers sc;
     sc.lexicons = fact_lexicons_load(fact_lexicon_dir_default());
     const std::string encoder_dir = opt.encoder_dir.empty() ? sentence_encoder_default_dir() : opt.encoder_dir;
-    if (!opt.no_embedding) {
+    if (opt.json && !opt.judge_url.empty())
+        fail("--judge-url", "the judge rates prose notes; it is not used with --json");
+    if (!opt.no_embedding && !opt.json) {
         if (!opt.encoder_dir.empty() || std::filesystem::exists(encoder_dir + "/model.safetensors"))
             sc.encoder = sentence_encoder_load(encoder_dir);
         else
@@ -268,6 +322,8 @@ void run_eval(const eval_options& opt) {
     in.settings = {{"data", opt.data_path},
                    {"examples", items.size()},
                    {"template", opt.template_name},
+                   {"output", !opt.json ? "note" : opt.json_unconstrained ? "ClinicalSummary JSON, unconstrained"
+                                                                       : "ClinicalSummary JSON, schema-constrained"},
                    {"max_tokens", opt.gen.params.max_tokens},
                    {"temperature", opt.gen.params.sampling.temperature},
                    {"rouge", "rouge-score 0.1.2 rules, Porter stemming"},
@@ -329,6 +385,13 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--encoder", opt->encoder_dir,
                     "Sentence encoder folder (default: models/all-MiniLM-L6-v2, installed by scripts/setup.d/eval.sh)");
     cmd->add_flag("--no-embedding", opt->no_embedding, "Skip embedding similarity");
+    cmd->add_flag("--json", opt->json,
+                  "Ask for a ClinicalSummary JSON per encounter (the prompt of clinote note --json, decoded under the "
+                  "schema's grammar) and score JSON parse rate, schema conformance and, for lines with a \"summary\" "
+                  "object, field-level precision/recall; needs encounters.jsonl");
+    cmd->add_flag("--json-unconstrained", opt->json_unconstrained,
+                  "With --json: decode without the grammar, to measure how often the model's own JSON parses and "
+                  "conforms");
     cmd->add_option("--train-run", opt->train_run, "A clinote train output folder: plot its log.jsonl loss curves");
     cmd->add_option("--judge-url", opt->judge_url,
                     "OpenAI-compatible endpoint for the LLM judge (e.g. http://127.0.0.1:8080/v1, clinote serve)");
@@ -339,7 +402,10 @@ void add_eval_command(CLI::App& app) {
     cmd->add_option("--judge-retries", opt->judge_retries,
                     "Retries after an unusable judge answer before the note counts as a judge failure")
         ->capture_default_str();
-    cmd->callback([opt] { run_eval(*opt); });
+    cmd->callback([opt] {
+        if (opt->json_unconstrained) opt->json = true;
+        run_eval(*opt);
+    });
 }
 
 }  // namespace clinote

@@ -27,6 +27,8 @@ const std::vector<eval_metric_info>& eval_metric_catalog() {
         {"omitted_facts", "Omitted facts / note", metric_direction::lower_better},
         {"json_parsed", "JSON parses (rate)", metric_direction::higher_better},
         {"json_schema_valid", "Schema conforms (rate)", metric_direction::higher_better},
+        {"json_field_precision", "JSON field precision", metric_direction::higher_better},
+        {"json_field_recall", "JSON field recall", metric_direction::higher_better},
         {"json_field_f1", "JSON field F1", metric_direction::higher_better},
         {"judge_total", "Judge weighted total (1-5)", metric_direction::higher_better},
         {"judge_failed", "Judge failures (rate)", metric_direction::lower_better},

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "core/file.h"
 #include "core/paths.h"
@@ -253,5 +254,49 @@ TEST(EvalCli, PromptsThatDoNotFitAreNamedBeforeGenerating) {
               std::string::npos)
         << err;
     EXPECT_FALSE(fs::exists(dir / "r"));
+    fs::remove_all(dir);
+}
+
+// --json: constrained summaries always parse and conform (the grammar), and field scores are
+// given exactly for the lines that carry a reference "summary"; stories260K left to itself
+// writes stories, never JSON. A chat-export line is refused with its file and line.
+TEST(EvalCli, JsonModeScoresParseRateAndFields) {
+    if (!fs::exists(shared_dir() + "/models/stories260k/stories260K.gguf")) GTEST_SKIP() << "no stories260K";
+    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    const fs::path dir = fs::temp_directory_path() / ("clinote_eval_json_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string model = stories_chat_model(dir);
+    {
+        std::istringstream in(encounters);
+        std::ofstream out(dir / "test.jsonl");
+        std::string line;
+        for (int i = 0; std::getline(in, line); i++) {
+            nlohmann::json j = nlohmann::json::parse(line);
+            if (i == 1) j["summary"] = {{"medications", {{{"name", "metformin"}, {"dose", "500 mg"}}}}};
+            out << j.dump() << "\n";
+        }
+    }
+    const std::string common = "eval -m " + quoted(model) + " --data " + quoted((dir / "test.jsonl").string()) +
+                               " -n 48 --ctx 512 -t 1 --out ";
+    for (const char* mode : {"--json", "--json-unconstrained"}) {
+        const std::string out = (dir / mode).string();
+        ASSERT_EQ(clinote_run(dir, common + quoted(out) + " " + mode), 0) << file_read((dir / "stderr.txt").string());
+        const nlohmann::json summary = nlohmann::json::parse(file_read(out + "/summary.json"));
+        const auto& m = summary["systems"]["model"]["metrics"];
+        const double expected = std::string(mode) == "--json" ? 1.0 : 0.0;
+        EXPECT_EQ(m["json_parsed"]["n"], 2) << mode;
+        EXPECT_EQ(m["json_parsed"]["mean"].get<double>(), expected) << mode;
+        EXPECT_EQ(m["json_schema_valid"]["mean"].get<double>(), expected) << mode;
+        EXPECT_FALSE(m.contains("rougeL")) << mode;
+        if (expected == 1.0) EXPECT_EQ(m["json_field_f1"]["n"], 1);  // only the line with a summary
+        else EXPECT_FALSE(m.contains("json_field_f1"));
+    }
+    { std::ofstream(dir / "chat.jsonl") << chat_line("A cat.", "The cat sat.").dump() << "\n"; }
+    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --json --data " + quoted((dir / "chat.jsonl").string()) +
+                                   " --out " + quoted((dir / "r").string())),
+              0);
+    EXPECT_NE(file_read((dir / "stderr.txt").string()).find("chat.jsonl:1: --json needs encounters"), std::string::npos)
+        << file_read((dir / "stderr.txt").string());
     fs::remove_all(dir);
 }
