@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -148,6 +149,25 @@ int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int
     return 4 * params * int64_t(sizeof(float)) + train_activation_bytes(m, adapter, max_batch_tokens, o);
 }
 
+// The frozen weights as training reads them: the mapped tensors (pages of a GGUF or
+// safetensors file that are touched) or the copies made in memory (NF4), each counted once
+// (a tied head is the embedding table). Metadata and tokenizer pages are left out; weights
+// converted to NF4 count at their NF4 size, since their mapped source pages were released.
+int64_t model_weight_bytes(const model& m) {
+    std::vector<const void*> seen;
+    int64_t bytes = 0;
+    auto add = [&](const tensor_view& t) {
+        if (!t.data || std::find(seen.begin(), seen.end(), t.data) != seen.end()) return;
+        seen.push_back(t.data);
+        bytes += int64_t(t.nbytes);
+    };
+    add(m.tok_embd);
+    add(m.output);
+    for (const layer_weights& l : m.layers)
+        for (const linear_weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w_gate, &l.w_up, &l.w_down}) add(w->w);
+    return bytes;
+}
+
 int64_t memory_available_bytes() {
     std::ifstream in("/proc/meminfo");
     std::string key;
@@ -184,11 +204,11 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     for (const train_batch& b : epoch_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
     for (const train_batch& b : val_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
     const int64_t need = trainer_memory_estimate(m, adapter, max_tokens, opt.checkpoint_layers);
-    const int64_t model_bytes = m.gguf ? int64_t(fs::file_size(m.path)) : 0;
+    const int64_t model_bytes = model_weight_bytes(m);
     const int64_t available = memory_available_bytes();
     std::fprintf(stderr,
                  "train: %zu examples (%zu batches/epoch), %zu validation; %lld steps; memory estimate %s "
-                 "(adapter, gradients, AdamW moments, activations of %lld tokens) + %s mapped model; %s available\n",
+                 "(adapter, gradients, AdamW moments, activations of %lld tokens) + %s model weights; %s available\n",
                  data.train.examples.size(), epoch_batches.size(), data.valid.examples.size(), (long long)total,
                  mib(need).c_str(), (long long)max_tokens, mib(model_bytes).c_str(),
                  available >= 0 ? mib(available).c_str() : "unknown");

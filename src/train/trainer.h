@@ -66,6 +66,8 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
 // activations of the largest micro-batch.
 int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t max_batch_tokens,
                                 bool checkpoint_layers);
+// Bytes of the frozen weights training reads (mapped or converted in memory), each tensor once.
+int64_t model_weight_bytes(const model& m);
 // MemAvailable from /proc/meminfo, in bytes (-1 if unknown).
 int64_t memory_available_bytes();
 

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/paths.h"
 #include "io/safetensors.h"
+#include "model/adapter_qlora.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 #include "train/trainer.h"
@@ -208,3 +209,19 @@ TEST(Trainer, RefusesBadInputBeforeTraining) {
 }
 
 }  // namespace
+
+// The weights the memory estimate adds: stories260K is F32, so every matrix is 4 bytes a value
+// (the sizes follow from the config); after NF4 conversion the converted matrices count at
+// their NF4 size, the embedding table as stored.
+TEST(Trainer, ModelWeightBytesCountsEachMatrixOnce) {
+    auto m = model_load(stories_path());
+    const model_config& c = m->config;
+    const int64_t q_dim = int64_t(c.n_head) * c.head_dim, kv_dim = int64_t(c.n_head_kv) * c.head_dim;
+    const int64_t per_layer = c.n_embd * q_dim + 2 * c.n_embd * kv_dim + q_dim * c.n_embd + 3 * int64_t(c.n_embd) * c.n_ff;
+    const bool tied = m->output.data == m->tok_embd.data;
+    const int64_t expected = 4 * (int64_t(c.n_vocab) * c.n_embd * (tied ? 1 : 2) + c.n_layer * per_layer);
+    EXPECT_EQ(model_weight_bytes(*m), expected);
+    const nf4_report r = model_quantize_nf4(*m);
+    ASSERT_GT(r.converted, 0);
+    EXPECT_EQ(model_weight_bytes(*m), expected - int64_t(r.bytes_before) + int64_t(r.bytes_after));
+}
