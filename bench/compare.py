@@ -40,8 +40,26 @@ def cmd_out_path():
     return os.path.join(os.environ.get("TMPDIR", "/tmp"), f"clinote-bench-{os.getpid()}.out")
 
 
+# Extra llama-bench flags for this machine, set by llama_bench_probe.
+LLAMA_FLAGS = []
+
+
+def llama_bench_probe(llama, model):
+    """llama.cpp's AMX path (GGML_NATIVE on a CPU that reports AMX) faults where the kernel or
+    hypervisor does not give processes the AMX tile state; then its repacked weight layouts
+    are turned off (--repack 0: the plain AVX-512 kernels), and the report says so."""
+    cmd = [llama, "-m", model, "-t", "1", "-p", "8", "-n", "2", "-r", "1", "--no-warmup", "-o", "jsonl"]
+    if subprocess.run(cmd, capture_output=True).returncode != 0:
+        if subprocess.run(cmd + ["--repack", "0"], capture_output=True).returncode != 0:
+            sys.exit(f"{' '.join(cmd)} fails, with and without --repack 0")
+        LLAMA_FLAGS.append("--repack")
+        LLAMA_FLAGS.append("0")
+        print("llama-bench crashes with its default repacked (AMX) weights on this machine: run with --repack 0",
+              flush=True)
+
+
 def llama_bench(llama, model, threads, args):
-    cmd = [llama, "-m", model, "-t", ",".join(map(str, threads)), "-o", "jsonl"] + args
+    cmd = [llama, "-m", model, "-t", ",".join(map(str, threads)), "-o", "jsonl"] + LLAMA_FLAGS + args
     out, wall, rss = run_rss(cmd)
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     return rows, wall, rss
@@ -66,6 +84,7 @@ def main():
     prefill = [int(p) for p in a.prefill.split(",")]
 
     results = []
+    llama_bench_probe(a.llama_bench, a.models[0])
     for model in a.models:
         name = os.path.basename(model)
         # Load time: the wall time of a process that loads the model and evaluates one token.

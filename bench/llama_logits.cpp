@@ -18,7 +18,11 @@ int main(int argc, char** argv) {
     }
     llama_log_set(quiet_log, nullptr);
     llama_backend_init();
-    llama_model* model = llama_model_load_from_file(argv[1], llama_model_default_params());
+    llama_model_params mp = llama_model_default_params();
+    // No repacked weight layouts (llama-bench --repack 0): the plain CPU kernels. Their AMX
+    // path faults on machines that report AMX but do not enable it for processes.
+    mp.use_extra_bufts = false;
+    llama_model* model = llama_model_load_from_file(argv[1], mp);
     if (!model) { std::fprintf(stderr, "%s: cannot load model\n", argv[1]); return 1; }
     const llama_vocab* vocab = llama_model_get_vocab(model);
     const std::string prompt = argv[2];
@@ -31,6 +35,10 @@ int main(int argc, char** argv) {
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = cp.n_batch = cp.n_ubatch = uint32_t(n + 16);
     cp.n_threads = cp.n_threads_batch = 1;
+    // An F32 KV cache, as clinote's float path keeps (llama.cpp's default is F16), so that an
+    // F32 base is compared in F32 throughout.
+    cp.type_k = cp.type_v = GGML_TYPE_F32;
+    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;  // its CPU kernel rounds through F16
     llama_context* ctx = llama_init_from_model(model, cp);
     llama_adapter_lora* adapter = nullptr;
     if (argc > 4) {

@@ -19,7 +19,9 @@ int main(int argc, char** argv) {
     }
     llama_log_set(quiet_log, nullptr);
     llama_backend_init();
-    llama_model* model = llama_model_load_from_file(argv[1], llama_model_default_params());
+    llama_model_params mp = llama_model_default_params();
+    mp.use_extra_bufts = false;  // as bench/llama_logits.cpp: no repacked (AMX) weights
+    llama_model* model = llama_model_load_from_file(argv[1], mp);
     if (!model) { std::fprintf(stderr, "%s: cannot load model\n", argv[1]); return 1; }
     llama_context_params cp = llama_context_default_params();
     cp.n_ctx = 1024;

@@ -57,6 +57,11 @@ def top1(a, b): return int((a.argmax(1) == b.argmax(1)).sum())
 print(f"prompt {prompt}, {n} tokens (same ids in both tokenizers: {same}), base {base}, clinote --matmul {matmul}:")
 print(f"  adapter's effect (llama.cpp, with - without): max |d| = {np.abs(L['llama-lora'] - L['llama-base']).max():.4f}, "
       f"top-1 changed at {n - top1(L['llama-lora'], L['llama-base'])} of {n} positions")
+# What the adapter changes, as each engine computes it: differences between the engines that
+# do not come from the adapter (summation order, kernels) cancel here.
+effect_gap = np.abs((L["clinote-lora"] - L["clinote-base"]) - (L["llama-lora"] - L["llama-base"]))
+print(f"  the adapter's effect, clinote vs llama.cpp: max |d| = {effect_gap.max():.2e} "
+      f"({effect_gap.max() / np.abs(L['llama-lora'] - L['llama-base']).max():.1e} of the effect)")
 for k in ("base", "lora"):
     d = np.abs(L[f"clinote-{k}"] - L[f"llama-{k}"])
     print(f"  clinote vs llama.cpp, {'with the adapter' if k == 'lora' else 'no adapter     '}: max |d| = {d.max():.2e}, "
