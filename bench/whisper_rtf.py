@@ -4,7 +4,7 @@ weights (F16; whisper.cpp's copy made by bench/convert_whisper_ggml.sh), the sam
 the same thread counts, the same decoding: greedy (beam 1), temperature 0 only (no fallback),
 timestamps on, language en, openai-whisper's sliding 30 s windows (clinote --no-vad;
 whisper.cpp runs without VAD by default). Every recording is first written once as 16 kHz
-mono 16-bit WAV (sox), and that one file goes to both programs.
+mono 16-bit WAV (sox: apt-get install sox), and that one file goes to both programs.
 
 Reported per program, recording and thread count: the wall time of the whole process, the
 model load time each program reports of itself, and the real-time factor without the load
