@@ -218,7 +218,11 @@ train_dataset train_data_load(const std::string& dir, const tokenizer& tok, cons
     train_dataset d;
     d.train = split_load(dir + "/train.jsonl", "train.jsonl", tok, opt);
     d.valid = split_load(dir + "/valid.jsonl", "valid.jsonl", tok, opt);
-    if (std::filesystem::exists(dir + "/test.jsonl")) d.test = split_load(dir + "/test.jsonl", "test.jsonl", tok, opt);
+    // test.jsonl is optional, and an empty one counts as absent: `clinote data export` with a test
+    // ratio of 0 writes it empty. train.jsonl and valid.jsonl must hold examples.
+    const std::string test = dir + "/test.jsonl";
+    if (std::filesystem::exists(test) && file_read_text(test).find_first_not_of(" \t\r\n") != std::string::npos)
+        d.test = split_load(test, "test.jsonl", tok, opt);
     return d;
 }
 

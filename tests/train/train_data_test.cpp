@@ -125,6 +125,8 @@ TEST(TrainData, LoadsSplitsWithIdsAndReportsTooLong) {
     EXPECT_EQ(ds.train.too_long[0], "train.jsonl:3 (" + std::to_string(long_len) + " tokens)");
     EXPECT_EQ(ds.valid.examples.size(), 1u);
     EXPECT_TRUE(ds.test.examples.empty());
+    d.write("test.jsonl", "\n");  // as export writes it with a test ratio of 0: no test split
+    EXPECT_TRUE(train_data_load(d.str(), tok, opt).test.examples.empty());
 
     d.write("test.jsonl", longer + "\n" + shorter + "\n");
     opt.max_seq = long_len;
