@@ -31,12 +31,14 @@ async function start() {
 }
 
 async function showUnlock() {
-  show("unlock");
+  // The form is filled in (create a vault or open one) before it is shown, so what the user
+  // sees first is already right.
   try {
     const v = await api.get("/api/vault");
     $("create-row").hidden = v.exists;
     $("create").checked = !v.exists;
   } catch (_) { /* the token is still missing */ }
+  show("unlock");
   $("passphrase").value = "";
   $(($("token-row").hidden || $("token").value) ? "passphrase" : "token").focus();
 }
