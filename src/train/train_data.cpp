@@ -168,8 +168,9 @@ train_example train_example_make(const nlohmann::json& row, const tokenizer& tok
 
 namespace {
 
+// empty_ok: a file without examples is an empty split (the optional test.jsonl) instead of an error.
 train_split split_load(const std::string& path, const std::string& name, const tokenizer& tok,
-                             const train_data_options& opt) {
+                             const train_data_options& opt, bool empty_ok = false) {
     const std::string text = file_read_text(path);
     train_split split;
     int64_t n_lines = 0, shortest = -1;
@@ -201,7 +202,10 @@ train_split split_load(const std::string& path, const std::string& name, const t
         }
         split.examples.push_back(std::move(ex));
     }
-    if (n_lines == 0) fail(path, "no examples (the file is empty)");
+    if (n_lines == 0) {
+        if (empty_ok) return split;
+        fail(path, "no examples (the file is empty)");
+    }
     if (split.examples.empty())
         fail(path, "all " + std::to_string(n_lines) + " examples are longer than --max-seq " +
                        std::to_string(opt.max_seq) + " (the shortest has " + std::to_string(shortest) +
@@ -220,9 +224,8 @@ train_dataset train_data_load(const std::string& dir, const tokenizer& tok, cons
     d.valid = split_load(dir + "/valid.jsonl", "valid.jsonl", tok, opt);
     // test.jsonl is optional, and an empty one counts as absent: `clinote data export` with a test
     // ratio of 0 writes it empty. train.jsonl and valid.jsonl must hold examples.
-    const std::string test = dir + "/test.jsonl";
-    if (std::filesystem::exists(test) && file_read_text(test).find_first_not_of(" \t\r\n") != std::string::npos)
-        d.test = split_load(test, "test.jsonl", tok, opt);
+    if (std::filesystem::exists(dir + "/test.jsonl"))
+        d.test = split_load(dir + "/test.jsonl", "test.jsonl", tok, opt, /*empty_ok=*/true);
     return d;
 }
 
