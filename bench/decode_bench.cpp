@@ -6,7 +6,6 @@
 // (ops/linear.h: matmul_mode).
 // Usage: decode_bench MODEL [--threads N] [--prefill 512,2048] [--depth 512] [--gen 128]
 //                           [--reps 3] [--matmul int8|float] [--profile]
-#include <cblas.h>
 #include <omp.h>
 #include <sys/resource.h>
 
@@ -165,10 +164,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (threads > 0) {
-        omp_set_num_threads(threads);
-        openblas_set_num_threads(threads);
-    }
+    if (threads > 0) omp_set_num_threads(threads);
     nlohmann::json r;
     r["model"] = path;
     r["threads"] = omp_get_max_threads();

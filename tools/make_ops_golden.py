@@ -27,8 +27,8 @@ rng = np.random.default_rng(20261123)
 torch.manual_seed(0)
 
 
-def randn(*shape, scale=1.0):
-    return (rng.standard_normal(shape) * scale).astype(np.float32)
+def randn(*shape, scale=1.0, gen=None):
+    return ((gen or rng).standard_normal(shape) * scale).astype(np.float32)
 
 
 def t64(a, grad=False):
@@ -217,19 +217,30 @@ def attention_reference(q, k, v, scale, window, valid, segment, n_batch, seq_len
 
 def attention_cases():
     cases = []
-    n_head, n_head_kv, head_dim = 4, 2, 8
     setups = [
         ("causal", 2, 7, 0, None, None),
         ("window_padding", 2, 7, 3, [1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1], None),
         ("packed", 1, 9, 0, [1, 1, 1, 1, 1, 1, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1, 2, 2]),
         ("packed_window", 2, 9, 2, None, [0, 0, 0, 0, 1, 1, 1, 1, 1, 5, 5, 6, 6, 6, 6, 6, 6, 6]),
     ]
+    # Longer than the C++ side's 64-query tiles, with a window that starts a later tile's keys
+    # mid-row: row 0 one plain sequence, row 1 packed segments with padding. Drawn from its
+    # own generator so the cases above (and the other files) keep their values.
+    long_rng = np.random.default_rng(20261206)
+    long_valid = [1] * 140 + [1] * 60 + [0] * 10 + [1] * 70
+    long_segment = [0] * 140 + [0] * 50 + [1] * 20 + [2] * 45 + [3] * 25
+    setups.append(("long_tiles_window", 2, 140, 100, long_valid, long_segment))
     for name, n_batch, seq_len, window, valid, segment in setups:
         n = n_batch * seq_len
         valid = valid if valid is not None else [1] * n
         seg_for_ref = segment if segment is not None else [0] * n
-        q, k, v = randn(n, n_head, head_dim), randn(n, n_head_kv, head_dim), randn(n, n_head_kv, head_dim)
-        dout = randn(n, n_head * head_dim)
+        long = name.startswith("long")
+        gen = long_rng if long else None
+        n_head, n_head_kv, head_dim = (2, 1, 4) if long else (4, 2, 8)  # the long case kept small on disk
+        q = randn(n, n_head, head_dim, gen=gen)
+        k = randn(n, n_head_kv, head_dim, gen=gen)
+        v = randn(n, n_head_kv, head_dim, gen=gen)
+        dout = randn(n, n_head * head_dim, gen=gen)
         qt, kt, vt = t64(q, True), t64(k, True), t64(v, True)
         scale = 1.0 / math.sqrt(head_dim)
         out = attention_reference(qt, kt, vt, scale, window, valid, seg_for_ref, n_batch, seq_len, n_head, n_head_kv)
@@ -237,7 +248,7 @@ def attention_cases():
         entry = {"name": name, "n_batch": n_batch, "seq_len": seq_len, "n_head": n_head, "n_head_kv": n_head_kv,
                  "head_dim": head_dim, "scale": scale, "window": window, "q": flat(q), "k": flat(k), "v": flat(v),
                  "dout": flat(dout), "out": flat(out), "dq": flat(qt.grad), "dk": flat(kt.grad), "dv": flat(vt.grad)}
-        if name in ("window_padding", "packed"):
+        if name in ("window_padding", "packed", "long_tiles_window"):
             entry["valid"] = valid
         if segment is not None:
             entry["segment"] = segment

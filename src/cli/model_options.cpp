@@ -1,6 +1,5 @@
 #include "cli/model_options.h"
 
-#include <cblas.h>
 #include <omp.h>
 #include <sys/stat.h>
 
@@ -61,10 +60,7 @@ void add_generation_flags(CLI::App* cmd, generation_options& opt) {
 }
 
 std::unique_ptr<model> load_model_for_cli(const model_options& opt) {
-    if (opt.threads > 0) {
-        omp_set_num_threads(opt.threads);
-        openblas_set_num_threads(opt.threads);
-    }
+    if (opt.threads > 0) omp_set_num_threads(opt.threads);
     const auto t0 = std::chrono::steady_clock::now();
     auto m = model_load(opt.model_path);
     m->matmul = opt.matmul;

@@ -1,7 +1,5 @@
 #include "model/adapter_merge.h"
 
-#include <cblas.h>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +11,7 @@
 #include "io/gguf_convert.h"
 #include "io/safetensors.h"
 #include "model/adapter_layout.h"
+#include "ops/gemm.h"
 #include "quant/quant.h"
 
 namespace clinote {
@@ -23,8 +22,8 @@ std::vector<float> lora_merged_weight(const model& m, const lora_adapter& a, int
     const lora_matrices& lm = a.layers[size_t(layer)][size_t(t)];
     if (lm.a.empty()) return out;
     const int64_t n_out = w.rows(), n_in = w.cols(), r = a.config.rank;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_out), int(n_in), int(r), lora_scale(a.config),
-                lm.b.data(), int(r), lm.a.data(), int(n_in), 1.0f, out.data(), int(n_in));
+    gemm_f32(false, false, n_out, n_in, r, lora_scale(a.config), lm.b.data(), r, lm.a.data(), n_in, 1.0f, out.data(),
+             n_in);
     return out;
 }
 

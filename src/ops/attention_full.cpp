@@ -1,10 +1,10 @@
 #include "ops/attention_full.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "ops/gemm.h"
 
 namespace clinote {
 
@@ -14,8 +14,7 @@ void attention_full_forward(const float* q, const float* k, const float* v, floa
     std::vector<float> scores(size_t(n_q * n_kv));
     for (int h = 0; h < n_head; h++) {
         const int64_t off = int64_t(h) * head_dim;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_q), int(n_kv), head_dim, scale, q + off, ld,
-                    k + off, ld, 0.0f, scores.data(), int(n_kv));
+        gemm_f32(false, true, n_q, n_kv, head_dim, scale, q + off, ld, k + off, ld, 0.0f, scores.data(), n_kv);
 #pragma omp parallel for schedule(static) if (n_q > 8)
         for (int64_t i = 0; i < n_q; i++) {
             float* row = &scores[size_t(i * n_kv)];
@@ -28,8 +27,7 @@ void attention_full_forward(const float* q, const float* k, const float* v, floa
             const float inv = 1.0f / sum;
             for (int64_t j = 0; j < n_kv; j++) row[j] *= inv;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_q), head_dim, int(n_kv), 1.0f, scores.data(),
-                    int(n_kv), v + off, ld, 0.0f, out + off, ld);
+        gemm_f32(false, false, n_q, head_dim, n_kv, 1.0f, scores.data(), n_kv, v + off, ld, 0.0f, out + off, ld);
     }
 }
 

@@ -5,8 +5,16 @@
 #include <vector>
 
 #include "ops/dot.h"
+#include "ops/exp_vec.h"
+#include "ops/gemm.h"
+#include "ops/parallel.h"
 
 namespace clinote {
+
+// Queries go in tiles of this many: a tile's scores against every key it may see are one
+// matrix product (OpenBLAS kernels instead of a 64-long dot per (query, key) pair), and its
+// 64 × seq_len scores stay in L2 for the softmax and the products that follow.
+constexpr int64_t query_tile = 64;
 
 // Keys j in [first_key(i), i] are candidates for query i (token indices within a batch row).
 static int64_t first_key(const attention_shape& s, int64_t i) {
@@ -19,88 +27,128 @@ static bool key_visible(const attention_mask& m, int64_t qi, int64_t kj) {
     return !m.segment || m.segment[qi] == m.segment[kj];
 }
 
+// Queries [i0, i1) of the batch row starting at global token row0, against keys [k0, i1):
+// from the first key its first query may see to its last query.
+struct query_tile_span {
+    int64_t row0, i0, i1, k0;
+    int64_t n_query() const { return i1 - i0; }
+    int64_t n_key() const { return i1 - k0; }
+};
+
+static query_tile_span query_tile_at(const attention_shape& s, int64_t row0, int64_t i0, int64_t seq_len) {
+    return {row0, i0, std::min(seq_len, i0 + query_tile), first_key(s, i0)};
+}
+
+// Row r of a tile's scores (query t.i0 + r against keys t.k0 ...) with the keys it may not
+// see set to -inf; [lo, hi] are the columns that can hold a visible key.
+static void scores_mask_row(const attention_shape& s, const attention_mask& mask, const query_tile_span& t, int64_t r,
+                            float* row, int64_t& lo, int64_t& hi) {
+    const int64_t i = t.i0 + r, qi = t.row0 + i;
+    lo = first_key(s, i) - t.k0;
+    hi = i - t.k0;
+    if (!mask.valid && !mask.segment) return;
+    for (int64_t c = lo; c <= hi; c++)
+        if (!key_visible(mask, qi, t.row0 + t.k0 + c)) row[c] = -INFINITY;
+}
+
+// row[c] = exp(row[c] - shift) on [lo, hi] (0 for a -inf score), 0 outside it.
+static void scores_exp_row(float* row, int64_t n, int64_t lo, int64_t hi, float shift) {
+    for (int64_t c = lo; c <= hi; c++) row[c] -= shift;
+    exp_nonpositive_in_place(row + lo, hi - lo + 1);
+    std::fill(row, row + lo, 0.0f);
+    std::fill(row + hi + 1, row + n, 0.0f);
+}
+
 void attention_train_forward(const attention_shape& s, const attention_mask& mask, const float* q, const float* k,
                              const float* v, float* out, float* lse, int64_t n_batch, int64_t seq_len) {
-    const int group = s.n_head / s.n_head_kv;
-    const int64_t kv_stride = int64_t(s.n_head_kv) * s.head_dim, q_stride = int64_t(s.n_head) * s.head_dim;
-#pragma omp parallel
-    {
-        std::vector<float> scores(static_cast<size_t>(seq_len));
-#pragma omp for collapse(3) schedule(dynamic, 16)  // causal rows grow longer with i
-        for (int64_t b = 0; b < n_batch; b++) {
-            for (int64_t i = 0; i < seq_len; i++) {
-                for (int h = 0; h < s.n_head; h++) {
-                    const int64_t row0 = b * seq_len, qi = row0 + i;
-                    const int kv_off = (h / group) * s.head_dim;
-                    const float* qv = q + qi * q_stride + h * s.head_dim;
-                    float* o = out + qi * q_stride + h * s.head_dim;
-                    std::fill(o, o + s.head_dim, 0.0f);
-                    float max_score = -INFINITY;
-                    for (int64_t j = first_key(s, i); j <= i; j++) {
-                        if (!key_visible(mask, qi, row0 + j)) continue;
-                        scores[size_t(j)] = s.scale * dot_f32(qv, k + (row0 + j) * kv_stride + kv_off, s.head_dim);
-                        max_score = std::max(max_score, scores[size_t(j)]);
-                    }
+    const int group = s.n_head / s.n_head_kv, hd = s.head_dim;
+    const int64_t kv_stride = int64_t(s.n_head_kv) * hd, q_stride = int64_t(s.n_head) * hd;
+    ops_thread_pool().run(n_batch * s.n_head, 1, [&](int64_t task0, int64_t task1) {
+        std::vector<float> p(size_t(query_tile * seq_len));
+        for (int64_t task = task0; task < task1; task++) {
+            const int64_t row0 = (task / s.n_head) * seq_len;
+            const int h = int(task % s.n_head);
+            const int64_t q_off = h * hd, kv_off = (h / group) * hd;
+            for (int64_t i0 = 0; i0 < seq_len; i0 += query_tile) {
+                const query_tile_span t = query_tile_at(s, row0, i0, seq_len);
+                const int64_t nk = t.n_key();
+                gemm_f32_serial(false, true, t.n_query(), nk, hd, s.scale, q + (row0 + t.i0) * q_stride + q_off,
+                                q_stride, k + (row0 + t.k0) * kv_stride + kv_off, kv_stride, 0.0f, p.data(), nk);
+                for (int64_t r = 0; r < t.n_query(); r++) {
+                    float* row = p.data() + r * nk;
+                    int64_t lo = 0, hi = 0;
+                    scores_mask_row(s, mask, t, r, row, lo, hi);
+                    const float max_score = *std::max_element(row + lo, row + hi + 1);
+                    float& row_lse = lse[(row0 + t.i0 + r) * s.n_head + h];
                     if (max_score == -INFINITY) {  // sees no key: padding, or a segment that starts with padding
-                        lse[qi * s.n_head + h] = -INFINITY;
+                        std::fill(row, row + nk, 0.0f);
+                        row_lse = -INFINITY;
                         continue;
                     }
+                    scores_exp_row(row, nk, lo, hi, max_score);
                     float sum = 0.0f;
-                    for (int64_t j = first_key(s, i); j <= i; j++) {
-                        if (!key_visible(mask, qi, row0 + j)) continue;
-                        scores[size_t(j)] = std::exp(scores[size_t(j)] - max_score);
-                        sum += scores[size_t(j)];
-                    }
-                    for (int64_t j = first_key(s, i); j <= i; j++) {
-                        if (!key_visible(mask, qi, row0 + j)) continue;
-                        const float p = scores[size_t(j)] / sum;
-                        const float* vv = v + (row0 + j) * kv_stride + kv_off;
-                        for (int d = 0; d < s.head_dim; d++) o[d] += p * vv[d];
-                    }
-                    lse[qi * s.n_head + h] = max_score + std::log(sum);
+                    for (int64_t c = lo; c <= hi; c++) sum += row[c];
+                    for (int64_t c = lo; c <= hi; c++) row[c] /= sum;
+                    row_lse = max_score + std::log(sum);
                 }
+                gemm_f32_serial(false, false, t.n_query(), hd, nk, 1.0f, p.data(), nk,
+                                v + (row0 + t.k0) * kv_stride + kv_off, kv_stride, 0.0f,
+                                out + (row0 + t.i0) * q_stride + q_off, q_stride);
             }
         }
-    }
+    });
 }
 
 // With P = softmax(S), O = P·V and dP = dO·Vᵀ: dS = P ∘ (dP - rowsum(dO ∘ O)), dQ = scale·dS·K,
-// dK = scale·dSᵀ·Q, dV = Pᵀ·dO. P is recomputed one entry at a time from q, k and lse.
+// dK = scale·dSᵀ·Q, dV = Pᵀ·dO. P is recomputed a query tile at a time from q, k and lse.
 void attention_train_backward(const attention_shape& s, const attention_mask& mask, const float* q, const float* k,
                               const float* v, const float* out, const float* lse, const float* dout, float* dq,
                               float* dk, float* dv, int64_t n_batch, int64_t seq_len) {
-    const int group = s.n_head / s.n_head_kv;
-    const int64_t kv_stride = int64_t(s.n_head_kv) * s.head_dim, q_stride = int64_t(s.n_head) * s.head_dim;
-#pragma omp parallel for collapse(2) schedule(static)
-    for (int64_t b = 0; b < n_batch; b++) {
-        for (int kv_h = 0; kv_h < s.n_head_kv; kv_h++) {
-            const int64_t row0 = b * seq_len;
-            const int kv_off = kv_h * s.head_dim;
+    const int group = s.n_head / s.n_head_kv, hd = s.head_dim;
+    const int64_t kv_stride = int64_t(s.n_head_kv) * hd, q_stride = int64_t(s.n_head) * hd;
+    ops_thread_pool().run(n_batch * s.n_head_kv, 1, [&](int64_t task0, int64_t task1) {
+        std::vector<float> p(size_t(query_tile * seq_len)), ds(p.size());
+        for (int64_t task = task0; task < task1; task++) {
+            const int64_t row0 = (task / s.n_head_kv) * seq_len;
+            const int kv_h = int(task % s.n_head_kv);
+            const int64_t kv_off = kv_h * hd;
             for (int h = kv_h * group; h < (kv_h + 1) * group; h++) {
-                for (int64_t i = 0; i < seq_len; i++) {
-                    const int64_t qi = row0 + i;
-                    const float row_lse = lse[qi * s.n_head + h];
-                    if (row_lse == -INFINITY) continue;
-                    const int64_t q_off = qi * q_stride + h * s.head_dim;
-                    const float* qv = q + q_off;
-                    const float* dov = dout + q_off;
-                    float* dqv = dq + q_off;
-                    const float row_dot = dot_f32(dov, out + q_off, s.head_dim);
-                    for (int64_t j = first_key(s, i); j <= i; j++) {
-                        if (!key_visible(mask, qi, row0 + j)) continue;
-                        const int64_t kv_at = (row0 + j) * kv_stride + kv_off;
-                        const float p = std::exp(s.scale * dot_f32(qv, k + kv_at, s.head_dim) - row_lse);
-                        const float ds = p * (dot_f32(dov, v + kv_at, s.head_dim) - row_dot) * s.scale;
-                        for (int d = 0; d < s.head_dim; d++) {
-                            dqv[d] += ds * k[kv_at + d];
-                            dk[kv_at + d] += ds * qv[d];
-                            dv[kv_at + d] += p * dov[d];
+                const int64_t q_off = h * hd;
+                for (int64_t i0 = 0; i0 < seq_len; i0 += query_tile) {
+                    const query_tile_span t = query_tile_at(s, row0, i0, seq_len);
+                    const int64_t nq = t.n_query(), nk = t.n_key();
+                    const float* q_t = q + (row0 + t.i0) * q_stride + q_off;
+                    const float* dout_t = dout + (row0 + t.i0) * q_stride + q_off;
+                    const float* k_t = k + (row0 + t.k0) * kv_stride + kv_off;
+                    const float* v_t = v + (row0 + t.k0) * kv_stride + kv_off;
+                    gemm_f32_serial(false, true, nq, nk, hd, s.scale, q_t, q_stride, k_t, kv_stride, 0.0f, p.data(), nk);
+                    gemm_f32_serial(false, true, nq, nk, hd, 1.0f, dout_t, q_stride, v_t, kv_stride, 0.0f, ds.data(), nk);
+                    for (int64_t r = 0; r < nq; r++) {
+                        float* p_row = p.data() + r * nk;
+                        float* ds_row = ds.data() + r * nk;
+                        const int64_t qi = row0 + t.i0 + r;
+                        const float row_lse = lse[qi * s.n_head + h];
+                        if (row_lse == -INFINITY) {
+                            std::fill(p_row, p_row + nk, 0.0f);
+                            std::fill(ds_row, ds_row + nk, 0.0f);
+                            continue;
                         }
+                        int64_t lo = 0, hi = 0;
+                        scores_mask_row(s, mask, t, r, p_row, lo, hi);
+                        scores_exp_row(p_row, nk, lo, hi, row_lse);
+                        const float row_dot = dot_f32(dout_t + r * q_stride, out + qi * q_stride + q_off, hd);
+                        for (int64_t c = 0; c < nk; c++) ds_row[c] = p_row[c] * (ds_row[c] - row_dot) * s.scale;
                     }
+                    gemm_f32_serial(true, false, nk, hd, nq, 1.0f, p.data(), nk, dout_t, q_stride, 1.0f,
+                                    dv + (row0 + t.k0) * kv_stride + kv_off, kv_stride);
+                    gemm_f32_serial(false, false, nq, hd, nk, 1.0f, ds.data(), nk, k_t, kv_stride, 1.0f,
+                                    dq + (row0 + t.i0) * q_stride + q_off, q_stride);
+                    gemm_f32_serial(true, false, nk, hd, nq, 1.0f, ds.data(), nk, q_t, q_stride, 1.0f,
+                                    dk + (row0 + t.k0) * kv_stride + kv_off, kv_stride);
                 }
             }
         }
-    }
+    });
 }
 
 }  // namespace clinote

@@ -11,7 +11,8 @@ namespace clinote {
 
 // exp(x) = 2^n * exp(f) with n = round(x / ln 2) (rounded by adding and subtracting
 // 1.5 * 2^23), |f| <= ln2 / 2, exp(f) by Cephes' expf polynomial; relative error about
-// 2e-7. Inputs below -87 (exp < 2e-38, nothing next to the maximum's 1) are clamped.
+// 2e-7. Inputs below -87 (exp < 2e-38, nothing next to the maximum's 1) give 0, so a
+// masked score of -inf contributes exactly nothing.
 // Written on eight lanes because GCC leaves the clamped scalar loop unvectorised, and a
 // scalar std::exp per score was a third of a decoded token at depth 512.
 inline f32x8 exp_nonpositive(f32x8 x) {
@@ -26,7 +27,8 @@ inline f32x8 exp_nonpositive(f32x8 x) {
     p = p * f + 5.0000001201e-1f;
     p = p * f * f + f + 1.0f;
     const i32x8 scale_bits = (__builtin_convertvector(k, i32x8) + 127) << 23;
-    return p * std::bit_cast<f32x8>(scale_bits);
+    const i32x8 in_range = x >= splat8(-87.0f);  // all ones where x >= -87
+    return std::bit_cast<f32x8>(std::bit_cast<i32x8>(p * std::bit_cast<f32x8>(scale_bits)) & in_range);
 }
 
 inline void exp_nonpositive_in_place(float* x, int64_t n) {

@@ -1,13 +1,12 @@
 #include "ops/linear.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "ops/dot.h"
+#include "ops/gemm.h"
 #include "ops/parallel.h"
 #include "quant/quant.h"
 #include "quant/vec_dot.h"
@@ -61,8 +60,7 @@ static void linear_dequant_sgemm(const tensor_view& w, const float* x, float* y,
         ops_thread_pool().run(nr, 8, [&](int64_t b, int64_t e) {
             for (int64_t r = b; r < e; r++) dequantize_row(w.type, row_ptr(w, r0 + r), &block[size_t(r * n_in)], n_in);
         });
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(nr), int(n_in), 1.0f, x, int(n_in),
-                    block.data(), int(n_in), 0.0f, y + r0, int(n_out));
+        gemm_f32(false, true, n_tokens, nr, n_in, 1.0f, x, n_in, block.data(), n_in, 0.0f, y + r0, n_out);
     }
 }
 
@@ -93,12 +91,9 @@ void linear_forward(const tensor_view& w, const float* bias, const float* x, flo
     const vec_dot_kernels* k =
         mode == matmul_mode::int8 ? vec_dot_kernels_for(w.type, cpu_path_select()) : nullptr;
     if (w.type == dtype::f32) {
-        if (n_tokens == 1)
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, int(n_out), int(n_in), 1.0f, static_cast<const float*>(w.data),
-                        int(n_in), x, 1, 0.0f, y, 1);
-        else
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(n_out), int(n_in), 1.0f, x,
-                        int(n_in), static_cast<const float*>(w.data), int(n_in), 0.0f, y, int(n_out));
+        const auto* wf = static_cast<const float*>(w.data);
+        if (n_tokens == 1) gemv_f32(n_out, n_in, wf, n_in, x, y);
+        else gemm_f32(false, true, n_tokens, n_out, n_in, 1.0f, x, n_in, wf, n_in, 0.0f, y, n_out);
     } else if (k) {
         linear_int8(*k, w, x, y, n_tokens);
     } else if (n_tokens == 1) {
@@ -115,8 +110,8 @@ void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int
     if (w.shape.size() != 2) fail(w.name, "a linear weight must be 2-D");
     const int64_t n_out = w.rows(), n_in = w.cols();
     if (w.type == dtype::f32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(n_in), int(n_out), 1.0f, dy,
-                    int(n_out), static_cast<const float*>(w.data), int(n_in), 1.0f, dx, int(n_in));
+        gemm_f32(false, false, n_tokens, n_in, n_out, 1.0f, dy, n_out, static_cast<const float*>(w.data), n_in, 1.0f,
+                 dx, n_in);
         return;
     }
     // dx += dy[:, rows of the block] · block, one block of dequantised rows at a time.
@@ -124,17 +119,16 @@ void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int
     std::vector<float> block(size_t(std::min(block_rows, n_out) * n_in));
     for (int64_t r0 = 0; r0 < n_out; r0 += block_rows) {
         const int64_t nr = std::min(block_rows, n_out - r0);
-#pragma omp parallel for schedule(static)
-        for (int64_t r = 0; r < nr; r++) dequantize_row(w.type, row_ptr(w, r0 + r), &block[size_t(r * n_in)], n_in);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(n_in), int(nr), 1.0f, dy + r0,
-                    int(n_out), block.data(), int(n_in), 1.0f, dx, int(n_in));
+        ops_thread_pool().run(nr, 8, [&](int64_t b, int64_t e) {
+            for (int64_t r = b; r < e; r++) dequantize_row(w.type, row_ptr(w, r0 + r), &block[size_t(r * n_in)], n_in);
+        });
+        gemm_f32(false, false, n_tokens, n_in, nr, 1.0f, dy + r0, n_out, block.data(), n_in, 1.0f, dx, n_in);
     }
 }
 
 void linear_backward_weight(const float* x, const float* dy, float* dw, float* dbias, int64_t n_tokens, int64_t n_in,
                             int64_t n_out) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(n_out), int(n_in), int(n_tokens), 1.0f, dy, int(n_out), x,
-                int(n_in), 1.0f, dw, int(n_in));
+    gemm_f32(true, false, n_out, n_in, n_tokens, 1.0f, dy, n_out, x, n_in, 1.0f, dw, n_in);
     if (dbias)
         for (int64_t t = 0; t < n_tokens; t++)
             for (int64_t r = 0; r < n_out; r++) dbias[r] += dy[t * n_out + r];

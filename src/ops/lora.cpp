@@ -1,10 +1,9 @@
 #include "ops/lora.h"
 
-#include <cblas.h>
-
 #include <vector>
 
 #include "core/random.h"
+#include "ops/gemm.h"
 #include "ops/linear.h"
 
 namespace clinote {
@@ -23,10 +22,8 @@ void lora_linear_forward(const tensor_view& w, const float* bias, const lora_wei
     linear_forward(w, bias, x, y, n_tokens, mode);
     std::vector<float> dropped;
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(r), int(n_in), 1.0f, xd, int(n_in), lora.a,
-                int(n_in), 0.0f, xa, int(r));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n_tokens), int(n_out), int(r), lora.scale, xa, int(r),
-                lora.b, int(r), 1.0f, y, int(n_out));
+    gemm_f32(false, true, n_tokens, r, n_in, 1.0f, xd, n_in, lora.a, n_in, 0.0f, xa, r);
+    gemm_f32(false, true, n_tokens, n_out, r, lora.scale, xa, r, lora.b, r, 1.0f, y, n_out);
 }
 
 void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const float* x, const float* dropout_mask,
@@ -34,24 +31,19 @@ void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const 
     const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
     // dxa = scale · dy·B: the gradient reaching drop(x)·Aᵀ.
     std::vector<float> dxa(size_t(n_tokens * r));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(r), int(n_out), lora.scale, dy,
-                int(n_out), lora.b, int(r), 0.0f, dxa.data(), int(r));
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(n_out), int(r), int(n_tokens), lora.scale, dy, int(n_out),
-                xa, int(r), 1.0f, db, int(r));
+    gemm_f32(false, false, n_tokens, r, n_out, lora.scale, dy, n_out, lora.b, r, 0.0f, dxa.data(), r);
+    gemm_f32(true, false, n_out, r, n_tokens, lora.scale, dy, n_out, xa, r, 1.0f, db, r);
     std::vector<float> dropped;
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, int(r), int(n_in), int(n_tokens), 1.0f, dxa.data(), int(r), xd,
-                int(n_in), 1.0f, da, int(n_in));
+    gemm_f32(true, false, r, n_in, n_tokens, 1.0f, dxa.data(), r, xd, n_in, 1.0f, da, n_in);
     if (!dx) return;
     linear_backward_input(w, dy, dx, n_tokens);
     if (!dropout_mask) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(n_in), int(r), 1.0f, dxa.data(),
-                    int(r), lora.a, int(n_in), 1.0f, dx, int(n_in));
+        gemm_f32(false, false, n_tokens, n_in, r, 1.0f, dxa.data(), r, lora.a, n_in, 1.0f, dx, n_in);
         return;
     }
     std::vector<float> dxd(size_t(n_tokens * n_in));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n_tokens), int(n_in), int(r), 1.0f, dxa.data(), int(r),
-                lora.a, int(n_in), 0.0f, dxd.data(), int(n_in));
+    gemm_f32(false, false, n_tokens, n_in, r, 1.0f, dxa.data(), r, lora.a, n_in, 0.0f, dxd.data(), n_in);
     for (int64_t i = 0; i < n_tokens * n_in; i++) dx[i] += dxd[size_t(i)] * dropout_mask[i];
 }
 
