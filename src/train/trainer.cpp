@@ -6,6 +6,9 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -77,6 +80,31 @@ double validation_loss(const model& m, const lora_adapter& adapter, const std::v
 }
 
 int64_t batch_tokens(const train_batch& b) { return b.n_batch * b.seq_len; }
+
+// Every step allocates and frees the same large buffers (activations, gradients, logits,
+// scratch). glibc serves each block above its mmap threshold with a fresh mapping whose
+// pages fault in and are zeroed by the kernel again on every step: ~6% of a step (page
+// faults and memset in perf, docs/benchmarks.md). While training runs, blocks come from the
+// heap and freed ones stay there for the next step; afterwards glibc's defaults return,
+// and what was kept goes back to the system (a server process lives on after training).
+class allocator_reuse_scope {
+  public:
+    allocator_reuse_scope() {
+#if defined(__GLIBC__)
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
+    }
+    ~allocator_reuse_scope() {
+#if defined(__GLIBC__)
+        mallopt(M_MMAP_MAX, 65536);                 // glibc's default
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024);      // glibc's default
+        malloc_trim(0);
+#endif
+    }
+    allocator_reuse_scope(const allocator_reuse_scope&) = delete;
+    allocator_reuse_scope& operator=(const allocator_reuse_scope&) = delete;
+};
 
 // Train and validation loss curves from log.jsonl (which spans resumed runs too).
 void loss_plot_write(const std::string& dir) {
@@ -183,6 +211,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     options_check(opt, data);
     out_dir_prepare(opt);
     const std::string dir = opt.out_dir;
+    const allocator_reuse_scope reuse_step_buffers;
 
     lora_adapter adapter = lora_adapter_create(m, lora, opt.seed);
     adamw_state adam = adamw_create(adapter);
