@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace clinote {
@@ -28,7 +29,9 @@ class thread_pool {
     // running loop (or with one thread), it runs serially on the calling thread.
     template <typename F>
     void run(int64_t n, int64_t grain, F&& fn) {
-        run_erased(n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &fn);
+        using callable = std::remove_reference_t<F>;  // possibly const: a named lambda passed as is
+        run_erased(n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<callable*>(ctx))(b, e); },
+                   const_cast<void*>(static_cast<const void*>(&fn)));
     }
 
   private:

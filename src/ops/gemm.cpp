@@ -57,7 +57,7 @@ void gemv_f32(int64_t m, int64_t n, const float* a, int64_t lda, const float* x,
         cblas_sgemv(CblasRowMajor, CblasNoTrans, int(r1 - r0), int(n), 1.0f, a + r0 * lda, int(lda), x, 1, 0.0f, y + r0, 1);
     };
     if (m * n < min_parallel_work) return rows(0, m);
-    ops_thread_pool().run(m, 64, [&](int64_t r0, int64_t r1) { rows(r0, r1); });
+    ops_thread_pool().run(m, 64, rows);
 }
 
 }  // namespace clinote
