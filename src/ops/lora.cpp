@@ -3,13 +3,14 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/uninit_vector.h"
 #include "ops/gemm.h"
 #include "ops/linear.h"
 
 namespace clinote {
 
 // x ∘ mask, or x itself without dropout (then `storage` stays empty).
-static const float* dropout_apply(const float* x, const float* mask, int64_t n, std::vector<float>& storage) {
+static const float* dropout_apply(const float* x, const float* mask, int64_t n, uninit_floats& storage) {
     if (!mask) return x;
     storage.resize(size_t(n));
     for (int64_t i = 0; i < n; i++) storage[size_t(i)] = x[i] * mask[i];
@@ -20,7 +21,7 @@ void lora_linear_forward(const tensor_view& w, const float* bias, const lora_wei
                          const float* dropout_mask, float* xa, float* y, int64_t n_tokens, matmul_mode mode) {
     const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
     linear_forward(w, bias, x, y, n_tokens, mode);
-    std::vector<float> dropped;
+    uninit_floats dropped;
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
     gemm_f32(false, true, n_tokens, r, n_in, 1.0f, xd, n_in, lora.a, n_in, 0.0f, xa, r);
     gemm_f32(false, true, n_tokens, n_out, r, lora.scale, xa, r, lora.b, r, 1.0f, y, n_out);
@@ -30,10 +31,10 @@ void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const 
                           const float* xa, const float* dy, float* dx, float* da, float* db, int64_t n_tokens) {
     const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
     // dxa = scale · dy·B: the gradient reaching drop(x)·Aᵀ.
-    std::vector<float> dxa(size_t(n_tokens * r));
+    uninit_floats dxa(size_t(n_tokens * r));
     gemm_f32(false, false, n_tokens, r, n_out, lora.scale, dy, n_out, lora.b, r, 0.0f, dxa.data(), r);
     gemm_f32(true, false, n_out, r, n_tokens, lora.scale, dy, n_out, xa, r, 1.0f, db, r);
-    std::vector<float> dropped;
+    uninit_floats dropped;
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
     gemm_f32(true, false, r, n_in, n_tokens, 1.0f, dxa.data(), r, xd, n_in, 1.0f, da, n_in);
     if (!dx) return;
@@ -42,7 +43,7 @@ void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const 
         gemm_f32(false, false, n_tokens, n_in, r, 1.0f, dxa.data(), r, lora.a, n_in, 1.0f, dx, n_in);
         return;
     }
-    std::vector<float> dxd(size_t(n_tokens * n_in));
+    uninit_floats dxd(size_t(n_tokens * n_in));
     gemm_f32(false, false, n_tokens, n_in, r, 1.0f, dxa.data(), r, lora.a, n_in, 0.0f, dxd.data(), n_in);
     for (int64_t i = 0; i < n_tokens * n_in; i++) dx[i] += dxd[size_t(i)] * dropout_mask[i];
 }

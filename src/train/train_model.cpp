@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/uninit_vector.h"
 #include "ops/activation.h"
 #include "ops/attention_train.h"
 #include "ops/linear.h"
@@ -20,15 +21,15 @@ namespace {
 
 // What one layer's backward needs, besides the layer input x.
 struct layer_acts {
-    std::vector<float> x;               // input of the layer (the residual stream)
-    std::vector<float> q_raw, k_raw;    // q, k before the per-head norm (qk_norm only)
-    std::vector<float> q, k, v;         // after norm and RoPE
-    std::vector<float> attn, lse;
-    std::vector<float> o_raw;           // o projection before the post-attention norm (post_norms only)
-    std::vector<float> x_mid;           // residual stream between attention and MLP
-    std::vector<float> gate, up;
-    std::vector<float> down_raw;        // down projection before the post-MLP norm (post_norms only)
-    std::array<std::vector<float>, lora_target_count> xa;  // LoRA x·Aᵀ per target
+    uninit_floats x;               // input of the layer (the residual stream)
+    uninit_floats q_raw, k_raw;    // q, k before the per-head norm (qk_norm only)
+    uninit_floats q, k, v;         // after norm and RoPE
+    uninit_floats attn, lse;
+    uninit_floats o_raw;           // o projection before the post-attention norm (post_norms only)
+    uninit_floats x_mid;           // residual stream between attention and MLP
+    uninit_floats gate, up;
+    uninit_floats down_raw;        // down projection before the post-MLP norm (post_norms only)
+    std::array<uninit_floats, lora_target_count> xa;  // LoRA x·Aᵀ per target
 };
 
 struct step_context {
@@ -40,7 +41,7 @@ struct step_context {
     bool dropout;
 };
 
-void zeroed(std::vector<float>& v, int64_t n) { v.assign(size_t(n), 0.0f); }
+void zeroed(uninit_floats& v, int64_t n) { v.assign(size_t(n), 0.0f); }
 
 bool adapted(const step_context& s, int il, lora_target t) {
     return !s.adapter.layers[size_t(il)][size_t(t)].a.empty();
@@ -52,8 +53,8 @@ lora_weights lora_of(const step_context& s, int il, lora_target t, const lora_ad
 }
 
 // The dropout mask of (layer, target) for this step, or empty without dropout.
-std::vector<float> dropout_mask(const step_context& s, int il, lora_target t, int64_t n_in) {
-    std::vector<float> mask;
+uninit_floats dropout_mask(const step_context& s, int il, lora_target t, int64_t n_in) {
+    uninit_floats mask;
     if (!s.dropout || s.adapter.config.dropout <= 0) return mask;
     mask.resize(size_t(s.n_tokens * n_in));
     dropout_mask_fill(mask.data(), int64_t(mask.size()), s.adapter.config.dropout,
@@ -65,8 +66,8 @@ void proj_forward(const step_context& s, int il, lora_target t, const float* x, 
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
     const float* bias = lw.bias.empty() ? nullptr : lw.bias.data();
     if (!adapted(s, il, t)) return linear_forward(lw.w, bias, x, y, s.n_tokens);
-    const std::vector<float> mask = dropout_mask(s, il, t, lw.w.cols());
-    std::vector<float>& xa = a.xa[size_t(t)];
+    const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
+    uninit_floats& xa = a.xa[size_t(t)];
     xa.resize(size_t(s.n_tokens * s.adapter.config.rank));
     lora_linear_forward(lw.w, bias, lora_of(s, il, t, s.adapter), x, mask.empty() ? nullptr : mask.data(), xa.data(),
                         y, s.n_tokens);
@@ -77,7 +78,7 @@ void proj_backward(const step_context& s, int il, lora_target t, const float* x,
                    const layer_acts& a, lora_adapter& grads) {
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
     if (!adapted(s, il, t)) return linear_backward_input(lw.w, dy, dx, s.n_tokens);
-    const std::vector<float> mask = dropout_mask(s, il, t, lw.w.cols());
+    const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
     lora_matrices& g = grads.layers[size_t(il)][size_t(t)];
     lora_linear_backward(lw.w, lora_of(s, il, t, s.adapter), x, mask.empty() ? nullptr : mask.data(),
                          a.xa[size_t(t)].data(), dy, dx, g.a.data(), g.b.data(), s.n_tokens);
@@ -104,7 +105,7 @@ void layer_forward(const step_context& s, int il, layer_acts& a, float* out) {
     const layer_weights& l = s.m.layers[size_t(il)];
     const int64_t n = s.n_tokens, E = c.n_embd, q_dim = int64_t(c.n_head) * c.head_dim,
                   kv_dim = int64_t(c.n_head_kv) * c.head_dim;
-    std::vector<float> h(size_t(n * E));
+    uninit_floats h(size_t(n * E));
     norm(c, l.attn_norm, a.x.data(), h.data(), n, E);
     a.q.resize(size_t(n * q_dim));
     a.k.resize(size_t(n * kv_dim));
@@ -125,7 +126,7 @@ void layer_forward(const step_context& s, int il, layer_acts& a, float* out) {
     a.lse.resize(size_t(n * c.n_head));
     attention_train_forward(attention_shape_of(c, il), mask_of(s.batch), a.q.data(), a.k.data(), a.v.data(),
                             a.attn.data(), a.lse.data(), s.batch.n_batch, s.batch.seq_len);
-    std::vector<float> o(size_t(n * E));
+    uninit_floats o(size_t(n * E));
     proj_forward(s, il, lora_target::o, a.attn.data(), o.data(), a);
     if (c.post_norms) {
         a.o_raw = o;
@@ -139,7 +140,7 @@ void layer_forward(const step_context& s, int il, layer_acts& a, float* out) {
     a.up.resize(size_t(n * c.n_ff));
     proj_forward(s, il, lora_target::gate, h.data(), a.gate.data(), a);
     proj_forward(s, il, lora_target::up, h.data(), a.up.data(), a);
-    std::vector<float> act(size_t(n * c.n_ff));
+    uninit_floats act(size_t(n * c.n_ff));
     glu_forward(a.gate.data(), a.up.data(), act.data(), n * c.n_ff, c.act);
     proj_forward(s, il, lora_target::down, act.data(), o.data(), a);
     if (c.post_norms) {
@@ -159,15 +160,15 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
     const float off = c.norm_weight_offset, eps = c.rms_eps;
 
     // MLP branch: out = x_mid + post_norm(down(glu(gate(h2), up(h2)))), h2 = norm(x_mid).
-    std::vector<float> dx_mid(dy, dy + n * E);
-    std::vector<float> d_down;
+    uninit_floats dx_mid(dy, dy + n * E);
+    uninit_floats d_down;
     const float* d_branch = dy;
     if (c.post_norms) {
         zeroed(d_down, n * E);
         rms_norm_backward(a.down_raw.data(), l.post_ffn_norm.data(), off, eps, dy, d_down.data(), nullptr, n, E);
         d_branch = d_down.data();
     }
-    std::vector<float> act(size_t(n * c.n_ff)), d_act, d_gate, d_up, h(size_t(n * E)), dh;
+    uninit_floats act(size_t(n * c.n_ff)), d_act, d_gate, d_up, h(size_t(n * E)), dh;
     glu_forward(a.gate.data(), a.up.data(), act.data(), n * c.n_ff, c.act);
     zeroed(d_act, n * c.n_ff);
     proj_backward(s, il, lora_target::down, act.data(), d_branch, d_act.data(), a, grads);
@@ -188,7 +189,7 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
                           n, E);
         d_branch = d_down.data();
     }
-    std::vector<float> d_attn, dq, dk, dv;
+    uninit_floats d_attn, dq, dk, dv;
     zeroed(d_attn, n * q_dim);
     proj_backward(s, il, lora_target::o, a.attn.data(), d_branch, d_attn.data(), a, grads);
     zeroed(dq, n * q_dim);
@@ -201,7 +202,7 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
     rope_backward_positions(dq.data(), n, c.n_head, c.head_dim, pos, inv_freq_of(c, il), c.rope);
     rope_backward_positions(dk.data(), n, c.n_head_kv, c.head_dim, pos, inv_freq_of(c, il), c.rope);
     if (c.qk_norm) {
-        std::vector<float> dq_raw, dk_raw;
+        uninit_floats dq_raw, dk_raw;
         zeroed(dq_raw, n * q_dim);
         zeroed(dk_raw, n * kv_dim);
         rms_norm_backward(a.q_raw.data(), l.q_norm.data(), off, eps, dq.data(), dq_raw.data(), nullptr,
@@ -256,7 +257,7 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
 
     // Layer inputs; acts[il] is complete unless checkpointing (then only .x is kept).
     std::vector<layer_acts> acts(size_t(c.n_layer));
-    std::vector<float> x(size_t(n * E));
+    uninit_floats x(size_t(n * E));
     embedding_forward(embedding_table(s), batch.tokens.data(), n, x.data());
     if (c.embed_scale != 1.0f)
         for (float& v : x) v *= c.embed_scale;
@@ -265,7 +266,7 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
         a.x = x;
         layer_forward(s, il, a, x.data());
         if (!backward || opt.checkpoint_layers) {
-            std::vector<float> keep = backward ? std::move(a.x) : std::vector<float>{};
+            uninit_floats keep = backward ? std::move(a.x) : uninit_floats{};
             a = layer_acts{};
             a.x = std::move(keep);
         }
@@ -274,10 +275,10 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
     // Head, a chunk of rows at a time: logits exist only as [rows, n_vocab].
     train_loss loss;
     const tensor_view head = head_weight(s);
-    std::vector<float> dx;
+    uninit_floats dx;
     if (backward) zeroed(dx, n * E);
     const int64_t chunk = std::max<int64_t>(1, opt.head_rows);
-    std::vector<float> h(size_t(std::min(chunk, n) * E)), logits(size_t(std::min(chunk, n) * V)), lse, dlogits, dh;
+    uninit_floats h(size_t(std::min(chunk, n) * E)), logits(size_t(std::min(chunk, n) * V)), lse, dlogits, dh;
     for (int64_t r0 = 0; r0 < n; r0 += chunk) {
         const int64_t rows = std::min(chunk, n - r0);
         const int32_t* targets = batch.targets.data() + r0;
@@ -302,7 +303,7 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
     }
     if (!backward) return loss;
 
-    std::vector<float> dx_in(size_t(n * E));
+    uninit_floats dx_in(size_t(n * E));
     for (int il = c.n_layer - 1; il >= 0; il--) {
         layer_acts& a = acts[size_t(il)];
         if (opt.checkpoint_layers) layer_forward(s, il, a, x.data());  // x is free scratch by now
