@@ -113,14 +113,10 @@ void attend_chunk(const attention_shape& s, const float* qg, const T* k, const T
     for (int g = 0; g < group; g++) {
         float* sc = scores + g * n;
         score_keys(qg + g * hd, k, kv_stride, hd, s.scale, lo, n, sc);
-        const float max_score = *std::max_element(sc, sc + n);
-        for (int64_t j = 0; j < n; j++) sc[j] -= max_score;
-        exp_nonpositive_in_place(sc, n);
-        float sum = 0.0f;
-        for (int64_t j = 0; j < n; j++) sum += sc[j];
+        const softmax_parts sm = softmax_numerators_in_place(sc, n);
         float* part = parts + g * part_stride;
-        part[0] = max_score;
-        part[1] = sum;
+        part[0] = sm.max;
+        part[1] = sm.sum;
         weigh_values(sc, v, kv_stride, hd, lo, n, part + 2);
     }
 }

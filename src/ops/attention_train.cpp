@@ -78,18 +78,18 @@ void attention_train_forward(const attention_shape& s, const attention_mask& mas
                     float* row = p.data() + r * nk;
                     int64_t lo = 0, hi = 0;
                     scores_mask_row(s, mask, t, r, row, lo, hi);
-                    const float max_score = *std::max_element(row + lo, row + hi + 1);
+                    const softmax_parts sm = softmax_numerators_in_place(row + lo, hi - lo + 1);
                     float& row_lse = lse[(row0 + t.i0 + r) * s.n_head + h];
-                    if (max_score == -INFINITY) {  // sees no key: padding, or a segment that starts with padding
-                        std::fill(row, row + nk, 0.0f);
+                    std::fill(row, row + lo, 0.0f);
+                    std::fill(row + hi + 1, row + nk, 0.0f);
+                    if (sm.max == -INFINITY) {  // sees no key: padding, or a segment that starts with padding
+                        std::fill(row + lo, row + hi + 1, 0.0f);
                         row_lse = -INFINITY;
                         continue;
                     }
-                    scores_exp_row(row, nk, lo, hi, max_score);
-                    float sum = 0.0f;
-                    for (int64_t c = lo; c <= hi; c++) sum += row[c];
-                    for (int64_t c = lo; c <= hi; c++) row[c] /= sum;
-                    row_lse = max_score + std::log(sum);
+                    const float inv_sum = 1.0f / sm.sum;
+                    for (int64_t c = lo; c <= hi; c++) row[c] *= inv_sum;
+                    row_lse = sm.max + std::log(sm.sum);
                 }
                 gemm_f32_serial(false, false, t.n_query(), hd, nk, 1.0f, p.data(), nk,
                                 v + (row0 + t.k0) * kv_stride + kv_off, kv_stride, 0.0f,

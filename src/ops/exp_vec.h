@@ -3,6 +3,7 @@
 #pragma once
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 
 #include "ops/vec8.h"
@@ -39,6 +40,41 @@ inline void exp_nonpositive_in_place(float* x, int64_t n) {
     std::copy(x + i, x + n, tail);
     store8(tail, exp_nonpositive(load8(tail)));
     std::copy(tail, tail + (n - i), x + i);
+}
+
+// A softmax's parts over a row of scores: x[i] becomes exp(x[i] - max) (0 for -inf), and the
+// max and the sum of the exponentials come back. Eight lanes for the max and the sum too:
+// a serial float sum is a chain of dependent adds at 4 cycles each.
+struct softmax_parts {
+    float max;
+    float sum;
+};
+
+inline softmax_parts softmax_numerators_in_place(float* x, int64_t n) {
+    f32x8 max8 = splat8(-INFINITY);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const f32x8 v = load8(x + i);
+        max8 = v > max8 ? v : max8;
+    }
+    float max = -INFINITY;
+    for (int l = 0; l < 8; l++) max = std::max(max, max8[l]);
+    for (int64_t j = i; j < n; j++) max = std::max(max, x[j]);
+    if (max == -INFINITY) return {max, 0.0f};  // nothing to weigh: leave the row as it is
+    f32x8 sum8{};
+    for (i = 0; i + 8 <= n; i += 8) {
+        const f32x8 e = exp_nonpositive(load8(x + i) - max);
+        store8(x + i, e);
+        sum8 += e;
+    }
+    float sum = 0.0f;
+    if (i < n) {
+        for (int64_t j = i; j < n; j++) x[j] -= max;
+        exp_nonpositive_in_place(x + i, n - i);
+        for (int64_t j = i; j < n; j++) sum += x[j];
+    }
+    for (int l = 0; l < 8; l++) sum += sum8[l];
+    return {max, sum};
 }
 
 }  // namespace clinote
