@@ -13,11 +13,12 @@ enum class matmul_mode {
     // transformers computes on gguf's dequantisation (the parity tests use this), and what
     // training's forward and backward use.
     f32,
-    // x quantised to 8 bits per block and integer dot products against the weight blocks
-    // (quant/vec_dot.h), as llama.cpp: ~20x faster decode; on the default model logits
-    // differ from f32 by ~2% of the logit range on average, 5% at most
+    // Below 32 tokens (decoding), x quantised to 8 bits per block and integer dot products
+    // against the weight blocks (quant/vec_dot.h), as llama.cpp: ~20x faster decode; on the
+    // default model logits differ from f32 by ~2% of the logit range on average, 5% at most
     // (tests/model/matmul_int8_test.cpp), so a greedy choice between two near-equal
-    // candidates may differ. What inference uses by default (model::matmul).
+    // candidates may differ. From 32 tokens on (prefill), f32's blocked sgemm, which is
+    // faster there. What inference uses by default (model::matmul).
     int8,
 };
 
