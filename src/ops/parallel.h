@@ -1,4 +1,5 @@
-// The thread pool the forward ops run their loops on, sized like OpenMP's team
+// The thread pool every parallel op (forward and backward, matmuls included: ops/gemm.h)
+// runs its loops on, sized like OpenMP's team
 // (omp_get_max_threads: OMP_NUM_THREADS, or `--threads` through omp_set_num_threads),
 // so one setting governs every parallel op.
 #pragma once
