@@ -51,10 +51,8 @@ static void scores_mask_row(const attention_shape& s, const attention_mask& mask
         if (!key_visible(mask, qi, t.row0 + t.k0 + c)) row[c] = -INFINITY;
 }
 
-// row[c] = exp(row[c] - shift) on [lo, hi] (0 for a -inf score), 0 outside it.
-static void scores_exp_row(float* row, int64_t n, int64_t lo, int64_t hi, float shift) {
-    for (int64_t c = lo; c <= hi; c++) row[c] -= shift;
-    exp_nonpositive_in_place(row + lo, hi - lo + 1);
+// Zeroes a row's columns outside [lo, hi]: keys before its query's window or after the query.
+static void scores_zero_outside(float* row, int64_t n, int64_t lo, int64_t hi) {
     std::fill(row, row + lo, 0.0f);
     std::fill(row + hi + 1, row + n, 0.0f);
 }
@@ -80,8 +78,7 @@ void attention_train_forward(const attention_shape& s, const attention_mask& mas
                     scores_mask_row(s, mask, t, r, row, lo, hi);
                     const softmax_parts sm = softmax_numerators_in_place(row + lo, hi - lo + 1);
                     float& row_lse = lse[(row0 + t.i0 + r) * s.n_head + h];
-                    std::fill(row, row + lo, 0.0f);
-                    std::fill(row + hi + 1, row + nk, 0.0f);
+                    scores_zero_outside(row, nk, lo, hi);
                     if (sm.max == -INFINITY) {  // sees no key: padding, or a segment that starts with padding
                         std::fill(row + lo, row + hi + 1, 0.0f);
                         row_lse = -INFINITY;
@@ -135,7 +132,9 @@ void attention_train_backward(const attention_shape& s, const attention_mask& ma
                         }
                         int64_t lo = 0, hi = 0;
                         scores_mask_row(s, mask, t, r, p_row, lo, hi);
-                        scores_exp_row(p_row, nk, lo, hi, row_lse);
+                        for (int64_t c = lo; c <= hi; c++) p_row[c] -= row_lse;
+                        exp_nonpositive_in_place(p_row + lo, hi - lo + 1);  // -inf (masked) gives 0
+                        scores_zero_outside(p_row, nk, lo, hi);
                         const float row_dot = dot_f32(dout_t + r * q_stride, out + qi * q_stride + q_off, hd);
                         for (int64_t c = 0; c < nk; c++) ds_row[c] = p_row[c] * (ds_row[c] - row_dot) * s.scale;
                     }

@@ -19,8 +19,8 @@ static const uint8_t* row_ptr(const tensor_view& w, int64_t row) {
 
 // Activations quantised to 8 bits once per call, then integer dot products against the
 // weight rows in place (quant/vec_dot.h), on the persistent pool. Rows are split across
-// threads; with several tokens each thread takes a block of rows and walks the tokens in
-// tiles, so a block of weight rows stays in cache while a tile of activations streams by.
+// threads; with several tokens (fewer than int8_max_tokens, a few KB each, so they stay in
+// cache) each weight row is read once for all of them.
 static void linear_int8(const vec_dot_kernels& k, const tensor_view& w, const float* x, float* y, int64_t n_tokens) {
     const int64_t n_out = w.rows(), n_in = w.cols();
     const size_t act_row_bytes = size_t(n_in / k.block_size) * k.act_block_bytes;
@@ -38,14 +38,17 @@ static void linear_int8(const vec_dot_kernels& k, const tensor_view& w, const fl
         });
         return;
     }
-    const int64_t token_tile = 64;  // 64 activation rows of up to a few KB: L2-resident
     pool.run(n_out, 32, [&](int64_t r0, int64_t r1) {
-        for (int64_t t0 = 0; t0 < n_tokens; t0 += token_tile) {
-            const int64_t nt = std::min(token_tile, n_tokens - t0);
-            for (int64_t r = r0; r < r1; r++)
-                k.dot_tokens(n_in, w_rows + size_t(r) * w_row_bytes, xq.data() + size_t(t0) * act_row_bytes, act_row_bytes, nt,
-                             y + t0 * n_out + r, n_out);
-        }
+        for (int64_t r = r0; r < r1; r++)
+            k.dot_tokens(n_in, w_rows + size_t(r) * w_row_bytes, xq.data(), act_row_bytes, n_tokens, y + r, n_out);
+    });
+}
+
+// Rows [r0, r0 + nr) of a non-F32 weight as F32 into block, on the pool.
+static void dequantize_rows(const tensor_view& w, int64_t r0, int64_t nr, float* block) {
+    const int64_t n_in = w.cols();
+    ops_thread_pool().run(nr, 8, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; r++) dequantize_row(w.type, row_ptr(w, r0 + r), block + r * n_in, n_in);
     });
 }
 
@@ -57,9 +60,7 @@ static void linear_dequant_sgemm(const tensor_view& w, const float* x, float* y,
     std::vector<float> block(size_t(std::min(block_rows, n_out) * n_in));
     for (int64_t r0 = 0; r0 < n_out; r0 += block_rows) {
         const int64_t nr = std::min(block_rows, n_out - r0);
-        ops_thread_pool().run(nr, 8, [&](int64_t b, int64_t e) {
-            for (int64_t r = b; r < e; r++) dequantize_row(w.type, row_ptr(w, r0 + r), &block[size_t(r * n_in)], n_in);
-        });
+        dequantize_rows(w, r0, nr, block.data());
         gemm_f32(false, true, n_tokens, nr, n_in, 1.0f, x, n_in, block.data(), n_in, 0.0f, y + r0, n_out);
     }
 }
@@ -125,9 +126,7 @@ void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int
     std::vector<float> block(size_t(std::min(block_rows, n_out) * n_in));
     for (int64_t r0 = 0; r0 < n_out; r0 += block_rows) {
         const int64_t nr = std::min(block_rows, n_out - r0);
-        ops_thread_pool().run(nr, 8, [&](int64_t b, int64_t e) {
-            for (int64_t r = b; r < e; r++) dequantize_row(w.type, row_ptr(w, r0 + r), &block[size_t(r * n_in)], n_in);
-        });
+        dequantize_rows(w, r0, nr, block.data());
         gemm_f32(false, false, n_tokens, n_in, nr, 1.0f, dy + r0, n_out, block.data(), n_in, 1.0f, dx, n_in);
     }
 }
