@@ -9,6 +9,11 @@ examples (clinote --pack; PyTorch: the concatenated token stream cut into rows),
 in its own child process: --warmup steps, then --steps timed steps; tokens/s counts the tokens
 of the timed steps (no padding on either side). Peak RSS is the child's ru_maxrss.
 
+Precision, both sides: clinote with `--matmul float` (frozen weights in F32, as PyTorch by
+default) and `--matmul auto` (BF16 AMX products where the CPU has AMX); PyTorch in F32 and
+under torch.autocast("cpu", dtype=torch.bfloat16), its own mixed precision, which rounds the
+frozen weights' products to BF16 as clinote's bf16 does.
+
 Benchmark only (needs torch, transformers, peft, gguf); never run by CI.
 Usage: bench/train_compare.py --clinote build/clinote --model smollm2-f32.gguf --data DIR \
            --threads 1 [--seq 512 --batch 4 --steps 3 --warmup 1]
@@ -48,19 +53,21 @@ def peak_mib(out):
     return float("nan")
 
 
-def clinote_side(a, work):
-    out_dir = os.path.join(work, "clinote-run")
+def clinote_side(a, work, matmul):
+    """tokens/s, peak MiB, tokens per step, and the matmul the run chose (config.json)."""
+    out_dir = os.path.join(work, "clinote-run-" + matmul)
     cmd = [a.clinote, "train", "-m", a.model, "--data", a.data, "--out", out_dir, "--force",
            "--lora-r", str(a.rank), "--lora-alpha", str(2 * a.rank), "--lora-dropout", "0.05",
            "--max-seq", str(a.seq), "--batch", str(a.batch), "--pack", "--all-tokens",
            "--max-steps", str(a.warmup + a.steps), "--eval-every", "0", "--lr", "2e-4",
-           "--seed", "1", "-t", str(a.threads)]
+           "--seed", "1", "-t", str(a.threads), "--matmul", matmul]
     out, err = run_child(wrapped(cmd))
     steps = [json.loads(l) for l in open(os.path.join(out_dir, "log.jsonl")) if '"tokens_per_s"' in l]
     timed = steps[a.warmup:]
     tokens = sum(s["tokens"] for s in timed)
     seconds = sum(s["tokens"] / s["tokens_per_s"] for s in timed)
-    return tokens / seconds, peak_mib(out), tokens // max(1, len(timed))
+    chosen = json.load(open(os.path.join(out_dir, "config.json")))["matmul"]
+    return tokens / seconds, peak_mib(out), tokens // max(1, len(timed)), chosen
 
 
 def torch_child(a):
@@ -93,7 +100,8 @@ def torch_child(a):
     for step in range(a.warmup + a.steps):
         x = rows[step * a.batch:(step + 1) * a.batch]
         t0 = time.perf_counter()
-        loss = model(input_ids=x, labels=x).loss
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.torch_bf16):
+            loss = model(input_ids=x, labels=x).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
@@ -103,10 +111,10 @@ def torch_child(a):
     print(json.dumps({"tokens_per_s": a.steps * a.batch * a.seq / seconds}))
 
 
-def torch_side(a):
+def torch_side(a, bf16):
     cmd = [sys.executable, os.path.abspath(__file__), "--torch-child", "--model", a.model, "--data", a.data,
            "--threads", str(a.threads), "--seq", str(a.seq), "--batch", str(a.batch), "--steps", str(a.steps),
-           "--warmup", str(a.warmup), "--rank", str(a.rank)]
+           "--warmup", str(a.warmup), "--rank", str(a.rank)] + (["--torch-bf16"] if bf16 else [])
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads))
     out, _ = run_child(wrapped(cmd), env)
     result = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
@@ -125,19 +133,28 @@ def main():
     p.add_argument("--steps", type=int, default=3, help="timed optimiser steps")
     p.add_argument("--warmup", type=int, default=1, help="untimed steps first")
     p.add_argument("--torch-child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--torch-bf16", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.torch_child:
         return torch_child(a)
     print("uptime before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    rows = []
     with tempfile.TemporaryDirectory() as work:
-        c_tps, c_peak, c_tokens = clinote_side(a, work)
-    t_tps, t_peak = torch_side(a)
+        for matmul in ["float", "auto"]:
+            tps, peak, tokens, chosen = clinote_side(a, work, matmul)
+            rows.append((f"clinote --matmul {matmul} ({chosen})", tps, peak))
+    for bf16 in [False, True]:
+        tps, peak = torch_side(a, bf16)
+        rows.append(("PyTorch + PEFT, " + ("autocast bf16" if bf16 else "F32"), tps, peak))
     print("uptime after: ", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     print(f"setting: r={a.rank} all linear, seq {a.seq} packed, batch {a.batch}, {a.threads} thread(s), "
-          f"{a.warmup} warm-up + {a.steps} timed steps ({c_tokens} tokens/step in clinote)")
-    print(f"| clinote | {c_tps:.1f} tokens/s | peak RSS {c_peak:.0f} MiB |")
-    print(f"| PyTorch + PEFT | {t_tps:.1f} tokens/s | peak RSS {t_peak:.0f} MiB |")
-    print(f"ratio clinote / PyTorch: {c_tps / t_tps:.2f}x")
+          f"{a.warmup} warm-up + {a.steps} timed steps ({tokens} tokens/step in clinote)")
+    for name, tps, peak in rows:
+        print(f"| {name} | {tps:.1f} tokens/s | peak RSS {peak:.0f} MiB |")
+    c_f32, c_auto, t_f32, t_bf16 = [r[1] for r in rows]
+    print(f"ratio clinote float / PyTorch F32: {c_f32 / t_f32:.2f}x")
+    print(f"ratio clinote auto / PyTorch F32: {c_auto / t_f32:.2f}x")
+    print(f"ratio clinote auto / PyTorch autocast bf16: {c_auto / t_bf16:.2f}x")
 
 
 if __name__ == "__main__":

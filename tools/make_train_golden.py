@@ -8,6 +8,9 @@ can compute (B non-zero, so A gets gradients too), and PyTorch autograd records:
   - the loss and the gradient of every lora_A / lora_B on one batch with right padding in one
     row and two packed sequences (restarted position ids, block-diagonal mask) in the other;
   - the same with modules_to_save = [embed_tokens, lm_head] (llama): their gradients too;
+  - the same again with the frozen linear layers (and the frozen head) multiplied in BF16 as
+    clinote's `train --matmul bf16` does: input and weight rounded to BF16, products summed in
+    F32, and in the backward the incoming gradient and the weight rounded the same way;
   - the losses of 10 optimiser steps (torch.optim.AdamW, transformers' cosine schedule with
     warmup, 2 micro-batches accumulated per step, global-norm clipping) from PEFT's usual
     B = 0 start.
@@ -117,6 +120,30 @@ def peft_model(arch, modules_to_save, b_zero):
     return model
 
 
+class Bf16Linear(torch.autograd.Function):
+    """y = bf16(x)·bf16(W)ᵀ + b in F32; dx = bf16(dy)·bf16(W). W and b are frozen."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        ctx.save_for_backward(weight)
+        y = x.bfloat16().float() @ weight.bfloat16().float().T
+        return y if bias is None else y + bias
+
+    @staticmethod
+    def backward(ctx, dy):
+        (weight,) = ctx.saved_tensors
+        return dy.bfloat16().float() @ weight.bfloat16().float(), None, None
+
+
+def frozen_linears_to_bf16(model, head):
+    """Every LoRA layer's frozen base, and the head when it is frozen, through Bf16Linear."""
+    layers = [m.base_layer for m in model.modules() if hasattr(m, "base_layer") and hasattr(m, "lora_A")]
+    if head:
+        layers.append(model.get_output_embeddings())
+    for layer in layers:
+        layer.forward = lambda x, layer=layer: Bf16Linear.apply(x, layer.weight, layer.bias)
+
+
 def short_name(name):
     """base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight -> layers.0.q_proj.lora_A"""
     parts = name.split(".")
@@ -135,8 +162,10 @@ def batch_json(b):
     return {k: (v.reshape(-1).tolist() if isinstance(v, np.ndarray) else v) for k, v in b.items()}
 
 
-def gradients(arch, modules_to_save, tag):
+def gradients(arch, modules_to_save, tag, bf16=False):
     model = peft_model(arch, modules_to_save, b_zero=False)
+    if bf16:
+        frozen_linears_to_bf16(model, head=not modules_to_save)
     model.train()
     batch = make_batch(7, 3, 11, model.config.vocab_size, pack=True)
     total = loss_sum(model, batch, arch, window_of(model, arch))
@@ -147,8 +176,13 @@ def gradients(arch, modules_to_save, tag):
              for name, p in model.named_parameters() if p.requires_grad}
     os.makedirs(OUT, exist_ok=True)
     save_file(grads, os.path.join(OUT, f"{tag}_grads.safetensors"))
-    return {"arch": arch, "rank": RANK, "alpha": ALPHA, "modules_to_save": modules_to_save or [],
+    case = {"arch": arch, "rank": RANK, "alpha": ALPHA, "modules_to_save": modules_to_save or [],
             "batch": batch_json(batch), "loss": float(loss), "grads": f"{tag}_grads.safetensors"}
+    if not bf16:
+        bf16_case = gradients(arch, modules_to_save, tag + "_bf16", bf16=True)
+        assert bf16_case["batch"] == case["batch"]
+        case.update(loss_bf16=bf16_case["loss"], grads_bf16=bf16_case["grads"])
+    return case
 
 
 def adamw_losses(arch):

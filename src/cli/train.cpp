@@ -26,6 +26,7 @@ struct train_cli {
     std::string schedule = "cosine";
     bool all_tokens = false;
     bool nf4 = false;
+    std::string matmul = "auto";
 };
 
 std::vector<lora_target> targets_parse(const std::string& list) {
@@ -53,6 +54,7 @@ void run(train_cli& o) {
     o.trainer.schedule = lr_schedule_from_name(o.schedule);
     o.trainer.model_path = o.model.model_path;
     o.trainer.batching.seed = o.trainer.seed;
+    o.trainer.base_bf16 = trainer_base_bf16_choose(o.matmul, "--matmul");
     auto m = load_model_for_cli(o.model);
     if (!m->has_tokenizer) fail(o.model.model_path, "has no tokenizer, which training data needs");
     if (o.nf4) {
@@ -115,6 +117,11 @@ void add_train_command(CLI::App& app) {
     cmd->add_flag("--nf4", o->nf4,
                   "QLoRA: re-quantise the frozen base's linear weights to NF4 with double quantisation (bitsandbytes "
                   "layout) in memory before training; embeddings and head stay as stored");
+    cmd->add_option("--matmul", o->matmul,
+                    "How the frozen weights are multiplied: float (F32, as PyTorch), bf16 (operands rounded to BF16, "
+                    "AMX tile products summed in F32, ~3x faster products), auto: bf16 where the CPU has AMX")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "float", "bf16"}));
     cmd->add_flag("--all-tokens", o->all_tokens, "Score every token, not only the assistant / completion tokens");
     cmd->add_option("--schedule", o->schedule, "Learning-rate schedule after warmup: constant, linear or cosine")
         ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/uninit_vector.h"
 #include "ops/dot.h"
 #include "ops/gemm.h"
 #include "ops/parallel.h"
@@ -83,6 +84,12 @@ static void linear_float_rows(const tensor_view& w, const float* x, float* y) {
 // Prefill 512 at 2 threads: Q4_1 470 -> 619, Q8_0 502 -> 586 tokens/s (docs/benchmarks.md).
 constexpr int64_t int8_max_tokens = 32;
 
+static void bias_add(const float* bias, float* y, int64_t n_tokens, int64_t n_out) {
+    if (!bias) return;
+    for (int64_t t = 0; t < n_tokens; t++)
+        for (int64_t r = 0; r < n_out; r++) y[t * n_out + r] += bias[r];
+}
+
 matmul_mode matmul_mode_parse(const std::string& name, const std::string& where) {
     if (name == "float") return matmul_mode::f32;
     if (name == "int8") return matmul_mode::int8;
@@ -108,9 +115,7 @@ void linear_forward(const tensor_view& w, const float* bias, const float* x, flo
     } else {
         linear_dequant_sgemm(w, x, y, n_tokens);
     }
-    if (bias)
-        for (int64_t t = 0; t < n_tokens; t++)
-            for (int64_t r = 0; r < n_out; r++) y[t * n_out + r] += bias[r];
+    bias_add(bias, y, n_tokens, n_out);
 }
 
 void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int64_t n_tokens) {
@@ -137,6 +142,28 @@ void linear_backward_weight(const float* x, const float* dy, float* dw, float* d
     if (dbias)
         for (int64_t t = 0; t < n_tokens; t++)
             for (int64_t r = 0; r < n_out; r++) dbias[r] += dy[t * n_out + r];
+}
+
+bf16_weight bf16_weight_pack(const tensor_view& w) {
+    if (w.shape.size() != 2) fail(w.name, "a linear weight must be 2-D");
+    const int64_t n_out = w.rows(), n_in = w.cols();
+    uninit_floats f32;
+    const float* rows = static_cast<const float*>(w.data);
+    if (w.type != dtype::f32) {
+        f32.resize(size_t(n_out * n_in));
+        dequantize_rows(w, 0, n_out, f32.data());
+        rows = f32.data();
+    }
+    return {bf16_panels_pack(rows, n_out, n_in, true), bf16_panels_pack(rows, n_out, n_in, false)};
+}
+
+void linear_forward_bf16(const bf16_weight& w, const float* bias, const float* x, float* y, int64_t n_tokens) {
+    gemm_bf16(bf16_path_select(), x, n_tokens, w.transposed.k, w.transposed, y, w.transposed.n, false);
+    bias_add(bias, y, n_tokens, w.transposed.n);
+}
+
+void linear_backward_input_bf16(const bf16_weight& w, const float* dy, float* dx, int64_t n_tokens) {
+    gemm_bf16(bf16_path_select(), dy, n_tokens, w.as_is.k, w.as_is, dx, w.as_is.n, true);
 }
 
 void embedding_forward(const tensor_view& table, const int32_t* ids, int64_t n, float* out) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/tensor.h"
+#include "ops/gemm_bf16.h"
 
 namespace clinote {
 
@@ -42,6 +43,16 @@ void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int
 // For a trainable F32 weight {n_out, n_in}: dw += dyᵀ · x, and dbias += Σ_t dy (dbias may be null).
 void linear_backward_weight(const float* x, const float* dy, float* dw, float* dbias, int64_t n_tokens, int64_t n_in,
                             int64_t n_out);
+
+// A frozen weight {n_out, n_in} packed for training's BF16 products (ops/gemm_bf16.h):
+// transposed for y = x·Wᵀ, as is for dx = dy·W. Twice the bytes of the weight in BF16.
+struct bf16_weight {
+    bf16_panels transposed, as_is;
+};
+bf16_weight bf16_weight_pack(const tensor_view& w);
+// linear_forward and linear_backward_input through the packing, on bf16_path_select().
+void linear_forward_bf16(const bf16_weight& w, const float* bias, const float* x, float* y, int64_t n_tokens);
+void linear_backward_input_bf16(const bf16_weight& w, const float* dy, float* dx, int64_t n_tokens);
 
 // Rows `ids` of an embedding table {n_vocab, dim} as floats: out [n, dim].
 void embedding_forward(const tensor_view& table, const int32_t* ids, int64_t n, float* out);

@@ -57,6 +57,8 @@ const char* k_openapi = R"json({
         "batch": {"type": "integer", "default": 4}, "grad_accum": {"type": "integer", "default": 1},
         "max_seq": {"type": "integer"}, "pack": {"type": "boolean"}, "eval_every": {"type": "integer"},
         "seed": {"type": "integer"}, "all_tokens": {"type": "boolean"},
+        "matmul": {"enum": ["auto", "float", "bf16"], "default": "auto",
+                   "description": "frozen weights multiplied in F32 or BF16 (AMX); auto: bf16 where the CPU has AMX"},
         "adapter": {"type": "string", "description": "serve the best adapter under this name when the run ends"}}},
       "Note": {"type": "object", "properties": {"id": {"type": "integer"}, "encounter_id": {"type": "integer"},
         "version": {"type": "integer"}, "kind": {"enum": ["draft", "approved"]}, "text": {"type": "string"},

@@ -190,6 +190,12 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         topt.batching.max_seq = json_integer(body, "max_seq", std::min<int64_t>(1024, m.n_ctx), 8, m.n_ctx);
         topt.batching.pack = json_bool(body, "pack", false);
         topt.eval_every = json_integer(body, "eval_every", std::max<int64_t>(1, topt.max_steps / 10), 0, topt.max_steps);
+        const std::string matmul = json_string(body, "matmul", "auto");
+        try {
+            topt.base_bf16 = trainer_base_bf16_choose(matmul, "matmul");
+        } catch (const clinote::error& e) {
+            throw api_error(400, "invalid_field", e.what());
+        }
         topt.seed = uint64_t(json_integer(body, "seed", 0, 0, INT64_MAX));
         topt.batching.seed = topt.seed;
         topt.progress = false;
@@ -198,7 +204,7 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         run->options = {{"steps", topt.max_steps}, {"lr", topt.lr}, {"schedule", schedule}, {"warmup", topt.warmup},
                         {"grad_accum", topt.grad_accum}, {"batch", topt.batching.batch_size},
                         {"max_seq", topt.batching.max_seq}, {"pack", topt.batching.pack}, {"eval_every", topt.eval_every},
-                        {"seed", topt.seed}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"dropout", lora.dropout}};
+                        {"matmul", topt.base_bf16 ? "bf16" : "float"}, {"seed", topt.seed}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"dropout", lora.dropout}};
 
         // Tokenised now, so bad data is this request's 400 and not a failed job later.
         train_data_options dopt;

@@ -47,6 +47,11 @@ bool adapted(const step_context& s, int il, lora_target t) {
     return !s.adapter.layers[size_t(il)][size_t(t)].a.empty();
 }
 
+// The BF16 packing of (layer, target) when the step uses them.
+const bf16_weight* bf16_of(const step_context& s, int il, lora_target t) {
+    return s.opt.base_bf16 ? &s.opt.base_bf16->layers[size_t(il)][size_t(t)] : nullptr;
+}
+
 lora_weights lora_of(const step_context& s, int il, lora_target t, const lora_adapter& params) {
     const lora_matrices& lm = params.layers[size_t(il)][size_t(t)];
     return {lm.a.data(), lm.b.data(), s.adapter.config.rank, lora_scale(s.adapter.config)};
@@ -65,23 +70,29 @@ uninit_floats dropout_mask(const step_context& s, int il, lora_target t, int64_t
 void proj_forward(const step_context& s, int il, lora_target t, const float* x, float* y, layer_acts& a) {
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
     const float* bias = lw.bias.empty() ? nullptr : lw.bias.data();
-    if (!adapted(s, il, t)) return linear_forward(lw.w, bias, x, y, s.n_tokens);
+    const bf16_weight* w_bf16 = bf16_of(s, il, t);
+    if (!adapted(s, il, t))
+        return w_bf16 ? linear_forward_bf16(*w_bf16, bias, x, y, s.n_tokens)
+                      : linear_forward(lw.w, bias, x, y, s.n_tokens);
     const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
     uninit_floats& xa = a.xa[size_t(t)];
     xa.resize(size_t(s.n_tokens * s.adapter.config.rank));
     lora_linear_forward(lw.w, bias, lora_of(s, il, t, s.adapter), x, mask.empty() ? nullptr : mask.data(), xa.data(),
-                        y, s.n_tokens);
+                        y, s.n_tokens, matmul_mode::f32, w_bf16);
 }
 
 // dx += ∂/∂x of the projection; LoRA gradients go to grads.
 void proj_backward(const step_context& s, int il, lora_target t, const float* x, const float* dy, float* dx,
                    const layer_acts& a, lora_adapter& grads) {
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
-    if (!adapted(s, il, t)) return linear_backward_input(lw.w, dy, dx, s.n_tokens);
+    const bf16_weight* w_bf16 = bf16_of(s, il, t);
+    if (!adapted(s, il, t))
+        return w_bf16 ? linear_backward_input_bf16(*w_bf16, dy, dx, s.n_tokens)
+                      : linear_backward_input(lw.w, dy, dx, s.n_tokens);
     const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
     lora_matrices& g = grads.layers[size_t(il)][size_t(t)];
     lora_linear_backward(lw.w, lora_of(s, il, t, s.adapter), x, mask.empty() ? nullptr : mask.data(),
-                         a.xa[size_t(t)].data(), dy, dx, g.a.data(), g.b.data(), s.n_tokens);
+                         a.xa[size_t(t)].data(), dy, dx, g.a.data(), g.b.data(), s.n_tokens, w_bf16);
 }
 
 attention_shape attention_shape_of(const model_config& c, int il) {
@@ -275,6 +286,7 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
     // Head, a chunk of rows at a time: logits exist only as [rows, n_vocab].
     train_loss loss;
     const tensor_view head = head_weight(s);
+    const bf16_weight* head_bf16 = s.opt.base_bf16 && s.opt.base_bf16->head.transposed.n > 0 ? &s.opt.base_bf16->head : nullptr;
     uninit_floats dx;
     if (backward) zeroed(dx, n * E);
     const int64_t chunk = std::max<int64_t>(1, opt.head_rows);
@@ -284,7 +296,8 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
         const int32_t* targets = batch.targets.data() + r0;
         if (std::all_of(targets, targets + rows, [](int32_t t) { return t == cross_entropy_ignore; })) continue;
         norm(c, m.output_norm, x.data() + r0 * E, h.data(), rows, E);
-        linear_forward(head, nullptr, h.data(), logits.data(), rows);
+        if (head_bf16) linear_forward_bf16(*head_bf16, nullptr, h.data(), logits.data(), rows);
+        else linear_forward(head, nullptr, h.data(), logits.data(), rows);
         if (c.final_logit_softcap > 0) softcap_forward(logits.data(), rows * V, c.final_logit_softcap);
         lse.resize(size_t(rows));
         const cross_entropy_result ce = cross_entropy_forward(logits.data(), targets, lse.data(), rows, V);
@@ -295,7 +308,8 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
         cross_entropy_backward(logits.data(), targets, lse.data(), grad_scale, dlogits.data(), rows, V);
         if (c.final_logit_softcap > 0) softcap_backward(logits.data(), dlogits.data(), rows * V, c.final_logit_softcap);
         zeroed(dh, rows * E);
-        linear_backward_input(head, dlogits.data(), dh.data(), rows);
+        if (head_bf16) linear_backward_input_bf16(*head_bf16, dlogits.data(), dh.data(), rows);
+        else linear_backward_input(head, dlogits.data(), dh.data(), rows);
         if (!grads->output.empty())
             linear_backward_weight(h.data(), dlogits.data(), grads->output.data(), nullptr, rows, E, V);
         rms_norm_backward(x.data() + r0 * E, m.output_norm.data(), c.norm_weight_offset, c.rms_eps, dh.data(),
@@ -326,8 +340,29 @@ train_loss train_forward_backward(const model& m, const lora_adapter& adapter, c
     return run(m, adapter, batch, grad_scale, &grads, opt);
 }
 
-train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch) {
-    return run(m, adapter, batch, 0.0f, nullptr, train_step_options{});
+train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch,
+                              const train_base_bf16* base_bf16) {
+    train_step_options opt;
+    opt.base_bf16 = base_bf16;
+    return run(m, adapter, batch, 0.0f, nullptr, opt);
+}
+
+train_base_bf16 train_base_bf16_pack(const model& m, const lora_adapter& adapter) {
+    train_base_bf16 packed;
+    packed.layers.resize(m.layers.size());
+    for (size_t il = 0; il < m.layers.size(); il++)
+        for (int t = 0; t < lora_target_count; t++)
+            packed.layers[il][size_t(t)] = bf16_weight_pack(layer_linear(m.layers[il], lora_target(t)).w);
+    if (adapter.output.empty()) packed.head = bf16_weight_pack(m.output);
+    return packed;
+}
+
+int64_t train_base_bf16_bytes(const model& m, const lora_adapter& adapter) {
+    int64_t values = 0;
+    for (const layer_weights& l : m.layers)
+        for (int t = 0; t < lora_target_count; t++) values += layer_linear(l, lora_target(t)).w.numel();
+    if (adapter.output.empty()) values += m.output.numel();
+    return 2 * values * int64_t(sizeof(uint16_t));  // two packings
 }
 
 int64_t train_activation_bytes(const model& m, const lora_adapter& adapter, int64_t n_tokens,

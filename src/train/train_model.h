@@ -6,18 +6,34 @@
 // linear in the sequence length. With checkpoint_layers only each layer's input is kept and
 // the layer's forward is recomputed during the backward.
 #pragma once
+#include <array>
 #include <cstdint>
+#include <vector>
 
 #include "model/lora_adapter.h"
+#include "ops/linear.h"
 #include "train/train_data.h"
 
 namespace clinote {
+
+// The frozen projections (and the head, unless the adapter trains its own copy) packed for
+// BF16 products (ops/gemm_bf16.h): made once before training, then every step's frozen
+// products read these instead of the stored weights. Rounding to BF16 is what mixed-precision
+// training does; on AMX it makes a step ~2x faster (docs/benchmarks.md).
+struct train_base_bf16 {
+    std::vector<std::array<bf16_weight, lora_target_count>> layers;
+    bf16_weight head;  // empty (n = 0) when the head is trained
+};
+train_base_bf16 train_base_bf16_pack(const model& m, const lora_adapter& adapter);
+// Bytes train_base_bf16_pack holds for this model and adapter.
+int64_t train_base_bf16_bytes(const model& m, const lora_adapter& adapter);
 
 struct train_step_options {
     bool checkpoint_layers = false;
     bool dropout = true;        // apply the adapter's lora dropout (off for validation)
     uint64_t dropout_seed = 0;  // masks come from (seed, layer, target): the backward regenerates them
     int64_t head_rows = 256;    // logits are computed this many rows at a time: [head_rows, n_vocab]
+    const train_base_bf16* base_bf16 = nullptr;  // multiply the frozen weights in BF16 (null: as stored)
 };
 
 struct train_loss {
@@ -33,7 +49,8 @@ train_loss train_forward_backward(const model& m, const lora_adapter& adapter, c
                                   float grad_scale, lora_adapter& grads, const train_step_options& opt);
 
 // The loss alone (validation): no dropout, nothing kept for a backward.
-train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch);
+train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch,
+                              const train_base_bf16* base_bf16 = nullptr);
 
 // Bytes of activations train_forward_backward keeps for a batch of n_tokens (for the
 // memory estimate printed before training).

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/plot.h"
 #include "core/progress.h"
+#include "ops/gemm_bf16.h"
 #include "train/lora_init.h"
 #include "train/lora_params.h"
 #include "train/train_checkpoint.h"
@@ -68,11 +69,12 @@ void adapter_save(const lora_adapter& a, const model& m, const std::string& dir)
     if (a.tok_embd.empty() && a.output.empty()) lora_adapter_save_gguf(a, m, dir + "/adapter.gguf");
 }
 
-double validation_loss(const model& m, const lora_adapter& adapter, const std::vector<train_batch>& batches) {
+double validation_loss(const model& m, const lora_adapter& adapter, const std::vector<train_batch>& batches,
+                       const train_base_bf16* base_bf16) {
     double sum = 0.0;
     int64_t n = 0;
     for (const train_batch& b : batches) {
-        const train_loss l = train_forward_loss(m, adapter, b);
+        const train_loss l = train_forward_loss(m, adapter, b, base_bf16);
         sum += l.sum;
         n += l.n_scored;
     }
@@ -148,7 +150,7 @@ void config_write(const std::string& dir, const lora_config& lora, const trainer
                     {"batch", opt.batching.batch_size}, {"max_seq", opt.batching.max_seq}, {"pack", opt.batching.pack},
                     {"eval_every", opt.eval_every}, {"patience", opt.patience},
                     {"checkpoint_every", opt.checkpoint_every}, {"checkpoint_layers", opt.checkpoint_layers},
-                    {"seed", opt.seed}};
+                    {"matmul", opt.base_bf16 ? "bf16" : "float"}, {"seed", opt.seed}};
     std::ofstream(dir + "/config.json") << j.dump(2) << "\n";
 }
 
@@ -166,6 +168,15 @@ void options_check(const trainer_options& opt, const train_dataset& data) {
 }
 
 }  // namespace
+
+bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where) {
+    const bool amx = bf16_path_supported(bf16_path::amx);
+    if (matmul == "float") return false;
+    if (matmul == "auto") return amx;
+    if (matmul != "bf16") fail(where, "unknown matmul \"" + matmul + "\" (auto, float or bf16)");
+    if (!amx) fail(where, "bf16 needs a CPU with AMX (Intel Sapphire Rapids or later); use float");
+    return true;
+}
 
 int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t max_batch_tokens,
                                 bool checkpoint_layers) {
@@ -232,18 +243,23 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     int64_t max_tokens = 0;
     for (const train_batch& b : epoch_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
     for (const train_batch& b : val_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
-    const int64_t need = trainer_memory_estimate(m, adapter, max_tokens, opt.checkpoint_layers);
+    const int64_t need = trainer_memory_estimate(m, adapter, max_tokens, opt.checkpoint_layers) +
+                         (opt.base_bf16 ? train_base_bf16_bytes(m, adapter) : 0);
     const int64_t model_bytes = model_weight_bytes(m);
     const int64_t available = memory_available_bytes();
     std::fprintf(stderr,
                  "train: %zu examples (%zu batches/epoch), %zu validation; %lld steps; memory estimate %s "
-                 "(adapter, gradients, AdamW moments, activations of %lld tokens) + %s model weights; %s available\n",
+                 "(adapter, gradients, AdamW moments, activations of %lld tokens%s) + %s model weights; %s available\n",
                  data.train.examples.size(), epoch_batches.size(), data.valid.examples.size(), (long long)total,
-                 mib(need).c_str(), (long long)max_tokens, mib(model_bytes).c_str(),
+                 mib(need).c_str(), (long long)max_tokens, opt.base_bf16 ? ", BF16 copies of the frozen weights" : "",
+                 mib(model_bytes).c_str(),
                  available >= 0 ? mib(available).c_str() : "unknown");
     if (available >= 0 && need + model_bytes > available)
         fail("memory", "training needs about " + mib(need + model_bytes) + " but only " + mib(available) +
                            " is available (lower --batch or --max-seq, or use --checkpoint-layers)");
+
+    const train_base_bf16 packed = opt.base_bf16 ? train_base_bf16_pack(m, adapter) : train_base_bf16{};
+    const train_base_bf16* base_bf16 = opt.base_bf16 ? &packed : nullptr;
 
     std::ofstream log(dir + "/log.jsonl", std::ios::app);
     auto log_line = [&](const json& j) {
@@ -253,7 +269,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     trainer_result result;
     auto evaluate = [&](int64_t step) {
         if (val_batches.empty()) return;
-        const double v = validation_loss(m, adapter, val_batches);
+        const double v = validation_loss(m, adapter, val_batches, base_bf16);
         result.val_losses.push_back(v);
         log_line({{"step", step}, {"val_loss", v}});
         if (v < cur.best_val_loss) {
@@ -297,6 +313,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         double loss_sum = 0.0;
         train_step_options so;
         so.checkpoint_layers = opt.checkpoint_layers;
+        so.base_bf16 = base_bf16;
         for (const train_batch& b : group) {
             so.dropout_seed = random_stream(opt.seed, 0x64726f70ull + uint64_t(cur.micro++));
             loss_sum += train_forward_backward(m, adapter, b, n_scored > 0 ? 1.0f / float(n_scored) : 0.0f, grads, so).sum;

@@ -41,6 +41,9 @@ struct trainer_options {
     int64_t patience = 0;       // stop after this many validations without a new best (0: never)
     int64_t checkpoint_every = 0;  // steps between checkpoints (0: only at the end or on Ctrl-C)
     bool checkpoint_layers = false;  // activation checkpointing
+    // Multiply the frozen weights in BF16 (train_base_bf16 in train/train_model.h): fast with
+    // AMX, the scalar reference elsewhere. Off: as stored, in F32, as PyTorch does by default.
+    bool base_bf16 = false;
     uint64_t seed = 0;          // adapter initialisation and dropout
     bool progress = true;       // progress bar on stderr
     std::string model_path;     // recorded in config.json
@@ -61,6 +64,10 @@ struct trainer_result {
 
 trainer_result trainer_run(const model& m, const train_dataset& data, const lora_config& lora,
                            const trainer_options& opt);
+
+// trainer_options::base_bf16 for a --matmul choice: "float", "bf16" (fails without AMX, naming
+// `where`), or "auto": bf16 where the CPU has AMX.
+bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where);
 
 // Bytes the run needs besides the mapped model: adapter, gradients, AdamW moments and the
 // activations of the largest micro-batch.

@@ -12,6 +12,7 @@
 #include "io/safetensors.h"
 #include "model/adapter_qlora.h"
 #include "model/model.h"
+#include "ops/gemm_bf16.h"
 #include "tokenizer/tokenizer.h"
 #include "train/trainer.h"
 
@@ -154,6 +155,46 @@ TEST(Trainer, ResumeReproducesTheUninterruptedLosses) {
     int steps = 0;
     for (std::string line; std::getline(log, line);) steps += line.find("\"loss\"") != std::string::npos;
     EXPECT_EQ(steps, 7);
+}
+
+// The frozen weights in BF16 (AMX, or the scalar reference on other CPUs) train as F32 does,
+// to BF16 precision: each step's loss within 1%, but not the same numbers.
+TEST(Trainer, Bf16BaseFollowsTheF32Losses) {
+    if (!fs::exists(stories_path())) GTEST_SKIP() << "no " << stories_path();
+    auto m = model_load(stories_path());
+    const train_dataset data = small_dataset(*m);
+    lora_config lora;
+    lora.rank = 4;
+    temp_dir a("f32"), b("bf16");
+    trainer_options t = resume_options(a.path);
+    t.max_steps = 5;
+    const trainer_result f32 = trainer_run(*m, data, lora, t);
+    t.out_dir = b.path;
+    t.base_bf16 = true;
+    const trainer_result bf16 = trainer_run(*m, data, lora, t);
+    ASSERT_EQ(bf16.losses.size(), f32.losses.size());
+    bool differ = false;
+    for (size_t i = 0; i < f32.losses.size(); i++) {
+        EXPECT_NEAR(bf16.losses[i], f32.losses[i], 1e-2 * f32.losses[i]) << "step " << i + 1;
+        differ = differ || bf16.losses[i] != f32.losses[i];
+    }
+    EXPECT_TRUE(differ) << "the BF16 run gave F32's exact losses: the packing was not used";
+    std::ifstream config(b.path + "/config.json");
+    EXPECT_EQ(nlohmann::json::parse(config)["matmul"], "bf16");
+}
+
+TEST(Trainer, MatmulChoiceNeedsAmxForBf16) {
+    const bool amx = bf16_path_supported(bf16_path::amx);
+    EXPECT_FALSE(trainer_base_bf16_choose("float", "--matmul"));
+    EXPECT_EQ(trainer_base_bf16_choose("auto", "--matmul"), amx);
+    if (amx) EXPECT_TRUE(trainer_base_bf16_choose("bf16", "--matmul"));
+    else EXPECT_THROW(trainer_base_bf16_choose("bf16", "--matmul"), error);
+    try {
+        trainer_base_bf16_choose("fp8", "--matmul");
+        FAIL() << "fp8 accepted";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("--matmul"), std::string::npos) << e.what();
+    }
 }
 
 TEST(Trainer, RefusesBadInputBeforeTraining) {

@@ -1,0 +1,260 @@
+#include "ops/gemm_bf16.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "core/error.h"
+#include "core/half.h"
+#include "core/uninit_vector.h"
+#include "ops/parallel.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#define CLINOTE_TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+#define CLINOTE_TARGET_AMX __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,amx-tile,amx-bf16")))
+#endif
+
+namespace clinote {
+namespace {
+
+constexpr int64_t panel_cols = 16;  // columns of one tile (and of one 512-bit vector of F32)
+constexpr int64_t block = 32;       // an output block is 32 × 32: four 16 × 16 tiles
+constexpr int64_t k_step = 32;      // BF16 values in one 64-byte tile row
+// Rows of A and depth kept in L2 (256 × 1024 BF16 = 512 KB) while B's panels pass by.
+constexpr int64_t m_chunk = 512;
+constexpr int64_t k_chunk = 512;
+
+int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
+
+using bf16_buffer = std::vector<uint16_t, default_init_allocator<uint16_t>>;
+
+// A is held in tile order: each 16-row × 32-deep slice is one contiguous 1 KB tile
+// ([m_pad / 16][k_pad / 32][16][32]), so a tile load reads consecutive lines.
+constexpr int64_t tile_values = 16 * k_step;
+
+// One 32 × 32 block: c (+)= A[32 rows, n_k·32 deep] · (panels b0, b1); a0 and a1 are the
+// tiles of the upper and lower 16 rows at the block's depth, as are the panels b0 and b1.
+using block_kernel = void (*)(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, const uint16_t* b1,
+                              int64_t n_k, float* c, int64_t ldc, bool accumulate);
+
+void block_scalar(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, const uint16_t* b1, int64_t n_k,
+                  float* c, int64_t ldc, bool accumulate) {
+    for (int64_t r = 0; r < block; r++)
+        for (int64_t j = 0; j < block; j++) {
+            const uint16_t* a_row = (r < 16 ? a0 : a1) + (r % 16) * k_step;
+            const uint16_t* panel = (j < panel_cols ? b0 : b1) + (j % panel_cols) * 2;
+            float sum = accumulate ? c[r * ldc + j] : 0.0f;
+            for (int64_t kk = 0; kk < n_k * k_step; kk += 2) {
+                const uint16_t* a_pair = a_row + kk / k_step * tile_values + kk % k_step;
+                const uint16_t* b_pair = panel + kk / 2 * 2 * panel_cols;
+                sum += bf16_to_f32(a_pair[0]) * bf16_to_f32(b_pair[0]) + bf16_to_f32(a_pair[1]) * bf16_to_f32(b_pair[1]);
+            }
+            c[r * ldc + j] = sum;
+        }
+}
+
+// Where value kk of a row lands among the row's tiles (`out` is the row's place in its first tile).
+uint16_t* tile_slot(uint16_t* out, int64_t kk) { return out + kk / k_step * tile_values + kk % k_step; }
+
+// A row of A (k values, or none past the last row) rounded to BF16 into its tiles, zeros up to k_pad.
+void row_to_tiles_scalar(const float* x, int64_t k, int64_t k_pad, uint16_t* out) {
+    for (int64_t kk = 0; kk < k_pad; kk++) *tile_slot(out, kk) = kk < k ? f32_to_bf16(x[kk]) : uint16_t(0);
+}
+
+#if defined(__x86_64__)
+CLINOTE_TARGET_BF16 void row_to_tiles_avx512(const float* x, int64_t k, int64_t k_pad, uint16_t* out) {
+    for (int64_t kk = 0; kk < k_pad; kk += 16) {
+        const int64_t left = std::clamp<int64_t>(k - kk, 0, 16);
+        const __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << left) - 1), x + kk);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile_slot(out, kk)), (__m256i)_mm512_cvtneps_pbh(v));
+    }
+}
+
+// Tiles 0-3 hold the four 16 × 16 F32 quarters of the block, 4-5 two 16-row slices of A,
+// 6-7 the two panels' 16 pair-rows: every tile is 16 rows of 64 bytes.
+struct tile_config {
+    uint8_t palette = 1, start_row = 0;
+    uint8_t reserved[14] = {};
+    uint16_t bytes_per_row[16] = {};
+    uint8_t rows[16] = {};
+};
+
+CLINOTE_TARGET_AMX void amx_configure() {
+    tile_config config;
+    for (int t = 0; t < 8; t++) {
+        config.rows[t] = 16;
+        config.bytes_per_row[t] = 64;
+    }
+    _tile_loadconfig(&config);
+}
+
+CLINOTE_TARGET_AMX void amx_release() { _tile_release(); }
+
+CLINOTE_TARGET_AMX void block_amx(const uint16_t* a0, const uint16_t* a1, const uint16_t* b0, const uint16_t* b1,
+                                  int64_t n_k, float* c, int64_t ldc, bool accumulate) {
+    const int64_t c_stride = ldc * int64_t(sizeof(float));
+    float* c_low = c + panel_cols * ldc;
+    if (accumulate) {
+        _tile_loadd(0, c, c_stride);
+        _tile_loadd(1, c + panel_cols, c_stride);
+        _tile_loadd(2, c_low, c_stride);
+        _tile_loadd(3, c_low + panel_cols, c_stride);
+    } else {
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(3);
+    }
+    for (int64_t s = 0; s < n_k; s++) {
+        _tile_loadd(4, a0 + s * tile_values, 64);
+        _tile_loadd(5, a1 + s * tile_values, 64);
+        _tile_loadd(6, b0 + s * tile_values, 64);
+        _tile_loadd(7, b1 + s * tile_values, 64);
+        _tile_dpbf16ps(0, 4, 6);
+        _tile_dpbf16ps(1, 4, 7);
+        _tile_dpbf16ps(2, 5, 6);
+        _tile_dpbf16ps(3, 5, 7);
+    }
+    _tile_stored(0, c, c_stride);
+    _tile_stored(1, c + panel_cols, c_stride);
+    _tile_stored(2, c_low, c_stride);
+    _tile_stored(3, c_low + panel_cols, c_stride);
+}
+
+bool cpuid_bit(unsigned leaf, unsigned subleaf, int reg, int bit) {
+    unsigned r[4];
+    if (!__get_cpuid_count(leaf, subleaf, &r[0], &r[1], &r[2], &r[3])) return false;
+    return (r[reg] >> bit) & 1;
+}
+
+// Linux hands out the 8 KB of AMX tile state only to processes that ask for it.
+bool amx_permitted() {
+    constexpr long arch_req_xcomp_perm = 0x1023, xfeature_xtiledata = 18;
+    static const bool permitted = syscall(SYS_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) == 0;
+    return permitted;
+}
+#endif
+
+block_kernel block_kernel_for(bf16_path p) {
+#if defined(__x86_64__)
+    if (p == bf16_path::amx) return block_amx;
+#endif
+    (void)p;
+    return block_scalar;
+}
+
+void row_to_tiles(bf16_path p, const float* x, int64_t k, int64_t k_pad, uint16_t* out) {
+#if defined(__x86_64__)
+    if (p == bf16_path::amx) return row_to_tiles_avx512(x, k, k_pad, out);
+#endif
+    row_to_tiles_scalar(x, k, k_pad, out);
+}
+
+}  // namespace
+
+const char* bf16_path_name(bf16_path p) {
+    switch (p) {
+        case bf16_path::scalar: return "scalar";
+        case bf16_path::amx: return "amx";
+    }
+    return "?";
+}
+
+bool bf16_path_supported(bf16_path p) {
+    if (p == bf16_path::scalar) return true;
+#if defined(__x86_64__)
+    // avx512f also checks that the OS saves the 512-bit registers; AVX512-BF16 (which
+    // rounds A) is CPUID leaf 7.1 EAX bit 5, AMX-BF16 and AMX-TILE leaf 7.0 EDX bits 22 and 24.
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && cpuid_bit(7, 1, 0, 5) &&
+           cpuid_bit(7, 0, 3, 22) && cpuid_bit(7, 0, 3, 24) && amx_permitted();
+#else
+    return false;
+#endif
+}
+
+bf16_path bf16_path_select() {
+    if (const char* env = std::getenv("CLINOTE_CPU"); env && (std::strcmp(env, "scalar") == 0 || std::strcmp(env, "avx2") == 0))
+        return bf16_path::scalar;
+    return bf16_path_supported(bf16_path::amx) ? bf16_path::amx : bf16_path::scalar;
+}
+
+bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool transpose) {
+    bf16_panels b;
+    b.k = transpose ? cols : rows;
+    b.n = transpose ? rows : cols;
+    b.k_pad = round_up(b.k, k_step);
+    b.n_pad = round_up(b.n, block);
+    b.data.assign(size_t(b.n_pad * b.k_pad), 0);
+    ops_thread_pool().run(b.n_pad / panel_cols, 1, [&](int64_t p0, int64_t p1) {
+        for (int64_t p = p0; p < p1; p++) {
+            uint16_t* panel = b.data.data() + p * b.k_pad * panel_cols;
+            const int64_t n_cols = std::min(panel_cols, b.n - p * panel_cols);
+            for (int64_t kk = 0; kk < b.k; kk++)
+                for (int64_t j = 0; j < n_cols; j++) {
+                    const int64_t col = p * panel_cols + j;
+                    const float v = transpose ? w[col * cols + kk] : w[kk * cols + col];
+                    panel[(kk / 2 * panel_cols + j) * 2 + kk % 2] = f32_to_bf16(v);
+                }
+        }
+    });
+    return b;
+}
+
+void gemm_bf16(bf16_path path, const float* a, int64_t m, int64_t lda, const bf16_panels& b, float* c, int64_t ldc,
+               bool accumulate) {
+    if (m <= 0 || b.n <= 0) return;
+    if (!bf16_path_supported(path)) fail("gemm_bf16", std::string("this CPU has no ") + bf16_path_name(path) + " path");
+    thread_pool& pool = ops_thread_pool();
+    const int64_t m_pad = round_up(m, block), k_pad = b.k_pad;
+    const int64_t k_tiles = k_pad / k_step;
+    bf16_buffer a16(size_t(m_pad * k_pad));
+    pool.run(m_pad, 16, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++)
+            row_to_tiles(path, a + r * lda, r < m ? b.k : 0, k_pad, a16.data() + (r / 16 * k_tiles) * tile_values + r % 16 * k_step);
+    });
+
+    const block_kernel kernel = block_kernel_for(path);
+    const int64_t n_blocks = b.n_pad / block;
+    pool.run(n_blocks, (n_blocks + pool.size() - 1) / pool.size(), [&](int64_t j0, int64_t j1) {
+#if defined(__x86_64__)
+        if (path == bf16_path::amx) amx_configure();
+#endif
+        float edge[block * block];
+        for (int64_t i0 = 0; i0 < m_pad; i0 += m_chunk)
+            for (int64_t k0 = 0; k0 < k_pad; k0 += k_chunk) {
+                const int64_t n_k = std::min(k_chunk, k_pad - k0) / k_step;
+                const bool acc = accumulate || k0 > 0;
+                for (int64_t j = j0; j < j1; j++) {
+                    const uint16_t* b0 = b.data.data() + 2 * j * k_pad * panel_cols + k0 * panel_cols;
+                    const uint16_t* b1 = b0 + k_pad * panel_cols;
+                    const int64_t col = j * block, n_cols = std::min(block, b.n - col);
+                    for (int64_t i = i0; i < std::min(i0 + m_chunk, m_pad); i += block) {
+                        const uint16_t* a0 = a16.data() + (i / 16 * k_tiles + k0 / k_step) * tile_values;
+                        const uint16_t* a1 = a0 + k_tiles * tile_values;
+                        const int64_t n_rows = std::min(block, m - i);
+                        if (n_rows == block && n_cols == block) {
+                            kernel(a0, a1, b0, b1, n_k, c + i * ldc + col, ldc, acc);
+                            continue;
+                        }
+                        // A block over the edge of C goes through a full-size copy.
+                        std::fill(edge, edge + block * block, 0.0f);
+                        for (int64_t r = 0; acc && r < n_rows; r++)
+                            std::copy_n(c + (i + r) * ldc + col, n_cols, edge + r * block);
+                        kernel(a0, a1, b0, b1, n_k, edge, block, true);
+                        for (int64_t r = 0; r < n_rows; r++)
+                            std::copy_n(edge + r * block, n_cols, c + (i + r) * ldc + col);
+                    }
+                }
+            }
+#if defined(__x86_64__)
+        if (path == bf16_path::amx) amx_release();
+#endif
+    });
+}
+
+}  // namespace clinote

@@ -1,0 +1,40 @@
+// BF16 matrix products for training's frozen weights: C (+)= A·B with A in F32, rounded to
+// BF16 on the way in, B packed to BF16 once, products summed in F32. On a CPU with AMX
+// (Sapphire Rapids and later) a 32 × 32 output block is four TDPBF16PS tile products, ~16x
+// the multiply-adds per cycle of an F32 FMA; with AVX512-BF16 alone (Cooper Lake, Zen 4)
+// VDPBF16PS does two multiply-adds per lane; the scalar path is the reference the others
+// are tested against (tests/ops/gemm_bf16_test.cpp). Rounding the operands to BF16 (8
+// significant bits) is what mixed-precision training does; the sums stay F32.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace clinote {
+
+enum class bf16_path { scalar, amx };
+const char* bf16_path_name(bf16_path p);
+// Whether this CPU (and, for AMX, the operating system's permission) runs the path.
+bool bf16_path_supported(bf16_path p);
+// The fastest supported path; CLINOTE_CPU=scalar or avx2 (tests forcing a plainer CPU)
+// selects scalar, as neither has BF16 instructions.
+bf16_path bf16_path_select();
+
+// B {k, n} as BF16 in panels of 16 columns, each column's values for k = 2i and 2i + 1 side
+// by side (the pair layout TDPBF16PS and VDPBF16PS read): [n_pad / 16][k_pad / 2][16][2].
+// k is padded to a multiple of 32 and n to a multiple of 32 with zeros.
+struct bf16_panels {
+    int64_t k = 0, n = 0;
+    int64_t k_pad = 0, n_pad = 0;
+    std::vector<uint16_t> data;
+};
+
+// Packs B = W (transpose false) or B = Wᵀ (transpose true) for a row-major F32 matrix W of
+// `rows` × `cols`: W {n_out, n_in} packed transposed serves y = x·Wᵀ, packed as is dx = dy·W.
+bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool transpose);
+
+// C [m, b.n] (row stride ldc) = A·B, or += A·B when accumulate; A is [m, b.k] F32 with row
+// stride lda. Split across ops_thread_pool().
+void gemm_bf16(bf16_path path, const float* a, int64_t m, int64_t lda, const bf16_panels& b, float* c, int64_t ldc,
+               bool accumulate);
+
+}  // namespace clinote
