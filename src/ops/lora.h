@@ -33,8 +33,8 @@ void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const 
                           const float* xa, const float* dy, float* dx, float* da, float* db, int64_t n_tokens,
                           const bf16_weight* w_bf16 = nullptr);
 
-// Inverted dropout: each of the n values is 0 with probability p, else 1/(1-p). The values
-// come from a hash of (seed, index), so a training step can be replayed exactly.
+// Inverted dropout: each of the n values is 0 with probability p (to 1/65536), else 1/(1-p).
+// The values come from a hash of (seed, index), so a training step can be replayed exactly.
 void dropout_mask_fill(float* mask, int64_t n, float p, uint64_t seed);
 
 }  // namespace clinote

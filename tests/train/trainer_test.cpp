@@ -158,7 +158,9 @@ TEST(Trainer, ResumeReproducesTheUninterruptedLosses) {
 }
 
 // The frozen weights in BF16 (AMX, or the scalar reference on other CPUs) train as F32 does,
-// to BF16 precision: each step's loss within 1%, but not the same numbers.
+// to BF16 precision: the first step's loss (same adapter, only the products' rounding differs)
+// within 0.5%, later ones (the adapters drift apart at this high learning rate) within 5%,
+// the loss falling as much, but not the same numbers.
 TEST(Trainer, Bf16BaseFollowsTheF32Losses) {
     if (!fs::exists(stories_path())) GTEST_SKIP() << "no " << stories_path();
     auto m = model_load(stories_path());
@@ -175,10 +177,11 @@ TEST(Trainer, Bf16BaseFollowsTheF32Losses) {
     ASSERT_EQ(bf16.losses.size(), f32.losses.size());
     bool differ = false;
     for (size_t i = 0; i < f32.losses.size(); i++) {
-        EXPECT_NEAR(bf16.losses[i], f32.losses[i], 1e-2 * f32.losses[i]) << "step " << i + 1;
+        EXPECT_NEAR(bf16.losses[i], f32.losses[i], (i == 0 ? 5e-3 : 5e-2) * f32.losses[i]) << "step " << i + 1;
         differ = differ || bf16.losses[i] != f32.losses[i];
     }
     EXPECT_TRUE(differ) << "the BF16 run gave F32's exact losses: the packing was not used";
+    EXPECT_LT(bf16.losses.back(), 0.5 * bf16.losses.front());
     std::ifstream config(b.path + "/config.json");
     EXPECT_EQ(nlohmann::json::parse(config)["matmul"], "bf16");
 }
