@@ -54,7 +54,7 @@ void run(train_cli& o) {
     o.trainer.schedule = lr_schedule_from_name(o.schedule);
     o.trainer.model_path = o.model.model_path;
     o.trainer.batching.seed = o.trainer.seed;
-    o.trainer.base_bf16 = trainer_base_bf16_choose(o.matmul, "--matmul");
+    o.trainer.base_bf16 = trainer_base_bf16_choose(o.matmul, "--matmul", o.nf4);
     auto m = load_model_for_cli(o.model);
     if (!m->has_tokenizer) fail(o.model.model_path, "has no tokenizer, which training data needs");
     if (o.nf4) {
@@ -119,7 +119,8 @@ void add_train_command(CLI::App& app) {
                   "layout) in memory before training; embeddings and head stay as stored");
     cmd->add_option("--matmul", o->matmul,
                     "How the frozen weights are multiplied: float (F32, as PyTorch), bf16 (operands rounded to BF16, "
-                    "AMX tile products summed in F32, ~3x faster products), auto: bf16 where the CPU has AMX")
+                    "AMX tile products summed in F32, ~3x faster products; 4 bytes more per frozen weight), auto: bf16 "
+                    "where the CPU has AMX, unless --nf4")
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "float", "bf16"}));
     cmd->add_flag("--all-tokens", o->all_tokens, "Score every token, not only the assistant / completion tokens");

@@ -169,10 +169,10 @@ void options_check(const trainer_options& opt, const train_dataset& data) {
 
 }  // namespace
 
-bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where) {
+bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where, bool small_memory) {
     const bool amx = bf16_path_supported(bf16_path::amx);
     if (matmul == "float") return false;
-    if (matmul == "auto") return amx;
+    if (matmul == "auto") return amx && !small_memory;
     if (matmul != "bf16") fail(where, "unknown matmul \"" + matmul + "\" (auto, float or bf16)");
     if (!amx) fail(where, "bf16 needs a CPU with AMX (Intel Sapphire Rapids or later); use float");
     return true;

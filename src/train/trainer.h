@@ -66,8 +66,9 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
                            const trainer_options& opt);
 
 // trainer_options::base_bf16 for a --matmul choice: "float", "bf16" (fails without AMX, naming
-// `where`), or "auto": bf16 where the CPU has AMX.
-bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where);
+// `where`), or "auto": bf16 where the CPU has AMX, unless the run asked for the smallest
+// memory (QLoRA's NF4 base, `small_memory`), as the BF16 copies add 4 bytes per frozen weight.
+bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where, bool small_memory = false);
 
 // Bytes the run needs besides the mapped model: adapter, gradients, AdamW moments and the
 // activations of the largest micro-batch.

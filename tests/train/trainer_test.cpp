@@ -190,6 +190,7 @@ TEST(Trainer, MatmulChoiceNeedsAmxForBf16) {
     const bool amx = bf16_path_supported(bf16_path::amx);
     EXPECT_FALSE(trainer_base_bf16_choose("float", "--matmul"));
     EXPECT_EQ(trainer_base_bf16_choose("auto", "--matmul"), amx);
+    EXPECT_FALSE(trainer_base_bf16_choose("auto", "--matmul", true));  // QLoRA asked for the smallest memory
     if (amx) EXPECT_TRUE(trainer_base_bf16_choose("bf16", "--matmul"));
     else EXPECT_THROW(trainer_base_bf16_choose("bf16", "--matmul"), error);
     try {
