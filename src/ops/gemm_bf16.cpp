@@ -25,17 +25,13 @@ namespace {
 constexpr int64_t panel_cols = 16;  // columns of one tile (and of one 512-bit vector of F32)
 constexpr int64_t block = 32;       // an output block is 32 × 32: four 16 × 16 tiles
 constexpr int64_t k_step = 32;      // BF16 values in one 64-byte tile row
-// Rows of A and depth kept in L2 (256 × 1024 BF16 = 512 KB) while B's panels pass by.
-constexpr int64_t m_chunk = 512;
+// Rows of A and depth kept in L2 (128 × 512 BF16 = 128 KB) while B's panels pass by.
+constexpr int64_t m_chunk = 128;
 constexpr int64_t k_chunk = 512;
 
 int64_t round_up(int64_t v, int64_t multiple) { return (v + multiple - 1) / multiple * multiple; }
 
-using bf16_buffer = std::vector<uint16_t, default_init_allocator<uint16_t>>;
-
-// A is held in tile order: each 16-row × 32-deep slice is one contiguous 1 KB tile
-// ([m_pad / 16][k_pad / 32][16][32]), so a tile load reads consecutive lines.
-constexpr int64_t tile_values = 16 * k_step;
+constexpr int64_t tile_values = 16 * k_step;  // BF16 values of one 16 × 32 tile of A (bf16_tiles)
 
 // One 32 × 32 block: c (+)= A[32 rows, n_k·32 deep] · (panels b0, b1); a0 and a1 are the
 // tiles of the upper and lower 16 rows at the block's depth, as are the panels b0 and b1.
@@ -170,8 +166,11 @@ bool bf16_path_supported(bf16_path p) {
 #if defined(__x86_64__)
     // avx512f also checks that the OS saves the 512-bit registers; AVX512-BF16 (which
     // rounds A) is CPUID leaf 7.1 EAX bit 5, AMX-BF16 and AMX-TILE leaf 7.0 EDX bits 22 and 24.
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && cpuid_bit(7, 1, 0, 5) &&
-           cpuid_bit(7, 0, 3, 22) && cpuid_bit(7, 0, 3, 24) && amx_permitted();
+    // Asked once: CPUID traps to the hypervisor in a virtual machine (microseconds).
+    static const bool amx = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                            cpuid_bit(7, 1, 0, 5) && cpuid_bit(7, 0, 3, 22) && cpuid_bit(7, 0, 3, 24) &&
+                            amx_permitted();
+    return amx;
 #else
     return false;
 #endif
@@ -205,52 +204,74 @@ bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool tr
     return b;
 }
 
+static void path_check(bf16_path path) {
+    if (!bf16_path_supported(path)) fail("gemm_bf16", std::string("this CPU has no ") + bf16_path_name(path) + " path");
+}
+
+bf16_tiles bf16_tiles_pack(bf16_path path, const float* a, int64_t m, int64_t lda, int64_t k) {
+    path_check(path);
+    bf16_tiles t;
+    t.m = m;
+    t.k = k;
+    t.m_pad = round_up(m, block);
+    t.k_pad = round_up(k, k_step);
+    t.data.resize(size_t(t.m_pad * t.k_pad));
+    const int64_t k_tiles = t.k_pad / k_step;
+    ops_thread_pool().run(t.m_pad, 16, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++)
+            row_to_tiles(path, a + r * lda, r < m ? k : 0, t.k_pad,
+                         t.data.data() + (r / 16 * k_tiles) * tile_values + r % 16 * k_step);
+    });
+    return t;
+}
+
 void gemm_bf16(bf16_path path, const float* a, int64_t m, int64_t lda, const bf16_panels& b, float* c, int64_t ldc,
                bool accumulate) {
     if (m <= 0 || b.n <= 0) return;
-    if (!bf16_path_supported(path)) fail("gemm_bf16", std::string("this CPU has no ") + bf16_path_name(path) + " path");
-    thread_pool& pool = ops_thread_pool();
-    const int64_t m_pad = round_up(m, block), k_pad = b.k_pad;
-    const int64_t k_tiles = k_pad / k_step;
-    bf16_buffer a16(size_t(m_pad * k_pad));
-    pool.run(m_pad, 16, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++)
-            row_to_tiles(path, a + r * lda, r < m ? b.k : 0, k_pad, a16.data() + (r / 16 * k_tiles) * tile_values + r % 16 * k_step);
-    });
+    gemm_bf16_tiles(path, bf16_tiles_pack(path, a, m, lda, b.k), b, c, ldc, accumulate);
+}
 
+void gemm_bf16_tiles(bf16_path path, const bf16_tiles& a, const bf16_panels& b, float* c, int64_t ldc, bool accumulate) {
+    if (a.m <= 0 || b.n <= 0) return;
+    path_check(path);
+    if (a.k != b.k) fail("gemm_bf16", "A is " + std::to_string(a.k) + " deep but B " + std::to_string(b.k));
+    const int64_t m = a.m, m_pad = a.m_pad, k_pad = b.k_pad, k_tiles = k_pad / k_step;
     const block_kernel kernel = block_kernel_for(path);
-    const int64_t n_blocks = b.n_pad / block;
-    pool.run(n_blocks, (n_blocks + pool.size() - 1) / pool.size(), [&](int64_t j0, int64_t j1) {
+    // Work items: (chunk of A's rows, 32-column block of C), a chunk's blocks consecutive, so
+    // a thread's range reuses the chunk from L2; one contiguous range per thread.
+    const int64_t n_blocks = b.n_pad / block, n_chunks = (m_pad + m_chunk - 1) / m_chunk;
+    thread_pool& pool = ops_thread_pool();
+    const int64_t n_items = n_chunks * n_blocks;
+    pool.run(n_items, (n_items + pool.size() - 1) / pool.size(), [&](int64_t item0, int64_t item1) {
 #if defined(__x86_64__)
         if (path == bf16_path::amx) amx_configure();
 #endif
         float edge[block * block];
-        for (int64_t i0 = 0; i0 < m_pad; i0 += m_chunk)
+        for (int64_t item = item0; item < item1; item++) {
+            const int64_t i0 = item / n_blocks * m_chunk, i_end = std::min(i0 + m_chunk, m_pad), j = item % n_blocks;
+            const int64_t col = j * block, n_cols = std::min(block, b.n - col);
             for (int64_t k0 = 0; k0 < k_pad; k0 += k_chunk) {
                 const int64_t n_k = std::min(k_chunk, k_pad - k0) / k_step;
                 const bool acc = accumulate || k0 > 0;
-                for (int64_t j = j0; j < j1; j++) {
-                    const uint16_t* b0 = b.data.data() + 2 * j * k_pad * panel_cols + k0 * panel_cols;
-                    const uint16_t* b1 = b0 + k_pad * panel_cols;
-                    const int64_t col = j * block, n_cols = std::min(block, b.n - col);
-                    for (int64_t i = i0; i < std::min(i0 + m_chunk, m_pad); i += block) {
-                        const uint16_t* a0 = a16.data() + (i / 16 * k_tiles + k0 / k_step) * tile_values;
-                        const uint16_t* a1 = a0 + k_tiles * tile_values;
-                        const int64_t n_rows = std::min(block, m - i);
-                        if (n_rows == block && n_cols == block) {
-                            kernel(a0, a1, b0, b1, n_k, c + i * ldc + col, ldc, acc);
-                            continue;
-                        }
-                        // A block over the edge of C goes through a full-size copy.
-                        std::fill(edge, edge + block * block, 0.0f);
-                        for (int64_t r = 0; acc && r < n_rows; r++)
-                            std::copy_n(c + (i + r) * ldc + col, n_cols, edge + r * block);
-                        kernel(a0, a1, b0, b1, n_k, edge, block, true);
-                        for (int64_t r = 0; r < n_rows; r++)
-                            std::copy_n(edge + r * block, n_cols, c + (i + r) * ldc + col);
+                const uint16_t* b0 = b.data.data() + 2 * j * k_pad * panel_cols + k0 * panel_cols;
+                const uint16_t* b1 = b0 + k_pad * panel_cols;
+                for (int64_t i = i0; i < i_end; i += block) {
+                    const uint16_t* a0 = a.data.data() + (i / 16 * k_tiles + k0 / k_step) * tile_values;
+                    const uint16_t* a1 = a0 + k_tiles * tile_values;
+                    const int64_t n_rows = std::min(block, m - i);
+                    if (n_rows == block && n_cols == block) {
+                        kernel(a0, a1, b0, b1, n_k, c + i * ldc + col, ldc, acc);
+                        continue;
                     }
+                    // A block over the edge of C goes through a full-size copy.
+                    std::fill(edge, edge + block * block, 0.0f);
+                    for (int64_t r = 0; acc && r < n_rows; r++)
+                        std::copy_n(c + (i + r) * ldc + col, n_cols, edge + r * block);
+                    kernel(a0, a1, b0, b1, n_k, edge, block, true);
+                    for (int64_t r = 0; r < n_rows; r++) std::copy_n(edge + r * block, n_cols, c + (i + r) * ldc + col);
                 }
             }
+        }
 #if defined(__x86_64__)
         if (path == bf16_path::amx) amx_release();
 #endif

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/uninit_vector.h"
+
 namespace clinote {
 
 enum class bf16_path { scalar, amx };
@@ -32,8 +34,22 @@ struct bf16_panels {
 // `rows` × `cols`: W {n_out, n_in} packed transposed serves y = x·Wᵀ, packed as is dx = dy·W.
 bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool transpose);
 
-// C [m, b.n] (row stride ldc) = A·B, or += A·B when accumulate; A is [m, b.k] F32 with row
-// stride lda. Split across ops_thread_pool().
+// A {m, k} rounded to BF16 in tile order: each 16-row × 32-deep slice one contiguous 1 KB tile
+// ([m_pad / 16][k_pad / 32][16][32]), so a tile load reads consecutive lines; zeros past m
+// and k (m padded to a multiple of 32, k to a multiple of 32).
+struct bf16_tiles {
+    int64_t m = 0, k = 0;
+    int64_t m_pad = 0, k_pad = 0;
+    std::vector<uint16_t, default_init_allocator<uint16_t>> data;
+};
+// From a row-major F32 matrix with row stride lda.
+bf16_tiles bf16_tiles_pack(bf16_path path, const float* a, int64_t m, int64_t lda, int64_t k);
+
+// C [a.m, b.n] (row stride ldc) = A·B, or += A·B when accumulate (a.k must be b.k). Split
+// across ops_thread_pool().
+void gemm_bf16_tiles(bf16_path path, const bf16_tiles& a, const bf16_panels& b, float* c, int64_t ldc, bool accumulate);
+
+// The same with A as F32 [m, b.k], row stride lda, rounded on the way in.
 void gemm_bf16(bf16_path path, const float* a, int64_t m, int64_t lda, const bf16_panels& b, float* c, int64_t ldc,
                bool accumulate);
 

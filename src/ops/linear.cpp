@@ -66,6 +66,30 @@ static void linear_dequant_sgemm(const tensor_view& w, const float* x, float* y,
     }
 }
 
+// A prompt of a non-F32 weight on AMX (int8 mode): Yᵀ = W·Xᵀ, so the tokens are packed once
+// as BF16 panels and each block of weight rows, dequantised, is only rounded into tiles.
+static void linear_dequant_amx(const tensor_view& w, const float* x, float* y, int64_t n_tokens) {
+    const int64_t n_out = w.rows(), n_in = w.cols();
+    const bf16_panels tokens = bf16_panels_pack(x, n_tokens, n_in, true);
+    const int64_t block_rows = 512;
+    uninit_floats block(size_t(std::min(block_rows, n_out) * n_in)), y_t(size_t(std::min(block_rows, n_out) * n_tokens));
+    for (int64_t r0 = 0; r0 < n_out; r0 += block_rows) {
+        const int64_t nr = std::min(block_rows, n_out - r0);
+        dequantize_rows(w, r0, nr, block.data());
+        gemm_bf16_tiles(bf16_path::amx, bf16_tiles_pack(bf16_path::amx, block.data(), nr, n_in, n_in), tokens, y_t.data(),
+                        n_tokens, false);
+        // y[t, r0 + r] = y_t[r, t] in 16 × 16 squares, each read and written in cache lines.
+        const int64_t square = 16;
+        ops_thread_pool().run((n_tokens + square - 1) / square, 1, [&](int64_t s0, int64_t s1) {
+            for (int64_t t0 = s0 * square; t0 < std::min(n_tokens, s1 * square); t0 += square)
+                for (int64_t r1 = 0; r1 < nr; r1 += square)
+                    for (int64_t t = t0; t < std::min(n_tokens, t0 + square); t++)
+                        for (int64_t r = r1; r < std::min(nr, r1 + square); r++)
+                            y[t * n_out + r0 + r] = y_t[size_t(r * n_tokens + t)];
+        });
+    }
+}
+
 // One token of a non-F32 weight: rows dequantised one at a time and dotted in F32.
 static void linear_float_rows(const tensor_view& w, const float* x, float* y) {
     const int64_t n_out = w.rows(), n_in = w.cols();
@@ -110,6 +134,8 @@ void linear_forward(const tensor_view& w, const float* bias, const float* x, flo
         else gemm_f32(false, true, n_tokens, n_out, n_in, 1.0f, x, n_in, wf, n_in, 0.0f, y, n_out);
     } else if (k && n_tokens < int8_max_tokens) {
         linear_int8(*k, w, x, y, n_tokens);
+    } else if (k && bf16_path_select() == bf16_path::amx) {
+        linear_dequant_amx(w, x, y, n_tokens);
     } else if (n_tokens == 1) {
         linear_float_rows(w, x, y);
     } else {

@@ -77,6 +77,7 @@ TEST(Training, RunLossesEqualTheTrainerAndTheBestAdapterIsServed) {
     t.batching.batch_size = 2;
     t.batching.max_seq = 64;
     t.seed = t.batching.seed = 3;
+    t.base_bf16 = trainer_base_bf16_choose("auto", "matmul");  // the API's default, as the CLI's
     const trainer_result ref = trainer_run(*m, ds, lora, t);
 
     ASSERT_EQ(s["train_loss"].size(), ref.losses.size());
