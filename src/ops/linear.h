@@ -18,8 +18,9 @@ enum class matmul_mode {
     // against the weight blocks (quant/vec_dot.h), as llama.cpp: ~20x faster decode; on the
     // default model logits differ from f32 by ~2% of the logit range on average, 5% at most
     // (tests/model/matmul_int8_test.cpp), so a greedy choice between two near-equal
-    // candidates may differ. From 32 tokens on (prefill), f32's blocked sgemm, which is
-    // faster there. What inference uses by default (model::matmul).
+    // candidates may differ. From 32 tokens on (prefill), BF16 tile products on CPUs with AMX
+    // (ops/gemm_bf16.h), else f32's blocked sgemm, both faster there. What inference uses by
+    // default (model::matmul).
     int8,
 };
 
