@@ -155,6 +155,8 @@ TEST(Training, BadRequestsNameTheProblem) {
     const nlohmann::json steps = srv.post_json("/api/training", {{"dataset", data.path + "/set"}, {"steps", 0}}, 400);
     EXPECT_NE(steps["error"]["message"].get<std::string>().find("steps"), std::string::npos) << steps;
     srv.post_json("/api/training", {{"dataset", data.path + "/set"}, {"targets", {"nope"}}}, 400);
+    const nlohmann::json matmul = srv.post_json("/api/training", {{"dataset", data.path + "/set"}, {"matmul", "fp8"}}, 400);
+    EXPECT_NE(matmul["error"]["message"].get<std::string>().find("matmul"), std::string::npos) << matmul;
     srv.get_json("/api/training/99", 404);
     EXPECT_TRUE(srv.get_json("/api/training")["data"].empty());
 }
