@@ -258,7 +258,14 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         fail("memory", "training needs about " + mib(need + model_bytes) + " but only " + mib(available) +
                            " is available (lower --batch or --max-seq, or use --checkpoint-layers)");
 
-    const train_base_bf16 packed = opt.base_bf16 ? train_base_bf16_pack(m, adapter) : train_base_bf16{};
+    train_base_bf16 packed;
+    if (opt.base_bf16) {
+        const auto t0 = std::chrono::steady_clock::now();
+        packed = train_base_bf16_pack(m, adapter);
+        std::fprintf(stderr, "train: frozen weights packed to BF16 for %s products (%s) in %.1f s\n",
+                     bf16_path_name(bf16_path_select()), mib(train_base_bf16_bytes(m, adapter)).c_str(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
     const train_base_bf16* base_bf16 = opt.base_bf16 ? &packed : nullptr;
 
     std::ofstream log(dir + "/log.jsonl", std::ios::app);
