@@ -71,6 +71,75 @@ CLINOTE_TARGET_BF16 void row_to_tiles_avx512(const float* x, int64_t k, int64_t 
     }
 }
 
+// Lane j of v[i] becomes lane i of v[j]: 32-bit lanes, 16 × 16. Within each 128-bit lane
+// first (4 × 4 blocks), then the 128-bit lanes themselves.
+// The unpacks and lane shuffles with an all-lanes mask: GCC 12's plain forms pass an undefined vector through
+// and warn (-Wmaybe-uninitialized) on it.
+CLINOTE_TARGET_BF16 __m512i unpack_lo32(__m512i a, __m512i b) { return _mm512_maskz_unpacklo_epi32(0xffff, a, b); }
+CLINOTE_TARGET_BF16 __m512i unpack_hi32(__m512i a, __m512i b) { return _mm512_maskz_unpackhi_epi32(0xffff, a, b); }
+CLINOTE_TARGET_BF16 __m512i unpack_lo64(__m512i a, __m512i b) { return _mm512_maskz_unpacklo_epi64(0xff, a, b); }
+CLINOTE_TARGET_BF16 __m512i unpack_hi64(__m512i a, __m512i b) { return _mm512_maskz_unpackhi_epi64(0xff, a, b); }
+template <int lanes>
+CLINOTE_TARGET_BF16 __m512i shuffle_lanes(__m512i a, __m512i b) { return _mm512_maskz_shuffle_i32x4(0xffff, a, b, lanes); }
+
+CLINOTE_TARGET_BF16 void transpose_16x16_epi32(__m512i v[16]) {
+    __m512i t[16];
+    for (int g = 0; g < 16; g += 4) {
+        const __m512i t0 = unpack_lo32(v[g], v[g + 1]), t1 = unpack_hi32(v[g], v[g + 1]);
+        const __m512i t2 = unpack_lo32(v[g + 2], v[g + 3]), t3 = unpack_hi32(v[g + 2], v[g + 3]);
+        // t[g + c], lane L: column 4L + c of rows g .. g + 3
+        t[g] = unpack_lo64(t0, t2);
+        t[g + 1] = unpack_hi64(t0, t2);
+        t[g + 2] = unpack_lo64(t1, t3);
+        t[g + 3] = unpack_hi64(t1, t3);
+    }
+    for (int c = 0; c < 4; c++) {
+        const __m512i a = shuffle_lanes<0x44>(t[c], t[4 + c]), b = shuffle_lanes<0xee>(t[c], t[4 + c]);
+        const __m512i e = shuffle_lanes<0x44>(t[8 + c], t[12 + c]), f = shuffle_lanes<0xee>(t[8 + c], t[12 + c]);
+        v[c] = shuffle_lanes<0x88>(a, e);
+        v[4 + c] = shuffle_lanes<0xdd>(a, e);
+        v[8 + c] = shuffle_lanes<0x88>(b, f);
+        v[12 + c] = shuffle_lanes<0xdd>(b, f);
+    }
+}
+
+__mmask16 first_lanes(int64_t n) { return __mmask16((1u << std::clamp<int64_t>(n, 0, 16)) - 1); }
+
+// One panel (16 columns of B) of bf16_panels_pack with vector instructions. Transposed: the
+// panel's columns are 16 rows of W, 32 values of each rounded into 16 pairs, then transposed
+// so that a panel row holds pair i of every column. As is: two rows of W interleaved.
+CLINOTE_TARGET_BF16 void panel_pack_avx512(const float* w, int64_t cols, bool transpose, int64_t k, int64_t n,
+                                           int64_t col0, int64_t k_pad, uint16_t* panel) {
+    const int64_t n_cols = std::min(panel_cols, n - col0);
+    if (transpose) {
+        for (int64_t kk = 0; kk < k_pad; kk += k_step) {
+            __m512i v[16];
+            for (int64_t j = 0; j < 16; j++) {
+                if (j >= n_cols) {
+                    v[j] = _mm512_setzero_si512();
+                    continue;
+                }
+                const float* row = w + (col0 + j) * cols + kk;
+                const __m512 lo = _mm512_maskz_loadu_ps(first_lanes(k - kk), row);
+                const __m512 hi = _mm512_maskz_loadu_ps(first_lanes(k - kk - 16), row + 16);
+                v[j] = (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+            }
+            transpose_16x16_epi32(v);
+            for (int64_t i = 0; i < 16; i++) _mm512_storeu_si512(panel + (kk / 2 + i) * 2 * panel_cols, v[i]);
+        }
+        return;
+    }
+    const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
+                                                22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __mmask16 lanes = first_lanes(n_cols);
+    for (int64_t kk = 0; kk < k_pad; kk += 2) {
+        const __m512 even = kk < k ? _mm512_maskz_loadu_ps(lanes, w + kk * cols + col0) : _mm512_setzero_ps();
+        const __m512 odd = kk + 1 < k ? _mm512_maskz_loadu_ps(lanes, w + (kk + 1) * cols + col0) : _mm512_setzero_ps();
+        const __m512i pairs = _mm512_permutexvar_epi16(interleave, (__m512i)_mm512_cvtne2ps_pbh(odd, even));
+        _mm512_storeu_si512(panel + kk / 2 * 2 * panel_cols, pairs);
+    }
+}
+
 // Tiles 0-3 hold the four 16 × 16 F32 quarters of the block, 4-5 two 16-row slices of A,
 // 6-7 the two panels' 16 pair-rows: every tile is 16 rows of 64 bytes.
 struct tile_config {
@@ -182,17 +251,29 @@ bf16_path bf16_path_select() {
     return bf16_path_supported(bf16_path::amx) ? bf16_path::amx : bf16_path::scalar;
 }
 
-bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool transpose) {
+static void path_check(bf16_path path) {
+    if (!bf16_path_supported(path)) fail("gemm_bf16", std::string("this CPU has no ") + bf16_path_name(path) + " path");
+}
+
+bf16_panels bf16_panels_pack(bf16_path path, const float* w, int64_t rows, int64_t cols, bool transpose) {
+    path_check(path);
     bf16_panels b;
     b.k = transpose ? cols : rows;
     b.n = transpose ? rows : cols;
     b.k_pad = round_up(b.k, k_step);
     b.n_pad = round_up(b.n, block);
-    b.data.assign(size_t(b.n_pad * b.k_pad), 0);
+    b.data.resize(size_t(b.n_pad * b.k_pad));
     ops_thread_pool().run(b.n_pad / panel_cols, 1, [&](int64_t p0, int64_t p1) {
         for (int64_t p = p0; p < p1; p++) {
             uint16_t* panel = b.data.data() + p * b.k_pad * panel_cols;
-            const int64_t n_cols = std::min(panel_cols, b.n - p * panel_cols);
+#if defined(__x86_64__)
+            if (path == bf16_path::amx) {
+                panel_pack_avx512(w, cols, transpose, b.k, b.n, p * panel_cols, b.k_pad, panel);
+                continue;
+            }
+#endif
+            std::fill(panel, panel + b.k_pad * panel_cols, uint16_t(0));
+            const int64_t n_cols = std::max<int64_t>(0, std::min(panel_cols, b.n - p * panel_cols));
             for (int64_t kk = 0; kk < b.k; kk++)
                 for (int64_t j = 0; j < n_cols; j++) {
                     const int64_t col = p * panel_cols + j;
@@ -202,10 +283,6 @@ bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool tr
         }
     });
     return b;
-}
-
-static void path_check(bf16_path path) {
-    if (!bf16_path_supported(path)) fail("gemm_bf16", std::string("this CPU has no ") + bf16_path_name(path) + " path");
 }
 
 bf16_tiles bf16_tiles_pack(bf16_path path, const float* a, int64_t m, int64_t lda, int64_t k) {

@@ -32,7 +32,9 @@ struct bf16_panels {
 
 // Packs B = W (transpose false) or B = Wᵀ (transpose true) for a row-major F32 matrix W of
 // `rows` × `cols`: W {n_out, n_in} packed transposed serves y = x·Wᵀ, packed as is dx = dy·W.
-bf16_panels bf16_panels_pack(const float* w, int64_t rows, int64_t cols, bool transpose);
+// The amx path packs with AVX-512 (a 16 × 16 transpose per 32 values of 16 rows), the scalar
+// path value by value; both give the same bytes.
+bf16_panels bf16_panels_pack(bf16_path path, const float* w, int64_t rows, int64_t cols, bool transpose);
 
 // A {m, k} rounded to BF16 in tile order: each 16-row × 32-deep slice one contiguous 1 KB tile
 // ([m_pad / 16][k_pad / 32][16][32]), so a tile load reads consecutive lines; zeros past m

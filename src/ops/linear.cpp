@@ -70,7 +70,7 @@ static void linear_dequant_sgemm(const tensor_view& w, const float* x, float* y,
 // as BF16 panels and each block of weight rows, dequantised, is only rounded into tiles.
 static void linear_dequant_amx(const tensor_view& w, const float* x, float* y, int64_t n_tokens) {
     const int64_t n_out = w.rows(), n_in = w.cols();
-    const bf16_panels tokens = bf16_panels_pack(x, n_tokens, n_in, true);
+    const bf16_panels tokens = bf16_panels_pack(bf16_path::amx, x, n_tokens, n_in, true);
     const int64_t block_rows = 512;
     uninit_floats block(size_t(std::min(block_rows, n_out) * n_in)), y_t(size_t(std::min(block_rows, n_out) * n_tokens));
     for (int64_t r0 = 0; r0 < n_out; r0 += block_rows) {
@@ -180,7 +180,8 @@ bf16_weight bf16_weight_pack(const tensor_view& w) {
         dequantize_rows(w, 0, n_out, f32.data());
         rows = f32.data();
     }
-    return {bf16_panels_pack(rows, n_out, n_in, true), bf16_panels_pack(rows, n_out, n_in, false)};
+    const bf16_path path = bf16_path_select();
+    return {bf16_panels_pack(path, rows, n_out, n_in, true), bf16_panels_pack(path, rows, n_out, n_in, false)};
 }
 
 void linear_forward_bf16(const bf16_weight& w, const float* bias, const float* x, float* y, int64_t n_tokens) {

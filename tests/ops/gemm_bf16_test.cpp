@@ -71,8 +71,8 @@ TEST(GemmBf16, ScalarPathMatchesDoubleProductOfRoundedOperands) {
                 const std::vector<float> a = random_floats(size_t(s.m * s.k), 1), w = random_floats(size_t(s.k * s.n), 2),
                                          c0 = random_floats(size_t(s.m * s.n), 3);
                 // W stored as rows × cols: {n, k} when packed transposed, {k, n} as is.
-                const bf16_panels b = transpose ? bf16_panels_pack(w.data(), s.n, s.k, true)
-                                                : bf16_panels_pack(w.data(), s.k, s.n, false);
+                const bf16_panels b = transpose ? bf16_panels_pack(bf16_path::scalar, w.data(), s.n, s.k, true)
+                                                : bf16_panels_pack(bf16_path::scalar, w.data(), s.k, s.n, false);
                 ASSERT_EQ(b.k, s.k);
                 ASSERT_EQ(b.n, s.n);
                 std::vector<float> c = c0;
@@ -88,11 +88,25 @@ TEST(GemmBf16, AmxPathMatchesScalarPath) {
             SCOPED_TRACE(testing::Message() << s.m << "x" << s.k << "x" << s.n << " accumulate " << accumulate);
             const std::vector<float> a = random_floats(size_t(s.m * s.k), 4), w = random_floats(size_t(s.k * s.n), 5),
                                      c0 = random_floats(size_t(s.m * s.n), 6);
-            const bf16_panels b = bf16_panels_pack(w.data(), s.n, s.k, true);
+            const bf16_panels b = bf16_panels_pack(bf16_path::scalar, w.data(), s.n, s.k, true);
             std::vector<float> scalar = c0, amx = c0;
             gemm_bf16(bf16_path::scalar, a.data(), s.m, s.k, b, scalar.data(), s.n, accumulate);
             gemm_bf16(bf16_path::amx, a.data(), s.m, s.k, b, amx.data(), s.n, accumulate);
             expect_near_reference(amx, std::vector<double>(scalar.begin(), scalar.end()), a, s, 1e-6);
+        }
+}
+
+TEST(GemmBf16, AmxPackingGivesTheScalarPackingsBytes) {
+    if (!bf16_path_supported(bf16_path::amx)) GTEST_SKIP() << "this CPU has no AMX";
+    for (const shape& s : shapes)
+        for (bool transpose : {false, true}) {
+            SCOPED_TRACE(testing::Message() << s.k << "x" << s.n << " transpose " << transpose);
+            const std::vector<float> w = random_floats(size_t(s.k * s.n), 7);
+            const int64_t rows = transpose ? s.n : s.k, cols = transpose ? s.k : s.n;
+            const bf16_panels scalar = bf16_panels_pack(bf16_path::scalar, w.data(), rows, cols, transpose);
+            const bf16_panels amx = bf16_panels_pack(bf16_path::amx, w.data(), rows, cols, transpose);
+            ASSERT_EQ(amx.data.size(), scalar.data.size());
+            EXPECT_TRUE(amx.data == scalar.data);
         }
 }
 
