@@ -63,18 +63,18 @@ void row_to_tiles_scalar(const float* x, int64_t k, int64_t k_pad, uint16_t* out
 }
 
 #if defined(__x86_64__)
+// The first n of 16 lanes (none for n <= 0).
+__mmask16 first_lanes(int64_t n) { return __mmask16((1u << std::clamp<int64_t>(n, 0, 16)) - 1); }
+
 CLINOTE_TARGET_BF16 void row_to_tiles_avx512(const float* x, int64_t k, int64_t k_pad, uint16_t* out) {
     for (int64_t kk = 0; kk < k_pad; kk += 16) {
-        const int64_t left = std::clamp<int64_t>(k - kk, 0, 16);
-        const __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << left) - 1), x + kk);
+        const __m512 v = _mm512_maskz_loadu_ps(first_lanes(k - kk), x + kk);
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(tile_slot(out, kk)), (__m256i)_mm512_cvtneps_pbh(v));
     }
 }
 
-// Lane j of v[i] becomes lane i of v[j]: 32-bit lanes, 16 × 16. Within each 128-bit lane
-// first (4 × 4 blocks), then the 128-bit lanes themselves.
-// The unpacks and lane shuffles with an all-lanes mask: GCC 12's plain forms pass an undefined vector through
-// and warn (-Wmaybe-uninitialized) on it.
+// The unpacks and lane shuffles with an all-lanes mask: GCC 12's plain forms pass an
+// undefined vector through and warn (-Wmaybe-uninitialized) on it.
 CLINOTE_TARGET_BF16 __m512i unpack_lo32(__m512i a, __m512i b) { return _mm512_maskz_unpacklo_epi32(0xffff, a, b); }
 CLINOTE_TARGET_BF16 __m512i unpack_hi32(__m512i a, __m512i b) { return _mm512_maskz_unpackhi_epi32(0xffff, a, b); }
 CLINOTE_TARGET_BF16 __m512i unpack_lo64(__m512i a, __m512i b) { return _mm512_maskz_unpacklo_epi64(0xff, a, b); }
@@ -82,6 +82,8 @@ CLINOTE_TARGET_BF16 __m512i unpack_hi64(__m512i a, __m512i b) { return _mm512_ma
 template <int lanes>
 CLINOTE_TARGET_BF16 __m512i shuffle_lanes(__m512i a, __m512i b) { return _mm512_maskz_shuffle_i32x4(0xffff, a, b, lanes); }
 
+// Lane j of v[i] becomes lane i of v[j]: 32-bit lanes, 16 × 16. Within each 128-bit lane
+// first (4 × 4 blocks), then the 128-bit lanes themselves.
 CLINOTE_TARGET_BF16 void transpose_16x16_epi32(__m512i v[16]) {
     __m512i t[16];
     for (int g = 0; g < 16; g += 4) {
@@ -102,8 +104,6 @@ CLINOTE_TARGET_BF16 void transpose_16x16_epi32(__m512i v[16]) {
         v[12 + c] = shuffle_lanes<0xdd>(b, f);
     }
 }
-
-__mmask16 first_lanes(int64_t n) { return __mmask16((1u << std::clamp<int64_t>(n, 0, 16)) - 1); }
 
 // One panel (16 columns of B) of bf16_panels_pack with vector instructions. Transposed: the
 // panel's columns are 16 rows of W, 32 values of each rounded into 16 pairs, then transposed

@@ -1,10 +1,10 @@
-// BF16 matrix products for training's frozen weights: C (+)= A·B with A in F32, rounded to
-// BF16 on the way in, B packed to BF16 once, products summed in F32. On a CPU with AMX
-// (Sapphire Rapids and later) a 32 × 32 output block is four TDPBF16PS tile products, ~16x
-// the multiply-adds per cycle of an F32 FMA; with AVX512-BF16 alone (Cooper Lake, Zen 4)
-// VDPBF16PS does two multiply-adds per lane; the scalar path is the reference the others
-// are tested against (tests/ops/gemm_bf16_test.cpp). Rounding the operands to BF16 (8
-// significant bits) is what mixed-precision training does; the sums stay F32.
+// BF16 matrix products for training's frozen weights and int8 mode's prompts: C (+)= A·B with
+// A in F32, rounded to BF16 on the way in, B packed to BF16 once, products summed in F32. On a
+// CPU with AMX (Sapphire Rapids and later) a 32 × 32 output block is four TDPBF16PS tile
+// products (~3x OpenBLAS's F32 multiply-adds per second here, docs/benchmarks.md); the scalar
+// path is the reference the AMX path is tested against (tests/ops/gemm_bf16_test.cpp).
+// AVX512-BF16 without AMX has no path: its VDPBF16PS was slower than OpenBLAS's F32 FMA.
+// Rounding the operands to BF16 (8 significant bits) is what mixed-precision training does.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -22,7 +22,7 @@ bool bf16_path_supported(bf16_path p);
 bf16_path bf16_path_select();
 
 // B {k, n} as BF16 in panels of 16 columns, each column's values for k = 2i and 2i + 1 side
-// by side (the pair layout TDPBF16PS and VDPBF16PS read): [n_pad / 16][k_pad / 2][16][2].
+// by side (the pair layout TDPBF16PS reads): [n_pad / 16][k_pad / 2][16][2].
 // k is padded to a multiple of 32 and n to a multiple of 32 with zeros.
 struct bf16_panels {
     int64_t k = 0, n = 0;

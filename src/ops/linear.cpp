@@ -123,9 +123,13 @@ matmul_mode matmul_mode_parse(const std::string& name, const std::string& where)
 const char* matmul_mode_name(matmul_mode mode) { return mode == matmul_mode::int8 ? "int8" : "float"; }
 
 void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens,
-                    matmul_mode mode) {
+                    matmul_mode mode, const bf16_weight* w_bf16) {
     if (w.shape.size() != 2) fail(w.name, "a linear weight must be 2-D");
     const int64_t n_out = w.rows(), n_in = w.cols();
+    if (w_bf16) {
+        gemm_bf16(bf16_path_select(), x, n_tokens, n_in, w_bf16->transposed, y, n_out, false);
+        return bias_add(bias, y, n_tokens, n_out);
+    }
     const vec_dot_kernels* k =
         mode == matmul_mode::int8 ? vec_dot_kernels_for(w.type, cpu_path_select()) : nullptr;
     if (w.type == dtype::f32) {
@@ -144,9 +148,11 @@ void linear_forward(const tensor_view& w, const float* bias, const float* x, flo
     bias_add(bias, y, n_tokens, n_out);
 }
 
-void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int64_t n_tokens) {
+void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int64_t n_tokens,
+                           const bf16_weight* w_bf16) {
     if (w.shape.size() != 2) fail(w.name, "a linear weight must be 2-D");
     const int64_t n_out = w.rows(), n_in = w.cols();
+    if (w_bf16) return gemm_bf16(bf16_path_select(), dy, n_tokens, n_out, w_bf16->as_is, dx, n_in, true);
     if (w.type == dtype::f32) {
         gemm_f32(false, false, n_tokens, n_in, n_out, 1.0f, dy, n_out, static_cast<const float*>(w.data), n_in, 1.0f,
                  dx, n_in);
@@ -182,15 +188,6 @@ bf16_weight bf16_weight_pack(const tensor_view& w) {
     }
     const bf16_path path = bf16_path_select();
     return {bf16_panels_pack(path, rows, n_out, n_in, true), bf16_panels_pack(path, rows, n_out, n_in, false)};
-}
-
-void linear_forward_bf16(const bf16_weight& w, const float* bias, const float* x, float* y, int64_t n_tokens) {
-    gemm_bf16(bf16_path_select(), x, n_tokens, w.transposed.k, w.transposed, y, w.transposed.n, false);
-    bias_add(bias, y, n_tokens, w.transposed.n);
-}
-
-void linear_backward_input_bf16(const bf16_weight& w, const float* dy, float* dx, int64_t n_tokens) {
-    gemm_bf16(bf16_path_select(), dy, n_tokens, w.as_is.k, w.as_is, dx, w.as_is.n, true);
 }
 
 void embedding_forward(const tensor_view& table, const int32_t* ids, int64_t n, float* out) {

@@ -28,32 +28,33 @@ enum class matmul_mode {
 matmul_mode matmul_mode_parse(const std::string& name, const std::string& where);
 const char* matmul_mode_name(matmul_mode mode);
 
-// x: [n_tokens, in], w: {out, in}, bias: [out] or null, y: [n_tokens, out].
-// F32 weights: OpenBLAS. Other types in f32 mode: rows dequantised and dotted in F32 (one
-// token, split across ops_thread_pool()) or blocks of rows dequantised and multiplied with
-// OpenBLAS sgemm (several tokens), never a whole F32 copy. In int8 mode: see matmul_mode.
-void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens,
-                    matmul_mode mode = matmul_mode::f32);
-
-// Backward of linear_forward. Like every backward in ops/, gradients are ADDED to what the
-// output buffers hold (the caller zeroes them once per step), as several paths meet at one
-// activation (the normed hidden state feeds q, k and v).
-// dx [n_tokens, in] += dy [n_tokens, out] · W, for a frozen weight of any stored type:
-// blocks of rows are dequantised and multiplied with OpenBLAS, never a whole F32 copy.
-void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int64_t n_tokens);
-// For a trainable F32 weight {n_out, n_in}: dw += dyᵀ · x, and dbias += Σ_t dy (dbias may be null).
-void linear_backward_weight(const float* x, const float* dy, float* dw, float* dbias, int64_t n_tokens, int64_t n_in,
-                            int64_t n_out);
-
 // A frozen weight {n_out, n_in} packed for training's BF16 products (ops/gemm_bf16.h):
 // transposed for y = x·Wᵀ, as is for dx = dy·W. Twice the bytes of the weight in BF16.
 struct bf16_weight {
     bf16_panels transposed, as_is;
 };
 bf16_weight bf16_weight_pack(const tensor_view& w);
-// linear_forward and linear_backward_input through the packing, on bf16_path_select().
-void linear_forward_bf16(const bf16_weight& w, const float* bias, const float* x, float* y, int64_t n_tokens);
-void linear_backward_input_bf16(const bf16_weight& w, const float* dy, float* dx, int64_t n_tokens);
+
+// x: [n_tokens, in], w: {out, in}, bias: [out] or null, y: [n_tokens, out].
+// F32 weights: OpenBLAS. Other types in f32 mode: rows dequantised and dotted in F32 (one
+// token, split across ops_thread_pool()) or blocks of rows dequantised and multiplied with
+// OpenBLAS sgemm (several tokens), never a whole F32 copy. In int8 mode: see matmul_mode.
+// With w_bf16 (W's BF16 packing, below) the product goes through it instead, on
+// bf16_path_select(), whatever the mode.
+void linear_forward(const tensor_view& w, const float* bias, const float* x, float* y, int64_t n_tokens,
+                    matmul_mode mode = matmul_mode::f32, const bf16_weight* w_bf16 = nullptr);
+
+// Backward of linear_forward. Like every backward in ops/, gradients are ADDED to what the
+// output buffers hold (the caller zeroes them once per step), as several paths meet at one
+// activation (the normed hidden state feeds q, k and v).
+// dx [n_tokens, in] += dy [n_tokens, out] · W, for a frozen weight of any stored type:
+// blocks of rows are dequantised and multiplied with OpenBLAS, never a whole F32 copy.
+// With w_bf16, through W's BF16 packing instead.
+void linear_backward_input(const tensor_view& w, const float* dy, float* dx, int64_t n_tokens,
+                           const bf16_weight* w_bf16 = nullptr);
+// For a trainable F32 weight {n_out, n_in}: dw += dyᵀ · x, and dbias += Σ_t dy (dbias may be null).
+void linear_backward_weight(const float* x, const float* dy, float* dw, float* dbias, int64_t n_tokens, int64_t n_in,
+                            int64_t n_out);
 
 // Rows `ids` of an embedding table {n_vocab, dim} as floats: out [n, dim].
 void embedding_forward(const tensor_view& table, const int32_t* ids, int64_t n, float* out);

@@ -30,8 +30,7 @@ void lora_linear_forward(const tensor_view& w, const float* bias, const lora_wei
                          const float* dropout_mask, float* xa, float* y, int64_t n_tokens, matmul_mode mode,
                          const bf16_weight* w_bf16) {
     const int64_t n_out = w.rows(), n_in = w.cols(), r = lora.rank;
-    if (w_bf16) linear_forward_bf16(*w_bf16, bias, x, y, n_tokens);
-    else linear_forward(w, bias, x, y, n_tokens, mode);
+    linear_forward(w, bias, x, y, n_tokens, mode, w_bf16);
     uninit_floats dropped;
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
     gemm_f32(false, true, n_tokens, r, n_in, 1.0f, xd, n_in, lora.a, n_in, 0.0f, xa, r);
@@ -50,8 +49,7 @@ void lora_linear_backward(const tensor_view& w, const lora_weights& lora, const 
     const float* xd = dropout_apply(x, dropout_mask, n_tokens * n_in, dropped);
     gemm_f32(true, false, r, n_in, n_tokens, 1.0f, dxa.data(), r, xd, n_in, 1.0f, da, n_in);
     if (!dx) return;
-    if (w_bf16) linear_backward_input_bf16(*w_bf16, dy, dx, n_tokens);
-    else linear_backward_input(w, dy, dx, n_tokens);
+    linear_backward_input(w, dy, dx, n_tokens, w_bf16);
     if (!dropout_mask) {
         gemm_f32(false, false, n_tokens, n_in, r, 1.0f, dxa.data(), r, lora.a, n_in, 1.0f, dx, n_in);
         return;

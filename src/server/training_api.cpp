@@ -204,7 +204,8 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         run->options = {{"steps", topt.max_steps}, {"lr", topt.lr}, {"schedule", schedule}, {"warmup", topt.warmup},
                         {"grad_accum", topt.grad_accum}, {"batch", topt.batching.batch_size},
                         {"max_seq", topt.batching.max_seq}, {"pack", topt.batching.pack}, {"eval_every", topt.eval_every},
-                        {"matmul", topt.base_bf16 ? "bf16" : "float"}, {"seed", topt.seed}, {"rank", lora.rank}, {"alpha", lora.alpha}, {"dropout", lora.dropout}};
+                        {"matmul", topt.base_bf16 ? "bf16" : "float"}, {"seed", topt.seed}, {"rank", lora.rank},
+                        {"alpha", lora.alpha}, {"dropout", lora.dropout}};
 
         // Tokenised now, so bad data is this request's 400 and not a failed job later.
         train_data_options dopt;

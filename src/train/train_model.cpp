@@ -71,9 +71,7 @@ void proj_forward(const step_context& s, int il, lora_target t, const float* x, 
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
     const float* bias = lw.bias.empty() ? nullptr : lw.bias.data();
     const bf16_weight* w_bf16 = bf16_of(s, il, t);
-    if (!adapted(s, il, t))
-        return w_bf16 ? linear_forward_bf16(*w_bf16, bias, x, y, s.n_tokens)
-                      : linear_forward(lw.w, bias, x, y, s.n_tokens);
+    if (!adapted(s, il, t)) return linear_forward(lw.w, bias, x, y, s.n_tokens, matmul_mode::f32, w_bf16);
     const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
     uninit_floats& xa = a.xa[size_t(t)];
     xa.resize(size_t(s.n_tokens * s.adapter.config.rank));
@@ -86,9 +84,7 @@ void proj_backward(const step_context& s, int il, lora_target t, const float* x,
                    const layer_acts& a, lora_adapter& grads) {
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
     const bf16_weight* w_bf16 = bf16_of(s, il, t);
-    if (!adapted(s, il, t))
-        return w_bf16 ? linear_backward_input_bf16(*w_bf16, dy, dx, s.n_tokens)
-                      : linear_backward_input(lw.w, dy, dx, s.n_tokens);
+    if (!adapted(s, il, t)) return linear_backward_input(lw.w, dy, dx, s.n_tokens, w_bf16);
     const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
     lora_matrices& g = grads.layers[size_t(il)][size_t(t)];
     lora_linear_backward(lw.w, lora_of(s, il, t, s.adapter), x, mask.empty() ? nullptr : mask.data(),
@@ -296,8 +292,7 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
         const int32_t* targets = batch.targets.data() + r0;
         if (std::all_of(targets, targets + rows, [](int32_t t) { return t == cross_entropy_ignore; })) continue;
         norm(c, m.output_norm, x.data() + r0 * E, h.data(), rows, E);
-        if (head_bf16) linear_forward_bf16(*head_bf16, nullptr, h.data(), logits.data(), rows);
-        else linear_forward(head, nullptr, h.data(), logits.data(), rows);
+        linear_forward(head, nullptr, h.data(), logits.data(), rows, matmul_mode::f32, head_bf16);
         if (c.final_logit_softcap > 0) softcap_forward(logits.data(), rows * V, c.final_logit_softcap);
         lse.resize(size_t(rows));
         const cross_entropy_result ce = cross_entropy_forward(logits.data(), targets, lse.data(), rows, V);
@@ -308,8 +303,7 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
         cross_entropy_backward(logits.data(), targets, lse.data(), grad_scale, dlogits.data(), rows, V);
         if (c.final_logit_softcap > 0) softcap_backward(logits.data(), dlogits.data(), rows * V, c.final_logit_softcap);
         zeroed(dh, rows * E);
-        if (head_bf16) linear_backward_input_bf16(*head_bf16, dlogits.data(), dh.data(), rows);
-        else linear_backward_input(head, dlogits.data(), dh.data(), rows);
+        linear_backward_input(head, dlogits.data(), dh.data(), rows, head_bf16);
         if (!grads->output.empty())
             linear_backward_weight(h.data(), dlogits.data(), grads->output.data(), nullptr, rows, E, V);
         rms_norm_backward(x.data() + r0 * E, m.output_norm.data(), c.norm_weight_offset, c.rms_eps, dh.data(),

@@ -19,7 +19,7 @@ namespace clinote {
 // The frozen projections (and the head, unless the adapter trains its own copy) packed for
 // BF16 products (ops/gemm_bf16.h): made once before training, then every step's frozen
 // products read these instead of the stored weights. Rounding to BF16 is what mixed-precision
-// training does; on AMX it makes a step ~2x faster (docs/benchmarks.md).
+// training does; on AMX it makes a step ~1.6x faster (docs/benchmarks.md section 2).
 struct train_base_bf16 {
     std::vector<std::array<bf16_weight, lora_target_count>> layers;
     bf16_weight head;  // empty (n = 0) when the head is trained

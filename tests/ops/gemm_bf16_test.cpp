@@ -134,11 +134,11 @@ TEST(LinearBf16, MatchesTorchAutogradToBf16Precision) {
         const bf16_weight packed = bf16_weight_pack(w);
 
         std::vector<float> y(size_t(n * w.rows()));
-        linear_forward_bf16(packed, bias.empty() ? nullptr : bias.data(), x.data(), y.data(), n);
+        linear_forward(w, bias.empty() ? nullptr : bias.data(), x.data(), y.data(), n, matmul_mode::f32, &packed);
         expect_close(y, floats(c["y"]), "y", 2e-2);
 
         std::vector<float> dx(size_t(n * n_in), 1.0f);  // adds to what is there, as linear_backward_input
-        linear_backward_input_bf16(packed, dy.data(), dx.data(), n);
+        linear_backward_input(w, dy.data(), dx.data(), n, &packed);
         for (float& v : dx) v -= 1.0f;
         expect_close(dx, floats(c["dx"]), "dx", 2e-2);
     }
