@@ -24,22 +24,33 @@ BLOCKS = {
     "Q4_K": (T.Q4_K, 144, [0, 2]),
     "Q6_K": (T.Q6_K, 210, [208]),
 }
-N_BLOCKS = {"Q8_0": 64, "Q4_0": 64, "Q4_1": 64, "Q4_K": 12, "Q6_K": 12}
+# Types added later (read-only in clinote: no quantiser). They draw from their own
+# generator, after everything above, so the files of the types above stay byte-identical.
+BLOCKS_LATER = {
+    "Q5_0": (T.Q5_0, 22, [0]),
+    "Q5_1": (T.Q5_1, 24, [0, 2]),
+    "Q2_K": (T.Q2_K, 84, [80, 82]),
+    "Q3_K": (T.Q3_K, 110, [108]),
+    "Q5_K": (T.Q5_K, 176, [0, 2]),
+}
+N_BLOCKS = {"Q8_0": 64, "Q4_0": 64, "Q4_1": 64, "Q4_K": 12, "Q6_K": 12,
+            "Q5_0": 32, "Q5_1": 32, "Q2_K": 12, "Q3_K": 12, "Q5_K": 12}
+rng_later = np.random.default_rng(20261124)
 
 
-def random_f16(n):
+def random_f16(n, gen=rng):
     """Finite f16 scales of both signs over many magnitudes, subnormals included."""
-    mag = np.exp2(rng.uniform(-26, 6, n)).astype(np.float32)
-    sign = np.where(rng.random(n) < 0.3, -1, 1).astype(np.float32)
+    mag = np.exp2(gen.uniform(-26, 6, n)).astype(np.float32)
+    sign = np.where(gen.random(n) < 0.3, -1, 1).astype(np.float32)
     return (mag * sign).astype(np.float16)
 
 
-def random_blocks(name):
-    qtype, nbytes, scale_offsets = BLOCKS[name]
+def random_blocks(name, table=BLOCKS, gen=rng):
+    qtype, nbytes, scale_offsets = table[name]
     n = N_BLOCKS[name]
-    raw = rng.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
+    raw = gen.integers(0, 256, size=(n, nbytes), dtype=np.uint8)
     for off in scale_offsets:
-        raw[:, off:off + 2] = random_f16(n).view(np.uint8).reshape(n, 2)
+        raw[:, off:off + 2] = random_f16(n, gen).view(np.uint8).reshape(n, 2)
     values = quants.dequantize(raw, qtype).astype(np.float32)
     return raw, values
 
@@ -111,6 +122,12 @@ def main():
     manifest["half"] = {"input": save("half.f32", x), "n": int(x.size),
                         "f16": save("half.f16", x.astype(np.float16)),
                         "bf16": save("half.bf16", quants.quantize(x, T.BF16).view(np.uint16))}
+
+    for name in BLOCKS_LATER:
+        raw, values = random_blocks(name, BLOCKS_LATER, rng_later)
+        manifest["dequantize"][name] = {"blocks": save(name.lower() + ".blocks", raw),
+                                        "values": save(name.lower() + ".dequant.f32", values),
+                                        "n": int(values.size)}
 
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

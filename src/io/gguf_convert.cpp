@@ -15,7 +15,12 @@ uint32_t gguf_file_type_of(dtype t) {
         case dtype::q4_0: return 2;  // LLAMA_FTYPE_MOSTLY_Q4_0
         case dtype::q4_1: return 3;  // LLAMA_FTYPE_MOSTLY_Q4_1
         case dtype::q8_0: return 7;  // LLAMA_FTYPE_MOSTLY_Q8_0
+        case dtype::q5_0: return 8;  // LLAMA_FTYPE_MOSTLY_Q5_0
+        case dtype::q5_1: return 9;  // LLAMA_FTYPE_MOSTLY_Q5_1
+        case dtype::q2_k: return 10; // LLAMA_FTYPE_MOSTLY_Q2_K
+        case dtype::q3_k: return 12; // LLAMA_FTYPE_MOSTLY_Q3_K_M
         case dtype::q4_k: return 15; // LLAMA_FTYPE_MOSTLY_Q4_K_M
+        case dtype::q5_k: return 17; // LLAMA_FTYPE_MOSTLY_Q5_K_M
         case dtype::q6_k: return 18; // LLAMA_FTYPE_MOSTLY_Q6_K
         case dtype::bf16: return 32; // LLAMA_FTYPE_MOSTLY_BF16
     }
@@ -30,7 +35,7 @@ dtype gguf_convert_type(const tensor_view& t, dtype target) {
 
 void gguf_convert(const std::string& in_path, const std::string& out_path, dtype target,
                   const std::function<void(size_t, size_t)>& on_tensor) {
-    if (target == dtype::q4_k || target == dtype::q6_k)
+    if (!dtype_can_quantize(target))
         fail(out_path, std::string("converting to ") + dtype_name(target) + " is not supported");
     const gguf_file in = gguf_open(in_path);
 

@@ -1,4 +1,5 @@
-// Q8_0, Q4_0 and Q4_1: blocks of 32 values with an f16 scale (and minimum for Q4_1).
+// Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1: blocks of 32 values with an f16 scale (and minimum for
+// Q4_1 and Q5_1). Q5_0 and Q5_1 are only read (dequantised), never written.
 // The quantisers follow GGML's reference quantize_row_*_ref, which the gguf package's
 // numpy code reproduces bit for bit.
 #include <algorithm>
@@ -68,6 +69,22 @@ void dequantize_row_q4_1(const void* src, float* dst, int64_t n) {
             y[j] = d * float(b.qs[j] & 0x0f) + m;
             y[j + qk4_1 / 2] = d * float(b.qs[j] >> 4) + m;
         }
+    }
+}
+
+void dequantize_row_q5_0(const void* src, float* dst, int64_t n) {
+    for (int64_t ib = 0; ib < n / qk5_0; ib++) {
+        const auto b = load_block<block_q5_0>(src, ib);
+        const float d = f16_to_f32(b.d);
+        for (int j = 0; j < qk5_0; j++) dst[ib * qk5_0 + j] = d * float(q5_code(b.qh, b.qs, j) - 16);
+    }
+}
+
+void dequantize_row_q5_1(const void* src, float* dst, int64_t n) {
+    for (int64_t ib = 0; ib < n / qk5_1; ib++) {
+        const auto b = load_block<block_q5_1>(src, ib);
+        const float d = f16_to_f32(b.d), m = f16_to_f32(b.m);
+        for (int j = 0; j < qk5_1; j++) dst[ib * qk5_1 + j] = d * float(q5_code(b.qh, b.qs, j)) + m;
     }
 }
 

@@ -1,5 +1,7 @@
-// Q4_K and Q6_K: super-blocks of 256 values with 6- or 8-bit sub-block scales. Only
-// dequantisation: clinote reads these from published GGUF files but never writes them.
+// The K-quants: super-blocks of 256 values with 4- to 8-bit sub-block scales (Q2_K, Q3_K,
+// Q4_K, Q5_K, Q6_K). Only dequantisation: clinote reads these from published GGUF files
+// but never writes them. Each product and difference is rounded to float on its own, in
+// the order the gguf package's numpy code computes it (scale first, then scale × code).
 #include <cstring>
 
 #include "core/half.h"
@@ -8,42 +10,68 @@
 
 namespace clinote {
 
-// The 8 scales and 8 minimums of a Q4_K block, 6 bits each, packed in 12 bytes:
-// sub-blocks 0-3 use the low 6 bits of bytes 0-3 (scales) and 4-7 (minimums); sub-blocks
-// 4-7 take their low 4 bits from bytes 8-11 and their top 2 bits from the spare top bits
-// of bytes 0-7.
-static void q4_k_scale_min(const uint8_t* s, int j, uint8_t* scale, uint8_t* min) {
-    if (j < 4) {
-        *scale = s[j] & 63;
-        *min = s[j + 4] & 63;
-    } else {
-        *scale = uint8_t((s[j + 4] & 0x0f) | ((s[j - 4] >> 6) << 4));
-        *min = uint8_t((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+namespace {
+
+template <typename block>
+block load_super_block(const void* src, int64_t index) {
+    block b;
+    std::memcpy(&b, static_cast<const uint8_t*>(src) + size_t(index) * sizeof b, sizeof b);
+    return b;
+}
+
+// Q4_K and Q5_K: eight sub-blocks of 32 values, each d × 6-bit scale × code − dmin × 6-bit minimum.
+template <typename block, int32_t (*code)(const block&, int)>
+void dequantize_scale_min_blocks(const void* src, float* dst, int64_t n) {
+    for (int64_t ib = 0; ib < n / qk_k; ib++) {
+        const auto b = load_super_block<block>(src, ib);
+        const float d = f16_to_f32(b.d), dmin = f16_to_f32(b.dmin);
+        float* y = dst + ib * qk_k;
+        for (int j = 0; j < 8; j++) {
+            int32_t sc, m;
+            k_scale_min(b.scales, j, &sc, &m);
+            const float dl = d * float(sc), ml = dmin * float(m);
+            for (int i = 32 * j; i < 32 * j + 32; i++) y[i] = dl * float(code(b, i)) - ml;
+        }
     }
 }
 
+}  // namespace
+
 void dequantize_row_q4_k(const void* src, float* dst, int64_t n) {
+    dequantize_scale_min_blocks<block_q4_k, q4_k_code>(src, dst, n);
+}
+
+void dequantize_row_q5_k(const void* src, float* dst, int64_t n) {
+    dequantize_scale_min_blocks<block_q5_k, q5_k_code>(src, dst, n);
+}
+
+void dequantize_row_q2_k(const void* src, float* dst, int64_t n) {
     for (int64_t ib = 0; ib < n / qk_k; ib++) {
-        block_q4_k b;
-        std::memcpy(&b, static_cast<const uint8_t*>(src) + size_t(ib) * sizeof b, sizeof b);
+        const auto b = load_super_block<block_q2_k>(src, ib);
         const float d = f16_to_f32(b.d), dmin = f16_to_f32(b.dmin);
         float* y = dst + ib * qk_k;
-        // 32 bytes of qs hold two sub-blocks: the low nibbles, then the high nibbles.
-        for (int j = 0; j < 8; j++) {
-            uint8_t sc, m;
-            q4_k_scale_min(b.scales, j, &sc, &m);
-            const float dl = d * float(sc), ml = dmin * float(m);
-            const uint8_t* q = b.qs + 32 * (j / 2);
-            const int shift = 4 * (j % 2);
-            for (int k = 0; k < 32; k++) y[32 * j + k] = dl * float((q[k] >> shift) & 0x0f) - ml;
+        for (int g = 0; g < 16; g++) {  // 16 values per 4-bit scale and minimum
+            const float dl = d * float(b.scales[g] & 0x0f), ml = dmin * float(b.scales[g] >> 4);
+            for (int i = 16 * g; i < 16 * g + 16; i++) y[i] = dl * float(k_2bit_code(b.qs, i)) - ml;
+        }
+    }
+}
+
+void dequantize_row_q3_k(const void* src, float* dst, int64_t n) {
+    for (int64_t ib = 0; ib < n / qk_k; ib++) {
+        const auto b = load_super_block<block_q3_k>(src, ib);
+        const float d = f16_to_f32(b.d);
+        float* y = dst + ib * qk_k;
+        for (int g = 0; g < 16; g++) {
+            const float dl = d * float(q3_k_scale(b.scales, g));
+            for (int i = 16 * g; i < 16 * g + 16; i++) y[i] = dl * float(q3_k_code(b, i));
         }
     }
 }
 
 void dequantize_row_q6_k(const void* src, float* dst, int64_t n) {
     for (int64_t ib = 0; ib < n / qk_k; ib++) {
-        block_q6_k b;
-        std::memcpy(&b, static_cast<const uint8_t*>(src) + size_t(ib) * sizeof b, sizeof b);
+        const auto b = load_super_block<block_q6_k>(src, ib);
         const float d = f16_to_f32(b.d);
         float* y = dst + ib * qk_k;
         // Each half of 128 values takes 64 bytes of ql (low nibbles for the first 64 values,

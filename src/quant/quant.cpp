@@ -27,7 +27,12 @@ constexpr dtype_traits traits_table[] = {
     {dtype::q8_0, "Q8_0", 32, 34, dequantize_row_q8_0, quantize_row_q8_0},
     {dtype::q4_0, "Q4_0", 32, 18, dequantize_row_q4_0, quantize_row_q4_0},
     {dtype::q4_1, "Q4_1", 32, 20, dequantize_row_q4_1, quantize_row_q4_1},
+    {dtype::q5_0, "Q5_0", 32, 22, dequantize_row_q5_0, nullptr},
+    {dtype::q5_1, "Q5_1", 32, 24, dequantize_row_q5_1, nullptr},
+    {dtype::q2_k, "Q2_K", 256, 84, dequantize_row_q2_k, nullptr},
+    {dtype::q3_k, "Q3_K", 256, 110, dequantize_row_q3_k, nullptr},
     {dtype::q4_k, "Q4_K", 256, 144, dequantize_row_q4_k, nullptr},
+    {dtype::q5_k, "Q5_K", 256, 176, dequantize_row_q5_k, nullptr},
     {dtype::q6_k, "Q6_K", 256, 210, dequantize_row_q6_k, nullptr},
     // Row records, not fixed-size blocks: dtype_row_bytes asks nf4_row_bytes.
     {dtype_nf4, "NF4", nf4_block, 0, dequantize_row_nf4, quantize_row_nf4},
@@ -87,6 +92,11 @@ void dequantize_row(dtype t, const void* src, float* dst, int64_t n) {
     const dtype_traits& tr = traits(t);
     check_whole_blocks(tr, n);
     tr.dequantize(src, dst, n);
+}
+
+bool dtype_can_quantize(dtype t) {
+    const dtype_traits* tr = find_traits(uint32_t(t));
+    return tr && tr->quantize;
 }
 
 void quantize_row(dtype t, const float* src, void* dst, int64_t n) {

@@ -38,54 +38,76 @@ int32_t isum32(const int8_t* qx, F code) {
     return s;
 }
 
-float dot_q8_0(int64_t n, const void* w, const void* xq) {
+// Each 32-value type's code j (0-31), as a small signed or unsigned integer.
+int32_t code_q8_0(const block_q8_0& b, int j) { return b.qs[j]; }
+int32_t code_q4_0(const block_q4_0& b, int j) { return ((b.qs[j % 16] >> (4 * (j / 16))) & 15) - 8; }
+int32_t code_q4_1(const block_q4_1& b, int j) { return (b.qs[j % 16] >> (4 * (j / 16))) & 15; }
+int32_t code_q5_0(const block_q5_0& b, int j) { return q5_code(b.qh, b.qs, j) - 16; }
+int32_t code_q5_1(const block_q5_1& b, int j) { return q5_code(b.qh, b.qs, j); }
+
+// The 32-value types: Σ over blocks of d_w d_x Σ code x, plus m_w s_x for the types with a
+// minimum (Q4_1, Q5_1).
+template <typename block, int32_t (*code)(const block&, int)>
+float dot32(int64_t n, const void* w, const void* xq) {
     const auto* x = static_cast<const block_q8_32*>(xq);
     float sum = 0.0f;
     for (int64_t i = 0; i < n / 32; i++) {
-        const auto b = load<block_q8_0>(w, i);
-        const int32_t s = isum32(x[i].qs, [&](int j) { return int32_t(b.qs[j]); });
-        sum += f16_to_f32(b.d) * x[i].d * float(s);
+        const auto b = load<block>(w, i);
+        const int32_t s = isum32(x[i].qs, [&](int j) { return code(b, j); });
+        if constexpr (requires { b.m; }) sum += f16_to_f32(b.d) * x[i].d * float(s) + f16_to_f32(b.m) * x[i].s;
+        else sum += f16_to_f32(b.d) * x[i].d * float(s);
     }
     return sum;
 }
 
-float dot_q4_0(int64_t n, const void* w, const void* xq) {
-    const auto* x = static_cast<const block_q8_32*>(xq);
-    float sum = 0.0f;
-    for (int64_t i = 0; i < n / 32; i++) {
-        const auto b = load<block_q4_0>(w, i);
-        const int32_t s = isum32(x[i].qs, [&](int j) { return int32_t((b.qs[j % 16] >> (4 * (j / 16))) & 15) - 8; });
-        sum += f16_to_f32(b.d) * x[i].d * float(s);
-    }
-    return sum;
-}
-
-float dot_q4_1(int64_t n, const void* w, const void* xq) {
-    const auto* x = static_cast<const block_q8_32*>(xq);
-    float sum = 0.0f;
-    for (int64_t i = 0; i < n / 32; i++) {
-        const auto b = load<block_q4_1>(w, i);
-        const int32_t s = isum32(x[i].qs, [&](int j) { return int32_t((b.qs[j % 16] >> (4 * (j / 16))) & 15); });
-        sum += f16_to_f32(b.d) * x[i].d * float(s) + f16_to_f32(b.m) * x[i].s;
-    }
-    return sum;
-}
-
-float dot_q4_k(int64_t n, const void* w, const void* xq) {
+// Q4_K and Q5_K: Σ over sub-blocks of scale × Σ code x, less minimum × Σ x (from bsums).
+template <typename block, int32_t (*code)(const block&, int)>
+float dot_scale_min_k(int64_t n, const void* w, const void* xq) {
     const auto* x = static_cast<const block_q8_256*>(xq);
     float sum = 0.0f;
     for (int64_t i = 0; i < n / 256; i++) {
-        const auto b = load<block_q4_k>(w, i);
+        const auto b = load<block>(w, i);
         int32_t sumi = 0, summ = 0;
         for (int j = 0; j < 8; j++) {
             int32_t sc, m;
-            q4_k_scale_min(b.scales, j, &sc, &m);
-            const uint8_t* q = b.qs + 32 * (j / 2);
-            const int shift = 4 * (j % 2);
-            sumi += sc * isum32(x[i].qs + 32 * j, [&](int k) { return int32_t((q[k] >> shift) & 15); });
+            k_scale_min(b.scales, j, &sc, &m);
+            sumi += sc * isum32(x[i].qs + 32 * j, [&](int k) { return code(b, 32 * j + k); });
             summ += m * (x[i].bsums[2 * j] + x[i].bsums[2 * j + 1]);
         }
         sum += f16_to_f32(b.d) * x[i].d * float(sumi) - f16_to_f32(b.dmin) * x[i].d * float(summ);
+    }
+    return sum;
+}
+
+float dot_q2_k(int64_t n, const void* w, const void* xq) {
+    const auto* x = static_cast<const block_q8_256*>(xq);
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n / 256; i++) {
+        const auto b = load<block_q2_k>(w, i);
+        int32_t sumi = 0, summ = 0;
+        for (int g = 0; g < 16; g++) {
+            int32_t s = 0;
+            for (int k = 16 * g; k < 16 * g + 16; k++) s += k_2bit_code(b.qs, k) * int32_t(x[i].qs[k]);
+            sumi += (b.scales[g] & 15) * s;
+            summ += (b.scales[g] >> 4) * x[i].bsums[g];
+        }
+        sum += f16_to_f32(b.d) * x[i].d * float(sumi) - f16_to_f32(b.dmin) * x[i].d * float(summ);
+    }
+    return sum;
+}
+
+float dot_q3_k(int64_t n, const void* w, const void* xq) {
+    const auto* x = static_cast<const block_q8_256*>(xq);
+    float sum = 0.0f;
+    for (int64_t i = 0; i < n / 256; i++) {
+        const auto b = load<block_q3_k>(w, i);
+        int32_t sumi = 0;
+        for (int g = 0; g < 16; g++) {
+            int32_t s = 0;
+            for (int k = 16 * g; k < 16 * g + 16; k++) s += q3_k_code(b, k) * int32_t(x[i].qs[k]);
+            sumi += q3_k_scale(b.scales, g) * s;
+        }
+        sum += f16_to_f32(b.d) * x[i].d * float(sumi);
     }
     return sum;
 }
@@ -151,10 +173,15 @@ void quantize_act_q8_256(const float* x, void* xq, int64_t n) {
 
 const vec_dot_kernels* vec_dot_kernels_scalar(dtype weight) {
     switch (weight) {
-        case dtype::q8_0: return &kernels_32<dot_q8_0>;
-        case dtype::q4_0: return &kernels_32<dot_q4_0>;
-        case dtype::q4_1: return &kernels_32<dot_q4_1>;
-        case dtype::q4_k: return &kernels_256<dot_q4_k>;
+        case dtype::q8_0: return &kernels_32<dot32<block_q8_0, code_q8_0>>;
+        case dtype::q4_0: return &kernels_32<dot32<block_q4_0, code_q4_0>>;
+        case dtype::q4_1: return &kernels_32<dot32<block_q4_1, code_q4_1>>;
+        case dtype::q5_0: return &kernels_32<dot32<block_q5_0, code_q5_0>>;
+        case dtype::q5_1: return &kernels_32<dot32<block_q5_1, code_q5_1>>;
+        case dtype::q2_k: return &kernels_256<dot_q2_k>;
+        case dtype::q3_k: return &kernels_256<dot_q3_k>;
+        case dtype::q4_k: return &kernels_256<dot_scale_min_k<block_q4_k, q4_k_code>>;
+        case dtype::q5_k: return &kernels_256<dot_scale_min_k<block_q5_k, q5_k_code>>;
         case dtype::q6_k: return &kernels_256<dot_q6_k>;
         default: return nullptr;
     }

@@ -296,7 +296,7 @@ TEST(GgufCorrupt, SpecificProblemsAreNamed) {
     expect_error(dir, patched(key, uint64_t(1) << 40), "runs past the end of the file");
     expect_error(dir, patched(key + 8 + 7, uint32_t(13)), "unknown type 13");
     expect_error(dir, patched(key + 8 + 7, uint32_t(1u << 31)), "unknown type");
-    expect_error(dir, patched(q8_type, uint32_t(6)), "unsupported type id 6");
+    expect_error(dir, patched(q8_type, uint32_t(23)), "unsupported type id 23");  // IQ4_XS
     expect_error(dir, patched(q8_type, uint32_t(99)), "unsupported type id 99");
     expect_error(dir, patched(q8, uint64_t(33)), "not a whole number of Q8_0 blocks");
     expect_error(dir, patched(q8, uint64_t(1) << 40), "larger than the file");

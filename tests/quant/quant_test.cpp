@@ -85,7 +85,9 @@ TEST_P(Dequantize, MatchesGgufPackageBitForBit) {
     expect_same_floats(got, read_array<float>(entry["values"]), name);
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, Dequantize, ::testing::Values("F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"));
+INSTANTIATE_TEST_SUITE_P(Types, Dequantize,
+                         ::testing::Values("F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K",
+                                           "Q5_K", "Q6_K"));
 
 TEST(Dequantize, UnalignedSourceGivesSameValues) {
     const auto& entry = manifest()["dequantize"]["Q4_1"];
@@ -124,10 +126,14 @@ TEST(Quantize, F32RoundTripsExactly) {
     expect_same_floats(back, rows, "F32");
 }
 
-TEST(Quantize, KQuantsAreReadOnly) {
+TEST(Quantize, ReadOnlyTypesRefuseToQuantise) {
     std::vector<float> x(256, 1.0f);
-    std::vector<uint8_t> out(144);
-    EXPECT_THROW(quantize_row(dtype::q4_k, x.data(), out.data(), 256), error);
+    std::vector<uint8_t> out(256);
+    for (dtype t : {dtype::q5_0, dtype::q5_1, dtype::q2_k, dtype::q3_k, dtype::q4_k, dtype::q5_k, dtype::q6_k}) {
+        EXPECT_FALSE(dtype_can_quantize(t)) << dtype_name(t);
+        EXPECT_THROW(quantize_row(t, x.data(), out.data(), 256), error) << dtype_name(t);
+    }
+    EXPECT_TRUE(dtype_can_quantize(dtype::q4_1));
 }
 
 TEST(Half, NarrowingMatchesNumpy) {
@@ -164,11 +170,18 @@ TEST(DtypeTable, NamesSizesAndErrors) {
     dtype t;
     EXPECT_TRUE(dtype_from_name("q4_k", &t));
     EXPECT_EQ(t, dtype::q4_k);
-    EXPECT_FALSE(dtype_from_name("q5_0", &t));
+    EXPECT_TRUE(dtype_from_name("q5_0", &t));
+    EXPECT_EQ(t, dtype::q5_0);
+    EXPECT_FALSE(dtype_from_name("iq4_xs", &t));
     EXPECT_STREQ(dtype_name(dtype::bf16), "BF16");
-    EXPECT_TRUE(dtype_is_known(14));
-    EXPECT_FALSE(dtype_is_known(6));  // Q5_0 is a GGML type clinote does not read
+    for (uint32_t id : {6u, 7u, 10u, 11u, 12u, 13u, 14u}) EXPECT_TRUE(dtype_is_known(id)) << id;
+    EXPECT_FALSE(dtype_is_known(23));  // IQ4_XS: a GGML type clinote does not read
     EXPECT_EQ(dtype_row_bytes(dtype::q6_k, 512), 420u);
+    EXPECT_EQ(dtype_row_bytes(dtype::q5_0, 640), 440u);
+    EXPECT_EQ(dtype_row_bytes(dtype::q5_1, 64), 48u);
+    EXPECT_EQ(dtype_row_bytes(dtype::q2_k, 256), 84u);
+    EXPECT_EQ(dtype_row_bytes(dtype::q3_k, 512), 220u);
+    EXPECT_EQ(dtype_row_bytes(dtype::q5_k, 256), 176u);
     EXPECT_EQ(dtype_row_bytes(dtype::bf16, 3), 6u);
     EXPECT_THROW(dtype_row_bytes(dtype::q8_0, 33), error);
     std::vector<float> out(48);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -18,11 +19,32 @@
 namespace clinote {
 namespace {
 
-constexpr dtype weight_types[] = {dtype::q8_0, dtype::q4_0, dtype::q4_1, dtype::q4_k, dtype::q6_k};
+constexpr dtype weight_types[] = {dtype::q8_0, dtype::q4_0, dtype::q4_1, dtype::q5_0, dtype::q5_1, dtype::q2_k,
+                                  dtype::q3_k, dtype::q4_k, dtype::q5_k, dtype::q6_k};
 constexpr cpu_path simd_paths[] = {cpu_path::avx2, cpu_path::avx512};
 
-bool is_k_quant(dtype t) { return t == dtype::q4_k || t == dtype::q6_k; }
+bool is_k_quant(dtype t) { return dtype_block_size(t) == qk_k; }
 int64_t test_length(dtype t) { return is_k_quant(t) ? 512 : 576; }  // 2 super-blocks; 18 blocks as SmolLM2's rows
+
+// Byte offsets of a block's f16 scales (and minimums) for the types clinote cannot
+// quantise: the test fills them with sane values, every other byte at random.
+std::vector<size_t> f16_field_offsets(dtype t) {
+    switch (t) {
+        case dtype::q5_0: return {offsetof(block_q5_0, d)};
+        case dtype::q5_1: return {offsetof(block_q5_1, d), offsetof(block_q5_1, m)};
+        case dtype::q2_k: return {offsetof(block_q2_k, d), offsetof(block_q2_k, dmin)};
+        case dtype::q3_k: return {offsetof(block_q3_k, d)};
+        case dtype::q4_k: return {offsetof(block_q4_k, d), offsetof(block_q4_k, dmin)};
+        case dtype::q5_k: return {offsetof(block_q5_k, d), offsetof(block_q5_k, dmin)};
+        case dtype::q6_k: return {offsetof(block_q6_k, d)};
+        default: return {};
+    }
+}
+
+void set_f16(uint8_t* block, size_t offset, float value) {
+    const uint16_t h = f32_to_f16(value);
+    std::memcpy(block + offset, &h, 2);
+}
 
 std::vector<float> random_floats(std::mt19937& rng, int64_t n) {
     std::normal_distribution<float> dist(0.0f, 1.0f);
@@ -32,25 +54,18 @@ std::vector<float> random_floats(std::mt19937& rng, int64_t n) {
 }
 
 // A random weight row: quantised floats where clinote has a quantiser, else random bytes
-// with sane scales (the K-quants' codes and 6-bit scales take every bit pattern).
+// with sane scales (the codes and packed sub-block scales take every bit pattern).
 std::vector<uint8_t> random_row(std::mt19937& rng, dtype t, int64_t n) {
     std::vector<uint8_t> row(dtype_row_bytes(t, n));
-    if (!is_k_quant(t)) {
+    if (dtype_can_quantize(t)) {
         quantize_row(t, random_floats(rng, n).data(), row.data(), n);
         return row;
     }
     std::uniform_int_distribution<int> byte(0, 255);
     std::uniform_real_distribution<float> scale(0.001f, 0.05f);
     for (uint8_t& b : row) b = uint8_t(byte(rng));
-    for (int64_t i = 0; i < n / qk_k; i++) {
-        if (t == dtype::q4_k) {
-            auto* b = reinterpret_cast<block_q4_k*>(row.data()) + i;
-            b->d = f32_to_f16(scale(rng));
-            b->dmin = f32_to_f16(scale(rng));
-        } else {
-            reinterpret_cast<block_q6_k*>(row.data())[i].d = f32_to_f16(scale(rng));
-        }
-    }
+    for (int64_t i = 0; i < n / dtype_block_size(t); i++)
+        for (size_t off : f16_field_offsets(t)) set_f16(row.data() + size_t(i) * dtype_block_bytes(t), off, scale(rng));
     return row;
 }
 
@@ -187,17 +202,19 @@ TEST(VecDot, IntegerBlocksGiveExactIntegersOnEveryPath) {
                 if (t == dtype::q8_0) {
                     std::memcpy(b, &one, 2);
                     for (int j = 0; j < 32; j++) reinterpret_cast<block_q8_0*>(b)->qs[j] = int8_t(code(rng));
-                } else if (t == dtype::q4_0 || t == dtype::q4_k) {
+                } else if (t == dtype::q4_0) {
                     std::memcpy(b, &one, 2);
-                    if (t == dtype::q4_k) std::memcpy(b + 2, &one, 2);
                 } else if (t == dtype::q4_1) {
                     const uint16_t m = f32_to_f16(float(code(rng)));
                     std::memcpy(b, &one, 2);
                     std::memcpy(b + 2, &m, 2);
-                } else {
+                } else if (t == dtype::q6_k) {
                     auto* q6 = reinterpret_cast<block_q6_k*>(b);
                     q6->d = one;
                     for (int8_t& s : q6->scales) s = int8_t(code(rng) * 2);
+                } else {  // unit scales; Q5_1's minimum a small integer
+                    for (size_t off : f16_field_offsets(t)) set_f16(b, off, 1.0f);
+                    if (t == dtype::q5_1) set_f16(b, offsetof(block_q5_1, m), float(code(rng)));
                 }
             }
             // Activations built directly: d = 1, small codes.
