@@ -7,7 +7,10 @@
 #include <map>
 #include <cstdio>
 
+#include "core/error.h"
+#include "core/file.h"
 #include "core/paths.h"
+#include "tokenizer/chat_template.h"
 
 namespace clinote {
 
@@ -35,6 +38,24 @@ void add_model_flags(CLI::App* cmd, model_options& opt) {
         ->transform(CLI::CheckedTransformer(std::map<std::string, matmul_mode>{{"int8", matmul_mode::int8},
                                                                                {"float", matmul_mode::f32}}))
         ->default_str("int8");
+    add_chat_template_flag(cmd, opt);
+}
+
+void add_chat_template_flag(CLI::App* cmd, model_options& opt) {
+    cmd->add_option("--chat-template", opt.chat_template,
+                    "Chat template to use instead of the model's own (for models without one): a built-in name (" +
+                        chat_template_builtin_names() + ") or a Jinja template file. Gemma 3 models without one get "
+                        "gemma3 by default");
+}
+
+std::string chat_template_from_flag(const std::string& name_or_file) {
+    if (name_or_file.empty()) return "";
+    if (const char* builtin = chat_template_builtin(name_or_file)) return builtin;
+    struct stat st {};
+    if (::stat(name_or_file.c_str(), &st) != 0)
+        fail("--chat-template", "'" + name_or_file + "' is neither a built-in template (" + chat_template_builtin_names() +
+                                    ") nor a file");
+    return file_read_text(name_or_file);
 }
 
 void add_generation_flags(CLI::App* cmd, generation_options& opt) {
@@ -62,8 +83,10 @@ void add_generation_flags(CLI::App* cmd, generation_options& opt) {
 std::unique_ptr<model> load_model_for_cli(const model_options& opt) {
     if (opt.threads > 0) omp_set_num_threads(opt.threads);
     const auto t0 = std::chrono::steady_clock::now();
+    const std::string chat_template = chat_template_from_flag(opt.chat_template);  // a bad flag fails before loading
     auto m = model_load(opt.model_path);
     m->matmul = opt.matmul;
+    if (!chat_template.empty()) m->tok.chat_template = chat_template;
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "clinote: loaded %s (%s, %d layers, %d vocab) in %.2f s\n", opt.model_path.c_str(),
                  m->config.arch_name.c_str(), m->config.n_layer, m->config.n_vocab, s);

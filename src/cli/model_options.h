@@ -18,6 +18,7 @@ struct model_options {
     int64_t n_ctx = 4096;
     int threads = 0;
     matmul_mode matmul = matmul_mode::int8;  // --matmul: how quantised weights are multiplied
+    std::string chat_template;  // --chat-template: a built-in name or a Jinja file; empty: the model's own
 };
 
 struct generation_options {
@@ -27,11 +28,18 @@ struct generation_options {
 
 void add_model_flags(CLI::App* cmd, model_options& opt);
 void add_generation_flags(CLI::App* cmd, generation_options& opt);
+// --chat-template alone, for commands that take their own model flags (train); part of add_model_flags.
+void add_chat_template_flag(CLI::App* cmd, model_options& opt);
 
 // The default model as setup.sh installs it: ./models/... or the source tree's models/.
 std::string default_model_path();
 
-// Sets the thread count and loads the model (with its tokenizer), reporting what it loaded on stderr.
+// The Jinja source --chat-template names: a built-in template (chat_template_builtin) or a
+// file; empty for an empty flag.
+std::string chat_template_from_flag(const std::string& name_or_file);
+
+// Sets the thread count and loads the model (with its tokenizer, and --chat-template in place
+// of the model's own), reporting what it loaded on stderr.
 std::unique_ptr<model> load_model_for_cli(const model_options& opt);
 
 // The --adapter for model m (PEFT directory or GGUF LoRA), or null without one; reports on stderr.

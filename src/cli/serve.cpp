@@ -11,7 +11,6 @@
 #include "cli/model_options.h"
 #include "cli/speech_options.h"
 #include "core/error.h"
-#include "core/file.h"
 #include "server/server.h"
 
 namespace clinote {
@@ -21,7 +20,6 @@ namespace {
 struct serve_options {
     model_options model;
     server_options server;
-    std::string chat_template_path;
     std::vector<std::string> model_specs;    // PATH or NAME=PATH; the first is loaded at start
     std::vector<std::string> adapter_specs;  // NAME=PATH or BASE+NAME=PATH
 };
@@ -59,13 +57,10 @@ void run_serve(serve_options opt) {
         if (name.empty()) name = model_id_from_path(path);
         opt.server.models.emplace_back(name, path);
     }
-    const std::string chat_template = opt.chat_template_path.empty() ? "" : file_read_text(opt.chat_template_path);
-    opt.server.model_loader = [flags = opt.model, chat_template](const std::string& path) {
+    opt.server.model_loader = [flags = opt.model](const std::string& path) {
         model_options o = flags;
         o.model_path = path;
-        auto m = load_model_for_cli(o);
-        if (!chat_template.empty()) m->tok.chat_template = chat_template;
-        return m;
+        return load_model_for_cli(o);
     };
     auto m = opt.server.model_loader(first_path);
     const bool generated_token = opt.server.token.empty() && !host_is_loopback(opt.server.host);
@@ -104,8 +99,6 @@ void add_serve_command(CLI::App& app) {
                     "BASE+NAME=PATH for the base named BASE; clients choose it with \"model\": \"<base>+NAME\"; "
                     "repeatable. More can be loaded, replaced and removed while serving (POST/DELETE /api/adapters)");
     server_options& s = opt->server;
-    cmd->add_option("--chat-template", opt->chat_template_path,
-                    "Jinja chat template file to use instead of the model's own (for models without one)");
     cmd->add_option("--model-id", s.model_id,
                     "Name clients give as \"model\" for the first base model; default: its NAME= or its file's name, "
                     "lower case");

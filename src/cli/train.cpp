@@ -92,6 +92,7 @@ void add_train_command(CLI::App& app) {
     lora_config& l = o->lora;
     cmd->add_option("-m,--model", o->model.model_path, "Base model: a .gguf file (any stored type) or a Hugging Face directory")
         ->capture_default_str();
+    add_chat_template_flag(cmd, o->model);
     cmd->add_option("--data", o->data_dir, "Dataset directory: train.jsonl, valid.jsonl (messages or prompt/completion rows)")
         ->required();
     cmd->add_option("--out", t.out_dir, "Run directory: best/, last/ adapters (PEFT), checkpoint/, log.jsonl, loss.png")

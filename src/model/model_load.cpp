@@ -11,6 +11,7 @@
 #include "model/model.h"
 #include "model/model_config.h"
 #include "quant/quant.h"
+#include "tokenizer/chat_template.h"
 
 namespace clinote {
 
@@ -197,8 +198,11 @@ std::unique_ptr<model> load_hf_dir(const std::string& dir, bool load_tokenizer) 
 std::unique_ptr<model> model_load(const std::string& path, bool load_tokenizer) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) fail(path, "no such file or directory");
-    if (S_ISDIR(st.st_mode)) return load_hf_dir(path, load_tokenizer);
-    return load_gguf(path, load_tokenizer);
+    auto m = S_ISDIR(st.st_mode) ? load_hf_dir(path, load_tokenizer) : load_gguf(path, load_tokenizer);
+    // Gemma 3 base models ship no chat template: they get the family's own.
+    if (m->has_tokenizer && m->tok.chat_template.empty() && m->config.arch == model_arch::gemma3)
+        m->tok.chat_template = chat_template_builtin("gemma3");
+    return m;
 }
 
 }  // namespace clinote

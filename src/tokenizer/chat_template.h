@@ -19,4 +19,10 @@ struct chat_template_input {
 // function, raise_exception(...) from the template itself).
 std::string chat_template_render(const std::string& template_source, const chat_template_input& input);
 
+// A template clinote carries for models whose files have none, by name ("gemma3": the
+// Gemma 3 family's, which the gemma3 architecture gets by default); null for other names.
+const char* chat_template_builtin(const std::string& name);
+// The built-in names, comma-separated, for help texts and errors.
+std::string chat_template_builtin_names();
+
 }  // namespace clinote

@@ -7,6 +7,7 @@
 
 #include "core/paths.h"
 #include "model/transformer.h"
+#include "tokenizer/chat_template.h"
 
 using namespace clinote;
 
@@ -121,6 +122,48 @@ TEST(DefaultModel, GreedyTokensMatchTransformersOnTheSameGguf) {
     // other of two near-equal candidates at token 12 (measured against f32 in matmul_int8_test).
     m->matmul = matmul_mode::f32;
     const auto prompt = expected["prompt_ids"].get<std::vector<int32_t>>();
+    const auto want = expected["greedy"].get<std::vector<int32_t>>();
+    EXPECT_EQ(greedy(*m, prompt, int(want.size())), want);
+}
+
+// Gemma 3 270M as published in Q4_K_M (Q5_0, Q8_0, Q4_K and Q6_K matrices), where
+// scripts/get-gemma3-270m.sh has put it, against a numpy forward pass over the gguf
+// package's dequantisation (tools/make_gemma3_270m_golden.py).
+std::string gemma3_270m_path() { return source_dir() + "/models/gemma-3-270m-q4_k_m.gguf"; }
+
+TEST(Gemma3_270M, HyperParametersAndChatTemplateFromTheFile) {
+    if (!std::ifstream(gemma3_270m_path()).good()) GTEST_SKIP() << "run scripts/get-gemma3-270m.sh";
+    auto m = model_load(gemma3_270m_path());
+    const model_config& c = m->config;
+    EXPECT_EQ(c.arch, model_arch::gemma3);
+    EXPECT_EQ(c.n_layer, 18);
+    EXPECT_EQ(c.n_embd, 640);
+    EXPECT_EQ(c.n_head, 4);
+    EXPECT_EQ(c.n_head_kv, 1);
+    EXPECT_EQ(c.head_dim, 256);
+    EXPECT_EQ(c.n_vocab, 262144);
+    EXPECT_EQ(c.sliding_window, 512);
+    EXPECT_FLOAT_EQ(c.attn_scale, 1.0f / 16.0f);
+    ASSERT_EQ(c.layer_is_sliding.size(), 18u);
+    for (int i = 0; i < 18; i++) EXPECT_EQ(c.layer_is_sliding[size_t(i)], (i + 1) % 6 != 0) << "layer " << i;
+    EXPECT_FLOAT_EQ(c.inv_freq_global[1], float(std::pow(1e6, -2.0 / 256)));
+    EXPECT_FLOAT_EQ(c.inv_freq_local[1], float(std::pow(1e4, -2.0 / 256)));
+    EXPECT_EQ(m->layers[0].wk.w.type, dtype::q5_0);
+    // The base model's file has no chat template: the built-in Gemma 3 one stands in.
+    EXPECT_EQ(m->tok.chat_template, chat_template_builtin("gemma3"));
+}
+
+TEST(Gemma3_270M, FloatGreedyTokensAndLogitsMatchNumpyReference) {
+    if (!std::ifstream(gemma3_270m_path()).good()) GTEST_SKIP() << "run scripts/get-gemma3-270m.sh";
+    const nlohmann::json expected = read_json(golden("gemma3_270m_q4_k_m.json"));
+    auto m = model_load(gemma3_270m_path(), false);
+    m->matmul = matmul_mode::f32;
+    const auto prompt = expected["prompt_ids"].get<std::vector<int32_t>>();
+    inference_state st = inference_state_create(*m, 0);
+    std::vector<float> logits(size_t(m->config.n_vocab));
+    model_forward(*m, st, prompt.data(), int64_t(prompt.size()), logits.data());
+    for (const auto& tl : expected["last_logits_top10"])  // measured: within 6e-6
+        EXPECT_NEAR(logits[tl[0].get<size_t>()], tl[1].get<double>(), 1e-3) << "token " << tl[0];
     const auto want = expected["greedy"].get<std::vector<int32_t>>();
     EXPECT_EQ(greedy(*m, prompt, int(want.size())), want);
 }

@@ -170,6 +170,16 @@ TEST(ChatTemplate, StrftimeNowGivesTodaysDate) {
     EXPECT_GE(std::stoi(date.substr(7, 4)), 2024);
 }
 
+// The Gemma 3 template clinote carries for files without one is the golden copy, which
+// Gemma3MatchesTransformers renders as transformers does; unknown names have none.
+TEST(ChatTemplate, BuiltinGemma3IsTheGoldenTemplate) {
+    const char* builtin = chat_template_builtin("gemma3");
+    ASSERT_NE(builtin, nullptr);
+    EXPECT_EQ(std::string(builtin), read_text(golden_dir() + "/gemma3.jinja"));
+    EXPECT_EQ(chat_template_builtin("gemma"), nullptr);
+    EXPECT_NE(chat_template_builtin_names().find("gemma3"), std::string::npos);
+}
+
 // The committed SmolLM2 template is the one inside the default model.
 TEST(ChatTemplate, DefaultModelTemplateIsTheCommittedOne) {
     const std::string model = source_dir() + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
