@@ -18,6 +18,7 @@
 #include "eval/eval_report.h"
 #include "eval/factual_check.h"
 #include "eval/llm_judge.h"
+#include "eval/note_defects.h"
 #include "eval/rouge.h"
 #include "eval/structured_check.h"
 #include "generate/chat_prompt.h"
@@ -57,6 +58,7 @@ struct eval_item {
     std::string id;
     nlohmann::json messages;
     std::string transcript, reference;
+    std::string instructions;  // the system message, to tell an echo of it
     std::optional<nlohmann::json> reference_json;  // the line's "summary", for --json field scores
 };
 
@@ -111,6 +113,9 @@ std::vector<eval_item> items_read(const eval_options& opt) {
                 fail(where, opt.json ? "no reference: a note, sections or a \"summary\" object"
                                      : "no reference note (note or sections)");
         }
+        for (const auto& msg : it.messages)
+            if (msg.value("role", "") == "system" && msg.contains("content") && msg["content"].is_string())
+                it.instructions += msg["content"].get<std::string>();
         items.push_back(std::move(it));
         if (opt.limit > 0 && int64_t(items.size()) >= opt.limit) break;
     }
@@ -167,6 +172,10 @@ eval_example score(const eval_item& it, const std::string& generated, const scor
     const factual_report f = factual_check(it.transcript, generated, std::string_view(it.reference), sc.lexicons);
     ex.metrics["unsupported_facts"] = double(f.unsupported.size());
     ex.metrics["omitted_facts"] = double(f.omissions.size());
+    if (!json) {
+        ex.metrics["loop"] = note_loops(generated) ? 1.0 : 0.0;
+        ex.metrics["template_echo"] = note_echoes_instructions(generated, it.instructions) ? 1.0 : 0.0;
+    }
     ex.details["factual"] = factual_report_json(f);
     if (sc.judge && !json) {
         const judge_result j = judge_note(*sc.judge, it.transcript, it.reference, generated);
@@ -186,13 +195,16 @@ struct system_spec {
 // each ask for a comparison, whose base defaults to the candidate's model without an adapter.
 std::vector<system_spec> systems_plan(const eval_options& opt) {
     const std::string model_path = opt.model.model_path.empty() ? default_model_path() : opt.model.model_path;
-    system_spec candidate{"candidate", model_path, opt.model.adapter_path};
+    model_options resolved = opt.model;
+    resolved.model_path = model_path;
+    const std::string adapter = adapter_path_resolve(resolved);  // the default model's adapter unless --adapter none
+    system_spec candidate{"candidate", model_path, adapter};
     if (!opt.baseline_report.empty()) {
         if (!opt.baseline_model.empty() || !opt.baseline_adapter.empty())
             fail("--baseline-report", "replaces --baseline-model and --baseline-adapter; give only one of them");
         return {candidate};
     }
-    if (opt.baseline_model.empty() && opt.baseline_adapter.empty() && opt.model.adapter_path.empty())
+    if (opt.baseline_model.empty() && opt.baseline_adapter.empty() && adapter.empty())
         return {{"model", model_path, ""}};
     system_spec base{"base", opt.baseline_model.empty() ? model_path : opt.baseline_model, opt.baseline_adapter};
     if (base.model_path == candidate.model_path && base.adapter_path == candidate.adapter_path)
@@ -335,7 +347,7 @@ void run_eval(const eval_options& opt) {
     for (const system_spec& spec : systems_plan(opt)) {
         model_options mo = opt.model;
         mo.model_path = spec.model_path;
-        mo.adapter_path = spec.adapter_path;
+        mo.adapter_path = spec.adapter_path.empty() ? "none" : spec.adapter_path;
         if (!m || m->path != spec.model_path) {
             m.reset();
             m = load_model_for_cli(mo);
@@ -362,6 +374,7 @@ void add_eval_command(CLI::App& app) {
         "optionally an LLM judge; writes examples.jsonl, summary.json, report.md and a self-contained report.html, "
         "with a baseline side by side when given");
     add_model_flags(cmd, opt->model);
+    opt->gen.params.sampling = sampler_params_for_notes();
     add_generation_flags(cmd, opt->gen);
     cmd->add_option("--baseline-model", opt->baseline_model,
                     "A second model (.gguf or Hugging Face directory) evaluated on the same encounters and shown as "

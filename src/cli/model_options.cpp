@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <cstdio>
 
@@ -21,13 +22,30 @@ std::string default_model_path() {
     return source_dir() + "/" + name;
 }
 
+std::string default_adapter_path() {
+    const std::string name = "adapters/smollm2-135m-clinical";
+    struct stat st {};
+    if (::stat(name.c_str(), &st) == 0) return name;
+    return source_dir() + "/" + name;
+}
+
+std::string adapter_path_resolve(const model_options& opt) {
+    if (opt.adapter_path == "none") return "";
+    if (!opt.adapter_path.empty()) return opt.adapter_path;
+    std::error_code ec;
+    const bool default_model = std::filesystem::equivalent(opt.model_path, default_model_path(), ec);
+    const std::string adapter = default_adapter_path();
+    return default_model && std::filesystem::exists(adapter + "/adapter_config.json") ? adapter : "";
+}
+
 void add_model_flags(CLI::App* cmd, model_options& opt) {
     opt.model_path = default_model_path();
     cmd->add_option("-m,--model", opt.model_path, "Model: a .gguf file or a Hugging Face directory")
         ->capture_default_str();
     cmd->add_option("--adapter", opt.adapter_path,
                     "LoRA adapter applied without merging: a PEFT directory (adapter_config.json + "
-                    "adapter_model.safetensors) or a llama.cpp GGUF LoRA file");
+                    "adapter_model.safetensors) or a llama.cpp GGUF LoRA file; none: the bare model. Default: with "
+                    "the default model, its clinical adapter (adapters/smollm2-135m-clinical)");
     cmd->add_option("--ctx", opt.n_ctx, "Context size in tokens (prompt + answer); 0: the model's own")
         ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("-t,--threads", opt.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
@@ -75,6 +93,17 @@ void add_generation_flags(CLI::App* cmd, generation_options& opt) {
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--repeat-last-n", p.sampling.repeat_last_n, "How many recent tokens the penalty looks at; 0: all")
         ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--dry-multiplier", p.sampling.dry_multiplier,
+                    "Repetition guard (DRY): penalty for continuing a sequence the answer already wrote; 0: off")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--dry-base", p.sampling.dry_base, "DRY: the penalty grows by this factor per repeated token")
+        ->capture_default_str()->check(CLI::Range(1.0, 10.0));
+    cmd->add_option("--dry-allowed-length", p.sampling.dry_allowed_length,
+                    "DRY: repeats of up to this many tokens go unpenalised")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--no-repeat-ngram", p.sampling.no_repeat_ngram,
+                    "Forbid repeating any n-gram of this many tokens within the answer; 0: off")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--seed", p.sampling.seed, "Random seed for sampling (same seed, same output)")->capture_default_str();
     cmd->add_option("--stop", p.stop, "Stop when this text appears (not included; repeatable)");
     cmd->add_option("--system", opt.system, "System message put before the conversation");
@@ -94,9 +123,10 @@ std::unique_ptr<model> load_model_for_cli(const model_options& opt) {
 }
 
 std::unique_ptr<lora_adapter> load_adapter_for_cli(const model_options& opt, const model& m) {
-    if (opt.adapter_path.empty()) return nullptr;
-    auto a = std::make_unique<lora_adapter>(lora_adapter_load(opt.adapter_path, m));
-    std::fprintf(stderr, "clinote: adapter %s (rank %d, scale %g, %zu target modules%s)\n", opt.adapter_path.c_str(),
+    const std::string path = adapter_path_resolve(opt);
+    if (path.empty()) return nullptr;
+    auto a = std::make_unique<lora_adapter>(lora_adapter_load(path, m));
+    std::fprintf(stderr, "clinote: adapter %s (rank %d, scale %g, %zu target modules%s)\n", path.c_str(),
                  a->config.rank, double(lora_scale(a->config)), a->config.targets.size(),
                  a->tok_embd.empty() && a->output.empty() ? "" : ", own embeddings/head");
     return a;

@@ -14,7 +14,7 @@ namespace clinote {
 
 struct model_options {
     std::string model_path;
-    std::string adapter_path;  // empty: none
+    std::string adapter_path;  // empty: the default (adapter_path_resolve); "none": none
     int64_t n_ctx = 4096;
     int threads = 0;
     matmul_mode matmul = matmul_mode::int8;  // --matmul: how quantised weights are multiplied
@@ -34,6 +34,15 @@ void add_chat_template_flag(CLI::App* cmd, model_options& opt);
 // The default model as setup.sh installs it: ./models/... or the source tree's models/.
 std::string default_model_path();
 
+// The clinical adapter shipped for the default model (adapters/, made by
+// scripts/train-clinical-adapter.sh): ./adapters/... or the source tree's adapters/.
+std::string default_adapter_path();
+
+// The adapter an --adapter flag asks for: "none" → none (""); not given → the shipped
+// adapter when the model is the default model and the adapter is there, else none; a path
+// as given.
+std::string adapter_path_resolve(const model_options& opt);
+
 // The Jinja source --chat-template names: a built-in template (chat_template_builtin) or a
 // file; empty for an empty flag.
 std::string chat_template_from_flag(const std::string& name_or_file);
@@ -42,7 +51,8 @@ std::string chat_template_from_flag(const std::string& name_or_file);
 // of the model's own), reporting what it loaded on stderr.
 std::unique_ptr<model> load_model_for_cli(const model_options& opt);
 
-// The --adapter for model m (PEFT directory or GGUF LoRA), or null without one; reports on stderr.
+// The --adapter for model m (PEFT directory or GGUF LoRA; adapter_path_resolve), or null
+// without one; reports on stderr.
 std::unique_ptr<lora_adapter> load_adapter_for_cli(const model_options& opt, const model& m);
 
 }  // namespace clinote

@@ -205,6 +205,7 @@ void add_note_command(CLI::App& app) {
     cmd->add_flag("--passphrase-stdin", opt->passphrase_stdin,
                   "With --save: read the vault passphrase from the first line of stdin instead of the terminal");
     cmd->add_option("--title", opt->title, "With --save: the encounter's title (default: the transcript's file name)");
+    opt->gen.params.sampling = sampler_params_for_notes();
     opt->gen.params.max_tokens = 512;
     add_generation_flags(cmd, opt->gen);
     cmd->callback([opt] { run_note(*opt); });

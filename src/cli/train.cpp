@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "core/error.h"
+#include "eval/note_check.h"
 #include "model/adapter_qlora.h"
 #include "train/lora_init.h"
 #include "train/trainer.h"
@@ -27,7 +28,32 @@ struct train_cli {
     bool all_tokens = false;
     bool nf4 = false;
     std::string matmul = "auto";
+    // --eval-generate: notes for this many validation items at every validation
+    int64_t eval_generate = 0;
+    int eval_generate_tokens = 256;
+    int64_t eval_generate_ctx = 4096;
 };
+
+// trainer_options::score_notes for --eval-generate: greedy notes with the note guard
+// (sampler_params_for_notes), as clinote note and eval write them; the score is their ROUGE-1.
+std::function<nlohmann::json(const lora_adapter&)> note_scorer_make(const model& m, const train_cli& o) {
+    auto items = std::make_shared<std::vector<note_check_item>>(
+        note_check_items_read(o.data_dir + "/valid.jsonl", m.tok, o.eval_generate));
+    auto lexicons = std::make_shared<fact_lexicons>(fact_lexicons_load(fact_lexicon_dir_default()));
+    generate_params params;
+    params.max_tokens = o.eval_generate_tokens;
+    params.sampling = sampler_params_for_notes();
+    const int64_t n_ctx = o.eval_generate_ctx;
+    std::fprintf(stderr, "train: notes for %zu validation items are written and scored at every validation\n",
+                 items->size());
+    return [&m, items, lexicons, params, n_ctx](const lora_adapter& adapter) {
+        const note_check_result r = note_check_run(m, &adapter, *items, params, n_ctx, *lexicons);
+        nlohmann::json notes = nlohmann::json::array();
+        for (size_t i = 0; i < items->size(); i++)
+            notes.push_back({{"id", (*items)[i].id}, {"note", r.notes[i]}, {"reference", (*items)[i].reference}});
+        return nlohmann::json{{"score", r.rouge1}, {"metrics", note_check_json(r)}, {"notes", notes}};
+    };
+}
 
 std::vector<lora_target> targets_parse(const std::string& list) {
     static const std::map<std::string, lora_target> names = {
@@ -70,10 +96,14 @@ void run(train_cli& o) {
         for (const std::string& id : split->too_long)
             std::fprintf(stderr, "train: left out (longer than --max-seq %lld): %s\n",
                          (long long)o.trainer.batching.max_seq, id.c_str());
+    if (o.eval_generate > 0) o.trainer.score_notes = note_scorer_make(*m, o);
     const trainer_result r = trainer_run(*m, data, o.lora, o.trainer);
     std::fprintf(stderr, "train: %lld steps; last train loss %.4f", (long long)r.steps,
                  r.losses.empty() ? 0.0 : r.losses.back());
-    if (r.best_step >= 0) std::fprintf(stderr, "; best validation loss %.4f at step %lld", r.best_val_loss, (long long)r.best_step);
+    if (r.best_step >= 0 && o.trainer.score_notes)
+        std::fprintf(stderr, "; best note score (ROUGE-1) %.4f at step %lld", r.best_note_score, (long long)r.best_step);
+    else if (r.best_step >= 0)
+        std::fprintf(stderr, "; best validation loss %.4f at step %lld", r.best_val_loss, (long long)r.best_step);
     std::fprintf(stderr, "\ntrain: wrote %s/{best,last,checkpoint,log.jsonl,loss.png}\n", o.trainer.out_dir.c_str());
     // The whole process's high-water mark: mapped weights that were touched count, as they
     // occupy memory like any other page.
@@ -132,6 +162,15 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--clip", t.clip, "Clip the global gradient norm to this; 0: no clipping")->capture_default_str();
     cmd->add_option("--eval-every", t.eval_every, "Steps between validation losses; 0: only at the end")
         ->capture_default_str();
+    cmd->add_option("--eval-generate", o->eval_generate,
+                    "At every validation also write greedy notes for N validation items (spread over valid.jsonl), "
+                    "score them (ROUGE-1, loop and echo rates, unsupported facts; log.jsonl, notes/step-N.json) and "
+                    "keep as best/ the adapter whose notes have the highest ROUGE-1; 0: off")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--eval-generate-tokens", o->eval_generate_tokens, "Most tokens of each --eval-generate note")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--eval-generate-ctx", o->eval_generate_ctx, "Context for the --eval-generate notes")
+        ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--patience", t.patience, "Stop after this many validations without a new best; 0: never")
         ->capture_default_str();
     cmd->add_option("--checkpoint-every", t.checkpoint_every,

@@ -25,6 +25,8 @@ const std::vector<eval_metric_info>& eval_metric_catalog() {
         {"embedding_cosine", "Sentence cosine", metric_direction::higher_better},
         {"unsupported_facts", "Unsupported facts / note", metric_direction::lower_better},
         {"omitted_facts", "Omitted facts / note", metric_direction::lower_better},
+        {"loop", "Loops (rate: a 4-word run 3+ times)", metric_direction::lower_better},
+        {"template_echo", "Echoes the instructions (rate)", metric_direction::lower_better},
         {"json_parsed", "JSON parses (rate)", metric_direction::higher_better},
         {"json_schema_valid", "Schema conforms (rate)", metric_direction::higher_better},
         {"json_field_precision", "JSON field precision", metric_direction::higher_better},

@@ -37,6 +37,8 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
     std::vector<float> logits(static_cast<size_t>(n_vocab));
     std::vector<int32_t> history = prompt;
     sampler smp = sampler_create(params.sampling);
+    if (params.sampling.dry_multiplier > 0.0f)
+        sampler_breakers_set(smp, n_vocab, [&](int32_t t) { return tokenizer_token_bytes(m.tok, t); });
 
     auto t0 = clock::now();
     model_forward(m, st, prompt.data(), int64_t(prompt.size()), logits.data());
@@ -48,7 +50,7 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
     r.finish_reason = "length";
     for (int i = 0; i < params.max_tokens; i++) {
         if (params.filter) params.filter->apply(logits.data(), n_vocab);
-        const int32_t token = sampler_sample(smp, logits.data(), n_vocab, history);
+        const int32_t token = sampler_sample(smp, logits.data(), n_vocab, history, prompt.size());
         if (m.tok.is_eog(token)) { r.finish_reason = "stop"; break; }
         if (params.filter) params.filter->accept(token);
         r.tokens.push_back(token);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 namespace clinote {
@@ -25,9 +26,65 @@ static void apply_repeat_penalty(const sampler_params& p, float* logits, int32_t
     }
 }
 
-int32_t sampler_sample(sampler& s, float* logits, int32_t n_vocab, const std::vector<int32_t>& history) {
+sampler_params sampler_params_for_notes() {
+    sampler_params p;
+    p.dry_multiplier = 0.8f;
+    p.dry_base = 1.75f;
+    p.dry_allowed_length = 2;
+    return p;
+}
+
+void sampler_breakers_set(sampler& s, int32_t n_vocab, const std::function<std::string(int32_t)>& token_text) {
+    s.breaker.assign(size_t(n_vocab), 0);
+    for (int32_t t = 0; t < n_vocab; t++)
+        s.breaker[size_t(t)] = token_text(t).find_first_of(":\"*") != std::string::npos;
+}
+
+static bool is_breaker(const sampler& s, int32_t t) {
+    return t >= 0 && size_t(t) < s.breaker.size() && s.breaker[size_t(t)];
+}
+
+// For each earlier position i of the answer g holding the same token as its end, the tokens
+// before i and before the end agree for L positions (no breaker among them); g[i + 1] would
+// then repeat a sequence of L + 1 tokens. The longest L per candidate sets its penalty.
+static void apply_dry(sampler& s, float* logits, int32_t n_vocab, const int32_t* g, int64_t n) {
+    const sampler_params& p = s.params;
+    if (p.dry_multiplier <= 0.0f || n < 2 || is_breaker(s, g[n - 1])) return;
+    auto& longest = s.match_length;
+    longest.assign(size_t(n_vocab), 0);
+    for (int64_t i = n - 2; i >= 0; i--) {
+        if (g[i] != g[n - 1]) continue;
+        int64_t L = 0;
+        while (L <= i && g[i - L] == g[n - 1 - L] && !is_breaker(s, g[i - L])) L++;
+        const int32_t next = g[i + 1];
+        if (next >= 0 && next < n_vocab && !is_breaker(s, next)) longest[size_t(next)] = std::max(longest[size_t(next)], int32_t(L));
+    }
+    for (int32_t t = 0; t < n_vocab; t++)
+        if (longest[size_t(t)] >= p.dry_allowed_length)
+            logits[t] -= p.dry_multiplier * std::pow(p.dry_base, float(longest[size_t(t)] - p.dry_allowed_length));
+}
+
+// transformers' NoRepeatNGramLogitsProcessor over the answer g.
+static void apply_no_repeat_ngram(const sampler_params& p, float* logits, int32_t n_vocab, const int32_t* g, int64_t n) {
+    const int64_t k = p.no_repeat_ngram;
+    if (k <= 0 || n < k - 1) return;
+    for (int64_t i = 0; i + k - 1 < n; i++) {
+        if (!std::equal(g + i, g + i + k - 1, g + n - (k - 1))) continue;
+        const int32_t banned = g[i + k - 1];
+        if (banned >= 0 && banned < n_vocab) logits[banned] = -std::numeric_limits<float>::infinity();
+    }
+}
+
+int32_t sampler_sample(sampler& s, float* logits, int32_t n_vocab, const std::vector<int32_t>& history,
+                       size_t n_prompt) {
     const sampler_params& p = s.params;
     apply_repeat_penalty(p, logits, n_vocab, history);
+    if (history.size() > n_prompt) {
+        const int32_t* answer = history.data() + n_prompt;
+        const int64_t n_answer = int64_t(history.size() - n_prompt);
+        apply_dry(s, logits, n_vocab, answer, n_answer);
+        apply_no_repeat_ngram(p, logits, n_vocab, answer, n_answer);
+    }
     if (p.temperature <= 0.0f) return int32_t(std::max_element(logits, logits + n_vocab) - logits);
 
     auto& c = s.candidates;

@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "notes/entities.h"
 #include "notes/entity_tagger.h"
+#include "notes/note_in_template.h"
 #include "notes/section_map.h"
 #include "notes/transcript.h"
 
@@ -95,7 +96,9 @@ nlohmann::json prompt_messages(const encounter& e, const note_template& t, const
 
 nlohmann::json prompt_training_messages(const encounter& e, const note_template& t, const prompt_options& o) {
     nlohmann::json messages = prompt_messages(e, t, o);
-    const std::string reference = encounter_reference(e);
+    // A full note is arranged in the template's sections, as the prompt asks for them.
+    const std::string reference =
+        o.target_section.empty() && !e.sections.empty() ? note_in_template(e.sections, t) : encounter_reference(e);
     if (reference.empty()) fail("encounter '" + e.id + "'", "no reference note to train on");
     messages.push_back({{"role", "assistant"}, {"content", o.entity_tags ? entities_tag_text(reference) : reference}});
     return messages;

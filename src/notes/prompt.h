@@ -25,7 +25,9 @@ nlohmann::json prompt_messages(const std::vector<turn>& turns, const note_templa
 nlohmann::json prompt_messages(const encounter& e, const note_template& t, const prompt_options& o);
 
 // prompt_messages plus {"role":"assistant","content": reference note}, entity-tagged by the
-// dictionary tagger when o.entity_tags. Throws if e has no reference note.
+// dictionary tagger when o.entity_tags. A full note is arranged in t's sections
+// (note_in_template.h); a section-level item answers with its section's text. Throws if e
+// has no reference note.
 nlohmann::json prompt_training_messages(const encounter& e, const note_template& t, const prompt_options& o);
 
 // The target a dataset encounter implies: its section's key for a section-level encounter

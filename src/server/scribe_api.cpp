@@ -129,16 +129,17 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
         else r.tmpl = template_find(json_string(body, "template", "soap"));
         prompt_options po;
         po.target_section = json_string(body, "section", "");
-        po.entity_tags = json_bool(body, "entity_tags", true);
+        po.entity_tags = json_bool(body, "entity_tags", false);  // as clinote note and the training data
         messages = prompt_messages(turns, r.tmpl, po);
     }
     r.prompt = chat_prompt_tokens(base.tok, messages, true);
     const int64_t room = std::max<int64_t>(1, base.n_ctx - int64_t(r.prompt.size()));
     r.params.max_tokens = int(json_integer(body, "max_tokens", std::min<int64_t>(512, room), 1, base.n_ctx));
     model_host_require_fits(base, r.prompt.size(), r.params.max_tokens);
+    r.params.sampling = sampler_params_for_notes();  // as clinote note
     r.params.sampling.temperature = float(json_number(body, "temperature", 0.0, 0.0, 2.0));
     r.params.sampling.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
-    r.params.sampling.repeat_penalty = float(json_number(body, "repeat_penalty", 1.1, 0.5, 2.0));
+    r.params.sampling.repeat_penalty = float(json_number(body, "repeat_penalty", 1.0, 0.5, 2.0));
     r.params.sampling.seed = uint64_t(json_integer(body, "seed", 0, 0, INT64_MAX));
     r.stream = json_bool(body, "stream", false);
     return r;

@@ -42,6 +42,7 @@ void train_checkpoint_save(const std::string& dir, const model& m, lora_adapter&
                         {"batch_index", cursor.batch_index},
                         {"micro", cursor.micro},
                         {"best_val_loss", cursor.best_val_loss},
+                        {"best_note_score", cursor.best_note_score},
                         {"best_step", cursor.best_step},
                         {"bad_evals", cursor.bad_evals},
                         {"log_bytes", cursor.log_bytes}};
@@ -68,6 +69,7 @@ void train_checkpoint_load(const std::string& dir, const model& m, lora_adapter&
         cursor.batch_index = state["batch_index"];
         cursor.micro = state["micro"];
         cursor.best_val_loss = state["best_val_loss"];
+        cursor.best_note_score = state.value("best_note_score", -1e300);  // absent before notes were scored
         cursor.best_step = state["best_step"];
         cursor.bad_evals = state["bad_evals"];
         cursor.log_bytes = state["log_bytes"];

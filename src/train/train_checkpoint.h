@@ -15,6 +15,7 @@ struct train_cursor {
     int64_t batch_index = 0;
     int64_t micro = 0;        // micro-batches done (seeds their dropout)
     double best_val_loss = 0.0;
+    double best_note_score = -1e300;  // with trainer_options::score_notes; the lowest: none yet
     int64_t best_step = -1;   // -1: no validation yet
     int64_t bad_evals = 0;    // validations since the last new best
     int64_t log_bytes = 0;    // length of log.jsonl at this point (a resume cuts what follows)

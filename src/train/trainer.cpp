@@ -43,7 +43,8 @@ struct sigint_scope {
 };
 
 // The files trainer_run writes; --force replaces these and nothing else.
-const char* const run_files[] = {"config.json", "log.jsonl", "loss.png", "best", "last", "checkpoint", "checkpoint.tmp"};
+const char* const run_files[] = {"config.json", "log.jsonl", "loss.png", "best",
+                                 "last",        "checkpoint", "checkpoint.tmp", "notes"};
 
 void out_dir_prepare(const trainer_options& opt) {
     const fs::path dir(opt.out_dir);
@@ -228,6 +229,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     adamw_state adam = adamw_create(adapter);
     train_cursor cur;
     cur.best_val_loss = std::numeric_limits<double>::infinity();
+    cur.best_note_score = -std::numeric_limits<double>::max();
     if (opt.resume) {
         train_checkpoint_load(dir + "/checkpoint", m, adapter, adam, cur);
         fs::resize_file(dir + "/log.jsonl", uintmax_t(cur.log_bytes));  // drop lines after the checkpoint
@@ -274,13 +276,32 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         log.flush();
     };
     trainer_result result;
+    // Validation loss, and the notes' score when asked; best/ follows the score if there is
+    // one, else the loss.
     auto evaluate = [&](int64_t step) {
-        if (val_batches.empty()) return;
-        const double v = validation_loss(m, adapter, val_batches, base_bf16);
-        result.val_losses.push_back(v);
-        log_line({{"step", step}, {"val_loss", v}});
-        if (v < cur.best_val_loss) {
-            cur.best_val_loss = v;
+        if (val_batches.empty() && !opt.score_notes) return;
+        bool better = false;
+        if (!val_batches.empty()) {
+            const double v = validation_loss(m, adapter, val_batches, base_bf16);
+            result.val_losses.push_back(v);
+            log_line({{"step", step}, {"val_loss", v}});
+            better = v < cur.best_val_loss;
+            if (better) cur.best_val_loss = v;
+        }
+        if (opt.score_notes) {
+            json scored = opt.score_notes(adapter);
+            const double score = scored.at("score").get<double>();
+            if (scored.contains("notes")) {
+                fs::create_directories(dir + "/notes");
+                std::ofstream(dir + "/notes/step-" + std::to_string(step) + ".json") << scored["notes"].dump(1) << "\n";
+            }
+            log_line({{"step", step}, {"note_score", score}, {"note_check", scored.value("metrics", json::object())}});
+            std::fprintf(stderr, "\ntrain: step %lld: note score %.4f %s\n", (long long)step, score,
+                         scored.value("metrics", json::object()).dump().c_str());
+            better = score > cur.best_note_score;
+            if (better) cur.best_note_score = score;
+        }
+        if (better) {
             cur.best_step = step;
             cur.bad_evals = 0;
             adapter_save(adapter, m, dir + "/best");
@@ -363,6 +384,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
                      (long long)cur.step, (long long)opt.patience);
     result.steps = cur.step;
     result.best_val_loss = cur.best_val_loss;
+    result.best_note_score = cur.best_note_score;
     result.best_step = cur.best_step;
     return result;
 }

@@ -5,17 +5,23 @@
 // The run directory holds:
 //   config.json           what was trained, with which options
 //   log.jsonl             one line per step {"step", "loss", "lr", "grad_norm", "tokens",
-//                         "tokens_per_s"} and per validation {"step", "val_loss"}
+//                         "tokens_per_s"} and per validation {"step", "val_loss"}, with
+//                         {"step", "note_score", "note_check"} after it when notes are scored
+//   notes/step-N.json     the notes written for the note check at step N (when scored)
 //   loss.png              train and validation loss against steps
-//   best/                 the adapter with the lowest validation loss (PEFT format)
+//   best/                 the adapter with the lowest validation loss, or with the highest note
+//                         score when notes are scored (PEFT format)
 //   last/                 the adapter after the last step (PEFT format)
 //   checkpoint/           adapter + AdamW moments (state.safetensors) and the loop's
 //                         position (state.json): --resume continues from here
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "model/lora_adapter.h"
 #include "train/adamw.h"
@@ -50,6 +56,10 @@ struct trainer_options {
     // Set from another thread (the server's cancel): checkpoint and stop after the step in
     // progress, as Ctrl-C does.
     const std::atomic<bool>* stop = nullptr;
+    // Scores the notes the adapter writes (train --eval-generate builds it from
+    // eval/note_check.h): {"score": higher is better, "metrics": {...}, "notes": [...]}, run at
+    // every validation. When set, best/ and --patience follow the score, not the loss.
+    std::function<nlohmann::json(const lora_adapter&)> score_notes;
 };
 
 struct trainer_result {
@@ -57,6 +67,7 @@ struct trainer_result {
     std::vector<double> losses;        // train loss of each step done in this call
     std::vector<double> val_losses;    // each validation of this call
     double best_val_loss = 0.0;
+    double best_note_score = 0.0;      // with score_notes
     int64_t best_step = -1;
     bool stopped_early = false;
     bool interrupted = false;          // Ctrl-C: a checkpoint was written

@@ -6,6 +6,7 @@
 #include "data/export.h"
 #include "data/import.h"
 #include "notes/entities.h"
+#include "notes/note_in_template.h"
 #include "notes/prompt.h"
 #include "test_util.h"
 
@@ -55,7 +56,9 @@ TEST(Export, TrainingLinesCarryTheServingPromptByteForByte) {
         EXPECT_EQ(m[0].dump(), serving[0].dump()) << encs[i].id;
         EXPECT_EQ(m[1].dump(), serving[1].dump()) << encs[i].id;
         EXPECT_EQ(m[2]["role"], "assistant");
-        EXPECT_EQ(m[2]["content"], encounter_reference(encs[i]));
+        // A section answers with its text; a full note is arranged in the template's sections.
+        EXPECT_EQ(m[2]["content"], po.target_section.empty() ? note_in_template(encs[i].sections, t)
+                                                              : encounter_reference(encs[i]));
     }
 }
 
@@ -69,7 +72,9 @@ TEST(Export, EntityTaggedReferencesStripBackToTheNotes) {
             const std::string ref = m[2]["content"];
             const auto parsed = entities_parse(ref);
             ASSERT_TRUE(parsed.problems.empty()) << e.id << ": " << parsed.problems[0].message;
-            ASSERT_EQ(parsed.plain, encounter_reference(e)) << e.id;
+            ASSERT_EQ(parsed.plain, encounter_is_section_level(e) ? encounter_reference(e)
+                                                                  : note_in_template(e.sections, template_find("hp")))
+                << e.id;
             tagged += parsed.entities.size();
         }
     }

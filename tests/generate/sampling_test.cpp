@@ -96,6 +96,60 @@ TEST(Sampling, SameSeedSameDraws) {
     }
 }
 
+TEST(Sampling, DryPenalisesTheTokenThatWouldContinueARepeatedSequence) {
+    sampler_params p;
+    p.dry_multiplier = 1.0f;
+    p.dry_base = 2.0f;
+    p.dry_allowed_length = 2;
+    sampler s = sampler_create(p);
+    std::vector<float> l(10, 0.0f);
+    // The answer 5 6 7 8 5 6 7: "5 6 7" matched 3 tokens back, so 8 would repeat it: 1 * 2^(3 - 2).
+    sampler_sample(s, l.data(), 10, {5, 6, 7, 8, 5, 6, 7});
+    for (int t = 0; t < 10; t++) EXPECT_FLOAT_EQ(l[t], t == 8 ? -2.0f : 0.0f) << "token " << t;
+}
+
+TEST(Sampling, DryIgnoresShortMatchesThePromptAndSequenceBreakers) {
+    sampler_params p;
+    p.dry_multiplier = 1.0f;
+    p.dry_base = 2.0f;
+    p.dry_allowed_length = 2;
+    sampler s = sampler_create(p);
+    std::vector<float> l(10, 0.0f);
+    sampler_sample(s, l.data(), 10, {5, 9, 7, 8, 5, 6, 7});  // only "7" matches: L = 1 < 2
+    EXPECT_FLOAT_EQ(l[8], 0.0f);
+    sampler_sample(s, l.data(), 10, {5, 6, 7, 8, 5, 6, 7}, 4);  // the repeat is of the prompt
+    EXPECT_FLOAT_EQ(l[8], 0.0f);
+    sampler_breakers_set(s, 10, [](int32_t t) { return t == 6 ? std::string("Plan:") : std::string("x"); });
+    sampler_sample(s, l.data(), 10, {5, 6, 7, 8, 5, 6, 7});  // the match stops at the breaker 6
+    EXPECT_FLOAT_EQ(l[8], 0.0f);
+    sampler_sample(s, l.data(), 10, {1, 2, 3, 4, 1, 2, 3});  // no breaker in the match: 2^(3 - 2)
+    EXPECT_FLOAT_EQ(l[4], -2.0f);
+}
+
+TEST(Sampling, DryPenaltyGrowsWithTheLengthOfTheRepeat) {
+    sampler_params p;
+    p.dry_multiplier = 0.8f;
+    p.dry_base = 1.75f;
+    p.dry_allowed_length = 2;
+    sampler s = sampler_create(p);
+    std::vector<float> l(10, 0.0f);
+    // 1 2 3 4 5 6 | 1 2 3 4 5: five tokens repeat, 6 would make it six: 0.8 * 1.75^3.
+    sampler_sample(s, l.data(), 10, {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5});
+    EXPECT_NEAR(l[6], -0.8f * 1.75f * 1.75f * 1.75f, 1e-5);
+}
+
+TEST(Sampling, NoRepeatNgramForbidsCompletingAnEarlierNgramOfTheAnswer) {
+    sampler_params p;
+    p.no_repeat_ngram = 3;
+    sampler s = sampler_create(p);
+    std::vector<float> l = {0.0f, 0.0f, 0.0f, 5.0f, 1.0f};
+    // The answer ends in "1 2", which was followed by 3 before: 3 is forbidden, 4 wins.
+    EXPECT_EQ(sampler_sample(s, l.data(), 5, {1, 2, 3, 1, 2}), 4);
+    EXPECT_TRUE(std::isinf(l[3]) && l[3] < 0);
+    std::vector<float> m = {0.0f, 0.0f, 0.0f, 5.0f, 1.0f};
+    EXPECT_EQ(sampler_sample(s, m.data(), 5, {1, 2, 3, 1, 2}, 3), 3);  // "1 2 3" was the prompt's
+}
+
 TEST(Generate, Utf8IncompleteTailCountsTheBytesOfAnUnfinishedCharacter) {
     EXPECT_EQ(utf8_incomplete_tail("abc"), 0u);
     EXPECT_EQ(utf8_incomplete_tail("a\xC3"), 1u);             // first byte of é

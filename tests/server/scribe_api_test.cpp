@@ -68,13 +68,11 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
 
     // Reference: the prompt builder's messages through the same chat template and generate().
     auto m = test::tiny_model();
-    prompt_options po;
-    po.entity_tags = true;
-    const nlohmann::json messages = prompt_messages(transcript_parse(k_transcript), template_find("soap"), po);
+    const nlohmann::json messages = prompt_messages(transcript_parse(k_transcript), template_find("soap"), {});
     inference_state st = inference_state_create(*m, 4096);
     generate_params p;
     p.max_tokens = 40;
-    p.sampling.repeat_penalty = 1.1f;
+    p.sampling = sampler_params_for_notes();
     const generate_result ref = generate(*m, st, chat_prompt_tokens(m->tok, messages, true), p);
 
     const nlohmann::json gen = srv.post_json(path + "/notes", {{"template", "soap"}, {"max_tokens", 40}});

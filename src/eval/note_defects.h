@@ -1,0 +1,18 @@
+// Defects a reader sees at once, whatever the reference: a note that loops, and a note that
+// echoes the prompt's instructions instead of following them. Both are counted by
+// `clinote eval` and by the generation checks during training.
+#pragma once
+#include <string_view>
+
+namespace clinote {
+
+// Some run of 4 words (lower-cased letters and digits; punctuation ignored) occurs 3 or more
+// times: the note repeats itself.
+bool note_loops(std::string_view note);
+
+// The note contains 6 consecutive words of the instructions (the system message): it copies
+// the template's wording ("chief complaint, history of present illness, review of systems")
+// instead of writing the visit.
+bool note_echoes_instructions(std::string_view note, std::string_view instructions);
+
+}  // namespace clinote
