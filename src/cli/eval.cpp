@@ -22,6 +22,7 @@
 #include "eval/rouge.h"
 #include "eval/structured_check.h"
 #include "generate/chat_prompt.h"
+#include "generate/generate_sections.h"
 #include "generate/json_constraint.h"
 #include "notes/encounter.h"
 #include "notes/note_template.h"
@@ -59,6 +60,7 @@ struct eval_item {
     nlohmann::json messages;
     std::string transcript, reference;
     std::string instructions;  // the system message, to tell an echo of it
+    std::vector<std::string> headings;  // a whole note in a template: written in its sections
     std::optional<nlohmann::json> reference_json;  // the line's "summary", for --json field scores
 };
 
@@ -103,6 +105,7 @@ std::vector<eval_item> items_read(const eval_options& opt) {
             po.target_section = prompt_default_target(e);
             it.id = e.id;
             it.messages = opt.json ? prompt_summary_messages(e.turns) : prompt_messages(e, t, po);
+            if (!opt.json && po.target_section.empty()) it.headings = template_headings(t);
             it.transcript = encounter_transcript(e);
             it.reference = encounter_reference(e);
             if (j.contains("summary")) {
@@ -292,7 +295,7 @@ eval_system run_system(const system_spec& spec, const model& m, const lora_adapt
             constraint = json_constraint_create(clinical_summary_schema(), m.tok);
             params.filter = &constraint->filter;
         }
-        const generate_result g = generate(m, st, prompt, params);
+        const generate_result g = generate_sections(m, st, prompt, it.headings, params);
         const std::string text = constraint ? json_constraint_finish(*constraint, g.text) : g.text;
         eval_example ex = score(it, text, sc, opt.json);
         ex.metrics["generated_tokens"] = double(g.tokens.size());

@@ -12,6 +12,7 @@
 #include "core/file.h"
 #include "core/utf8.h"
 #include "generate/chat_prompt.h"
+#include "generate/generate_sections.h"
 #include "generate/json_constraint.h"
 #include "notes/json_schema_validate.h"
 #include "notes/long_visit.h"
@@ -45,12 +46,13 @@ struct note_options {
     std::string title;
 };
 
+// With headings, the note is written in those sections (generate/generate_sections.h).
 std::string generate_text(const model& m, const lora_adapter* adapter, const std::vector<int32_t>& prompt,
-                          const note_options& opt,
-                          const generate_params& params, bool stream) {
+                          const note_options& opt, const generate_params& params, bool stream,
+                          const std::vector<std::string>& headings = {}) {
     inference_state st = inference_state_create(m, opt.model.n_ctx);
     st.adapter = adapter;
-    const generate_result r = generate(m, st, prompt, params, [&](const std::string& piece) {
+    const generate_result r = generate_sections(m, st, prompt, headings, params, [&](const std::string& piece) {
         if (stream) {
             std::fwrite(piece.data(), 1, piece.size(), stdout);
             std::fflush(stdout);
@@ -126,9 +128,12 @@ std::string write_note(const model& m, const lora_adapter* adapter, const std::v
     po.entity_tags = opt.tags;
     const turns_prompt prompt = [&](const std::vector<turn>& part) { return prompt_messages(part, t, po); };
     const auto chunks = chunks_for(m, turns, prompt, opt, opt.gen.params.max_tokens);
+    // A whole note is written in the template's sections; a single section is free text.
+    const std::vector<std::string> headings = opt.section.empty() ? template_headings(t) : std::vector<std::string>();
     if (chunks.size() == 1) {
-        std::string result =
-            generate_text(m, adapter, chat_prompt_tokens(m.tok, prompt(turns), true), opt, opt.gen.params, true) + "\n";
+        std::string result = generate_text(m, adapter, chat_prompt_tokens(m.tok, prompt(turns), true), opt,
+                                           opt.gen.params, true, headings) +
+                             "\n";
         std::fputc('\n', stdout);
         return result;
     }
@@ -136,7 +141,7 @@ std::string write_note(const model& m, const lora_adapter* adapter, const std::v
     for (size_t i = 0; i < chunks.size(); i++) {
         std::fprintf(stderr, "clinote: part %zu of %zu\n", i + 1, chunks.size());
         parts.push_back(generate_text(m, adapter, chat_prompt_tokens(m.tok, prompt(chunk_turns(turns, chunks[i])), true), opt,
-                                      opt.gen.params, false));
+                                      opt.gen.params, false, headings));
     }
     std::string result = notes_merge(parts, t) + "\n";
     std::fwrite(result.data(), 1, result.size(), stdout);

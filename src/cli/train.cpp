@@ -32,6 +32,7 @@ struct train_cli {
     int64_t eval_generate = 0;
     int eval_generate_tokens = 256;
     int64_t eval_generate_ctx = 4096;
+    std::string init_adapter;  // --init-adapter
 };
 
 // trainer_options::score_notes for --eval-generate: greedy notes with the note guard
@@ -97,6 +98,19 @@ void run(train_cli& o) {
             std::fprintf(stderr, "train: left out (longer than --max-seq %lld): %s\n",
                          (long long)o.trainer.batching.max_seq, id.c_str());
     if (o.eval_generate > 0) o.trainer.score_notes = note_scorer_make(*m, o);
+    std::unique_ptr<lora_adapter> init;
+    if (!o.init_adapter.empty()) {
+        if (o.trainer.resume) fail("--init-adapter", "not with --resume (the checkpoint holds the weights)");
+        init = std::make_unique<lora_adapter>(lora_adapter_load(o.init_adapter, *m));
+        // The adapter's shape is the run's: rank, alpha and targets come from the file.
+        o.lora.rank = init->config.rank;
+        o.lora.alpha = init->config.alpha;
+        o.lora.rslora = init->config.rslora;
+        o.lora.targets = init->config.targets;
+        std::fprintf(stderr, "train: starting from %s (rank %d, alpha %g, %zu targets)\n", o.init_adapter.c_str(),
+                     o.lora.rank, double(o.lora.alpha), o.lora.targets.size());
+        o.trainer.init = init.get();
+    }
     const trainer_result r = trainer_run(*m, data, o.lora, o.trainer);
     std::fprintf(stderr, "train: %lld steps; last train loss %.4f", (long long)r.steps,
                  r.losses.empty() ? 0.0 : r.losses.back());
@@ -158,6 +172,10 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--schedule", o->schedule, "Learning-rate schedule after warmup: constant, linear or cosine")
         ->capture_default_str();
     cmd->add_option("--warmup", t.warmup, "Steps of linear warmup from 0 to --lr")->capture_default_str();
+    cmd->add_option("--schedule-steps", t.schedule_steps,
+                    "Lay the schedule out over this many steps instead of the run's own (a run stopped early on "
+                    "purpose by --max-steps keeps the learning rates of the longer run); 0: the run's")
+        ->capture_default_str()->check(CLI::NonNegativeNumber);
     cmd->add_option("--weight-decay", t.adamw.weight_decay, "AdamW decoupled weight decay")->capture_default_str();
     cmd->add_option("--clip", t.clip, "Clip the global gradient norm to this; 0: no clipping")->capture_default_str();
     cmd->add_option("--eval-every", t.eval_every, "Steps between validation losses; 0: only at the end")
@@ -180,6 +198,9 @@ void add_train_command(CLI::App& app) {
     cmd->add_option("--seed", t.seed, "Seed of the adapter's initialisation, dropout and batch order")
         ->capture_default_str();
     cmd->add_flag("--resume", t.resume, "Continue the run in --out from its checkpoint (same options)");
+    cmd->add_option("--init-adapter", o->init_adapter,
+                    "Start from this adapter's weights (PEFT directory or GGUF LoRA; its rank, alpha and targets are "
+                    "used) with fresh optimiser state: a further stage on other data");
     cmd->add_flag("--force", t.force, "Overwrite the run files of an existing --out directory");
     cmd->add_option("-t,--threads", o->model.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
     cmd->callback([o] { run(*o); });

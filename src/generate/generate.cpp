@@ -35,7 +35,11 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
     r.n_prompt = int64_t(prompt.size());
     const int32_t n_vocab = m.config.n_vocab;
     std::vector<float> logits(static_cast<size_t>(n_vocab));
-    std::vector<int32_t> history = prompt;
+    // What the sampler sees: the answer so far (when this call continues one) and the prompt;
+    // the repetition guard looks at the answer only.
+    std::vector<int32_t> history = params.answer_before;
+    history.insert(history.end(), prompt.begin(), prompt.end());
+    const size_t answer_start = params.answer_before.empty() ? prompt.size() : 0;
     sampler smp = sampler_create(params.sampling);
     if (params.sampling.dry_multiplier > 0.0f)
         sampler_breakers_set(smp, n_vocab, [&](int32_t t) { return tokenizer_token_bytes(m.tok, t); });
@@ -50,7 +54,7 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
     r.finish_reason = "length";
     for (int i = 0; i < params.max_tokens; i++) {
         if (params.filter) params.filter->apply(logits.data(), n_vocab);
-        const int32_t token = sampler_sample(smp, logits.data(), n_vocab, history, prompt.size());
+        const int32_t token = sampler_sample(smp, logits.data(), n_vocab, history, answer_start);
         if (m.tok.is_eog(token)) { r.finish_reason = "stop"; break; }
         if (params.filter) params.filter->accept(token);
         r.tokens.push_back(token);

@@ -24,6 +24,10 @@ struct generate_params {
     std::vector<std::string> stop;  // stop strings (not included in the result)
     sampler_params sampling;
     const token_filter* filter = nullptr;
+    // When this call continues an answer (a note written section by section): the answer's
+    // tokens so far. The repetition guard then sees them and the tokens fed as the prompt as
+    // part of the answer.
+    std::vector<int32_t> answer_before;
 };
 
 struct generate_result {

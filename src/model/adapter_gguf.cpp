@@ -8,6 +8,7 @@
 #include "io/gguf.h"
 #include "model/adapter_layout.h"
 #include "model/adapter_read.h"
+#include "quant/quant.h"
 
 namespace clinote {
 
@@ -39,6 +40,7 @@ lora_adapter lora_adapter_read_gguf(const std::string& path, const model& m) {
         fail(path, "general.architecture: adapter for \"" + arch + "\", the model is \"" + m.config.arch_name + "\"");
     const std::optional<double> alpha = g.get_float("adapter.lora.alpha");
     if (!alpha) fail(path, "missing adapter.lora.alpha");
+    if (!(*alpha > 0 && *alpha <= 1e4)) fail(path, "adapter.lora.alpha must be above 0 and at most 10000");
 
     lora_adapter a;
     a.config.alpha = float(*alpha);
@@ -87,7 +89,7 @@ lora_adapter lora_adapter_read_gguf(const std::string& path, const model& m) {
     return a;
 }
 
-void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::string& path) {
+void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::string& path, dtype storage) {
     lora_adapter_check(a, m, path);
     if (!a.tok_embd.empty() || !a.output.empty())
         fail(path, "GGUF LoRA adapters cannot hold the trained embed_tokens / lm_head (modules_to_save): "
@@ -95,24 +97,29 @@ void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::st
     std::map<std::string, gguf_value> meta;
     meta["general.architecture"] = gguf_string(m.config.arch_name);
     meta["general.type"] = gguf_string("adapter");
-    meta["general.file_type"] = gguf_u32(0);  // all F32
+    // llama.cpp's file types: 0 all F32, 1 mostly F16, 32 mostly BF16.
+    if (storage != dtype::f32 && storage != dtype::f16 && storage != dtype::bf16)
+        fail(path, std::string("adapters are stored as F32, F16 or BF16, not ") + dtype_name(storage));
+    meta["general.file_type"] = gguf_u32(storage == dtype::f32 ? 0 : storage == dtype::f16 ? 1 : 32);
     meta["adapter.type"] = gguf_string("lora");
     meta["adapter.lora.alpha"] = gguf_f32(lora_scale(a.config) * float(a.config.rank));
 
-    std::vector<std::vector<float>> b_rows;  // B in llama.cpp's row order, kept alive for the writer
+    std::vector<std::vector<uint8_t>> stored;  // A, and B in llama.cpp's row order, kept alive for the writer
     std::vector<gguf_writer_tensor> tensors;
-    b_rows.reserve(size_t(m.config.n_layer) * a.config.targets.size());
+    stored.reserve(2 * size_t(m.config.n_layer) * a.config.targets.size());
     for (int il = 0; il < m.config.n_layer; il++)
         for (lora_target t : a.config.targets) {
             const lora_matrices& lm = a.layers[size_t(il)][size_t(t)];
             if (lm.a.empty()) fail(path, "adapter has no matrices for layer " + std::to_string(il) + " " + lora_target_name(t));
             const tensor_view& w = layer_linear(m.layers[size_t(il)], t).w;
-            b_rows.push_back(lm.b);
-            lora_b_from_model_order(b_rows.back(), a.config.rank, t, gguf_qk_row_order(m), m);
-            tensors.push_back({gguf_lora_name(il, t, 'a'), dtype::f32, {a.config.rank, w.cols()}, lm.a.data(),
-                               lm.a.size() * sizeof(float)});
-            tensors.push_back({gguf_lora_name(il, t, 'b'), dtype::f32, {w.rows(), a.config.rank},
-                               b_rows.back().data(), b_rows.back().size() * sizeof(float)});
+            std::vector<float> b = lm.b;
+            lora_b_from_model_order(b, a.config.rank, t, gguf_qk_row_order(m), m);
+            stored.push_back(values_encode(lm.a, storage));
+            tensors.push_back({gguf_lora_name(il, t, 'a'), storage, {a.config.rank, w.cols()}, stored.back().data(),
+                               stored.back().size()});
+            stored.push_back(values_encode(b, storage));
+            tensors.push_back({gguf_lora_name(il, t, 'b'), storage, {w.rows(), a.config.rank}, stored.back().data(),
+                               stored.back().size()});
         }
     gguf_write(path, meta, tensors);
 }

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/error.h"
 #include "quant/quant.h"
 
 namespace clinote {
@@ -84,6 +85,14 @@ std::vector<float> tensor_to_f32(const tensor_view& t) {
     for (int64_t r = 0; r < rows; r++)
         dequantize_row(t.type, static_cast<const uint8_t*>(t.data) + size_t(r) * row_bytes, &out[size_t(r * cols)], cols);
     return out;
+}
+
+std::vector<uint8_t> values_encode(const std::vector<float>& v, dtype storage) {
+    if (storage != dtype::f32 && storage != dtype::f16 && storage != dtype::bf16)
+        fail(dtype_name(storage), "adapters are stored as F32, F16 or BF16");
+    std::vector<uint8_t> bytes(dtype_row_bytes(storage, int64_t(v.size())));
+    quantize_row(storage, v.data(), bytes.data(), int64_t(v.size()));
+    return bytes;
 }
 
 std::string shape_to_string(const std::vector<int64_t>& s) {

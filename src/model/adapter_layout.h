@@ -1,6 +1,7 @@
 // Internal to the adapter files: names of adapted layers in each format, the row order of
 // q and k (see lora_adapter.h), and F32 copies of stored tensors.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,8 @@ qk_row_order gguf_qk_row_order(const model& m);
 
 // The tensor's values as F32 (any stored type).
 std::vector<float> tensor_to_f32(const tensor_view& t);
+// F32 values as the bytes of a stored tensor of type `storage` (F32, F16 or BF16).
+std::vector<uint8_t> values_encode(const std::vector<float>& v, dtype storage);
 
 std::string shape_to_string(const std::vector<int64_t>& s);
 

@@ -56,8 +56,10 @@ lora_config read_config(const std::string& path) {
     lora_config c;
     if (!j.contains("r")) fail(path, "missing \"r\"");
     c.rank = config_value<int>(j, "r", 0, path);
-    if (c.rank <= 0) fail(path, "\"r\" must be positive");
+    if (c.rank <= 0 || c.rank > 4096) fail(path, "\"r\" must be between 1 and 4096");
     c.alpha = config_value<float>(j, "lora_alpha", 8.0f, path);  // PEFT's default
+    // An alpha far beyond any trained adapter's scales every update into overflow.
+    if (!(c.alpha > 0 && c.alpha <= 1e4f)) fail(path, "\"lora_alpha\" must be above 0 and at most 10000");
     c.dropout = config_value<float>(j, "lora_dropout", 0.0f, path);
     c.rslora = config_value<bool>(j, "use_rslora", false, path);
 
@@ -154,7 +156,7 @@ lora_adapter lora_adapter_read_peft(const std::string& dir, const model& m) {
     return a;
 }
 
-void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::string& dir) {
+void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::string& dir, dtype storage) {
     lora_adapter_check(a, m, dir);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -186,9 +188,13 @@ void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::st
         if (modules.is_null()) modules = nlohmann::json::array();
         modules.push_back(embeddings ? "embed_tokens" : "lm_head");
     }
+    std::vector<std::vector<uint8_t>> stored;
+    stored.reserve(names.size());
     std::vector<safetensors_writer_tensor> tensors;
-    for (size_t i = 0; i < names.size(); i++)
-        tensors.push_back({names[i], dtype::f32, shapes[i], data[i].data(), data[i].size() * sizeof(float)});
+    for (size_t i = 0; i < names.size(); i++) {
+        stored.push_back(values_encode(data[i], storage));
+        tensors.push_back({names[i], storage, shapes[i], stored.back().data(), stored.back().size()});
+    }
     safetensors_write(dir + "/adapter_model.safetensors", tensors, {{"format", "pt"}});
 
     nlohmann::json targets = nlohmann::json::array();

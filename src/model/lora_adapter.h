@@ -65,13 +65,16 @@ void lora_adapter_check(const lora_adapter& a, const model& m, const std::string
 lora_adapter lora_adapter_load(const std::string& path, const model& m);
 
 // Writes dir/adapter_config.json and dir/adapter_model.safetensors as PEFT's
-// save_pretrained does (F32 tensors, PEFT key names), creating dir if needed.
-void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::string& dir);
+// save_pretrained does (PEFT key names; F32 tensors, or F16 / BF16 as `storage` asks, as
+// PEFT saves an adapter trained in half precision), creating dir if needed.
+void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::string& dir,
+                            dtype storage = dtype::f32);
 
 // Writes a GGUF LoRA adapter as llama.cpp's convert_lora_to_gguf.py does, for llama.cpp's
 // --lora. llama.cpp scales by alpha / rank, so an rsLoRA adapter is written with the alpha
 // that gives the same scale. GGUF LoRA has no full embedding / head copies: an adapter
-// with modules_to_save is refused.
-void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::string& path);
+// with modules_to_save is refused. Tensors F32, or F16 / BF16 as `storage` asks.
+void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::string& path,
+                            dtype storage = dtype::f32);
 
 }  // namespace clinote

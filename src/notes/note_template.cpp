@@ -66,6 +66,12 @@ template_section section_from_json(const nlohmann::json& j, const std::string& w
 
 }  // namespace
 
+std::vector<std::string> template_headings(const note_template& t) {
+    std::vector<std::string> out;
+    for (const template_section& s : t.sections) out.push_back(s.title + ":");
+    return out;
+}
+
 note_template template_find(const std::string& name, const std::vector<note_template>& custom) {
     for (const auto& t : custom)
         if (t.name == name) return t;

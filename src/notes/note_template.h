@@ -26,6 +26,9 @@ struct note_template {
 // consult, dap.
 const std::vector<note_template>& template_builtins();
 
+// The headings a note in t starts its sections with, as written: "SUBJECTIVE:", ...
+std::vector<std::string> template_headings(const note_template& t);
+
 // Built-in template by name; throws "template '<name>': unknown; known templates: ..."
 // listing the built-ins and the names in `custom`.
 note_template template_find(const std::string& name, const std::vector<note_template>& custom = {});

@@ -1,5 +1,7 @@
 #include "server/model_host.h"
 
+#include "generate/generate_sections.h"
+
 #include "server/http_json.h"
 
 namespace clinote {
@@ -50,7 +52,8 @@ void model_host_require_fits(const base_model& b, size_t n_prompt, int64_t max_t
 }
 
 generate_result model_host_generate(model_host& h, job& j, size_t base, const lora_adapter* adapter,
-                                    const std::vector<int32_t>& prompt, const generate_params& params) {
+                                    const std::vector<int32_t>& prompt, const generate_params& params,
+                                    const std::vector<std::string>& headings) {
     model& m = model_host_require(h, base);
     // Every job starts from an empty cache: reusing a cached prefix would make the answer
     // depend on the previous request (a batched prefill and one-token steps round
@@ -72,7 +75,7 @@ generate_result model_host_generate(model_host& h, job& j, size_t base, const lo
     generate_params p = params;
     p.filter = &counting;
 
-    return generate(m, h.st, prompt, p, [&j](const std::string& piece) { return job_emit(j, piece); });
+    return generate_sections(m, h.st, prompt, headings, p, [&j](const std::string& piece) { return job_emit(j, piece); });
 }
 
 }  // namespace clinote

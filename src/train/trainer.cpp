@@ -144,14 +144,16 @@ void config_write(const std::string& dir, const lora_config& lora, const trainer
                     {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"dropout", lora.dropout},
                               {"rslora", lora.rslora}, {"targets", targets},
                               {"train_embeddings", lora.train_embeddings}, {"train_output", lora.train_output}}},
-                    {"max_steps", opt.max_steps}, {"epochs", opt.epochs}, {"lr", opt.lr},
+                    {"max_steps", opt.max_steps}, {"epochs", opt.epochs}, {"schedule_steps", opt.schedule_steps},
+                    {"lr", opt.lr},
                     {"schedule", lr_schedule_name(opt.schedule)}, {"warmup", opt.warmup},
                     {"weight_decay", opt.adamw.weight_decay}, {"beta1", opt.adamw.beta1}, {"beta2", opt.adamw.beta2},
                     {"eps", opt.adamw.eps}, {"clip", opt.clip}, {"grad_accum", opt.grad_accum},
                     {"batch", opt.batching.batch_size}, {"max_seq", opt.batching.max_seq}, {"pack", opt.batching.pack},
                     {"eval_every", opt.eval_every}, {"patience", opt.patience},
                     {"checkpoint_every", opt.checkpoint_every}, {"checkpoint_layers", opt.checkpoint_layers},
-                    {"matmul", opt.base_bf16 ? "bf16" : "float"}, {"seed", opt.seed}};
+                    {"matmul", opt.base_bf16 ? "bf16" : "float"}, {"seed", opt.seed},
+                    {"init_adapter", opt.init != nullptr}};
     std::ofstream(dir + "/config.json") << j.dump(2) << "\n";
 }
 
@@ -162,6 +164,7 @@ void options_check(const trainer_options& opt, const train_dataset& data) {
     if (opt.grad_accum < 1) fail("--grad-accum", "must be at least 1");
     if (opt.batching.batch_size < 1) fail("--batch", "must be at least 1");
     if (opt.warmup < 0) fail("--warmup", "must not be negative");
+    if (opt.schedule_steps < 0) fail("--schedule-steps", "must not be negative");
     if (opt.eval_every < 0) fail("--eval-every", "must not be negative");
     if (opt.patience < 0) fail("--patience", "must not be negative");
     if (!(opt.adamw.weight_decay >= 0)) fail("--weight-decay", "must not be negative");
@@ -226,6 +229,16 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     const allocator_reuse_scope reuse_step_buffers;
 
     lora_adapter adapter = lora_adapter_create(m, lora, opt.seed);
+    if (opt.init && !opt.resume) {
+        const lora_config& c = opt.init->config;
+        if (c.rank != lora.rank || c.alpha != lora.alpha || c.rslora != lora.rslora || c.targets != lora.targets ||
+            opt.init->tok_embd.empty() == lora.train_embeddings || opt.init->output.empty() == lora.train_output)
+            fail("--init-adapter", "its rank, alpha, targets or trained copies differ from the run's");
+        const float dropout = adapter.config.dropout;
+        adapter = *opt.init;
+        adapter.config.dropout = dropout;  // the run's, not the file's
+        lora_adapter_check(adapter, m, "--init-adapter");
+    }
     adamw_state adam = adamw_create(adapter);
     train_cursor cur;
     cur.best_val_loss = std::numeric_limits<double>::infinity();
@@ -348,7 +361,8 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         }
         const double loss = n_scored > 0 ? loss_sum / double(n_scored) : 0.0;
         const double norm = grad_clip_global_norm(grads, opt.clip);
-        const double lr = double(opt.lr) * lr_factor(opt.schedule, cur.step, opt.warmup, total);
+        const double lr = double(opt.lr) * lr_factor(opt.schedule, cur.step, opt.warmup,
+                                                     opt.schedule_steps > 0 ? opt.schedule_steps : total);
         adamw_step(adam, adapter, grads, opt.adamw, float(lr));
         cur.step++;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -36,6 +36,9 @@ struct trainer_options {
     bool resume = false;        // continue from out_dir/checkpoint
     int64_t max_steps = 0;      // optimiser steps; 0: as many as `epochs` needs
     int64_t epochs = 1;
+    // Steps the learning-rate schedule is laid out for; 0: the run's own (max_steps or
+    // epochs). A run that stops early on purpose (a recipe's first stage) sets it.
+    int64_t schedule_steps = 0;
     float lr = 2e-4f;
     lr_schedule schedule = lr_schedule::cosine;
     int64_t warmup = 0;         // steps
@@ -60,6 +63,10 @@ struct trainer_options {
     // eval/note_check.h): {"score": higher is better, "metrics": {...}, "notes": [...]}, run at
     // every validation. When set, best/ and --patience follow the score, not the loss.
     std::function<nlohmann::json(const lora_adapter&)> score_notes;
+    // Start from this adapter's weights instead of a fresh initialisation (a second stage of
+    // a recipe; fresh AdamW moments and schedule). Its rank, alpha, targets and trained
+    // copies must be the ones asked for. Not with resume, which has its own weights.
+    const lora_adapter* init = nullptr;
 };
 
 struct trainer_result {

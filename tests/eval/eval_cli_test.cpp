@@ -85,7 +85,7 @@ TEST(EvalCli, DefaultModelWritesTheReport) {
         "\"conciseness\": 4, \"clinical_usefulness\": 1, \"safety\": 3}";
     fake_endpoint judge({"not json", "not json", good});  // note 1: two garbage answers (1 retry) -> failure
     const std::string cmd = "'" + clinote_binary() + "' eval -m '" + model + "' --data '" + (dir / "test.jsonl").string() +
-                            "' --out '" + (dir / "report").string() + "' --limit 2 -n 6 --ctx 1024 --judge-retries 1" +
+                            "' --out '" + (dir / "report").string() + "' --adapter none --limit 2 -n 6 --ctx 1024 --judge-retries 1" +
                             " --judge-url http://127.0.0.1:" + std::to_string(judge.port) + "/v1 --judge-model fake" +
                             " 2>'" + (dir / "stderr.txt").string() + "'";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << file_read((dir / "stderr.txt").string());
@@ -154,7 +154,8 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
               0)
         << file_read((dir / "stderr.txt").string());
     const std::string adapter = (dir / "run/last").string();
-    const std::string gen = " -n 16 --ctx 512 -t 1";
+    // The same decoding for eval and generate (eval's default note guard is off in generate).
+    const std::string gen = " -n 16 --ctx 512 -t 1 --dry-multiplier 0";
     ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --data " +
                                    quoted((dir / "test.jsonl").string()) + " --out " + quoted((dir / "report").string()) +
                                    " --no-embedding" + gen),

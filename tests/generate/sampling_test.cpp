@@ -96,12 +96,17 @@ TEST(Sampling, SameSeedSameDraws) {
     }
 }
 
-TEST(Sampling, DryPenalisesTheTokenThatWouldContinueARepeatedSequence) {
+// DRY with repeats of up to 2 tokens free.
+sampler dry_sampler(float multiplier, float base) {
     sampler_params p;
-    p.dry_multiplier = 1.0f;
-    p.dry_base = 2.0f;
+    p.dry_multiplier = multiplier;
+    p.dry_base = base;
     p.dry_allowed_length = 2;
-    sampler s = sampler_create(p);
+    return sampler_create(p);
+}
+
+TEST(Sampling, DryPenalisesTheTokenThatWouldContinueARepeatedSequence) {
+    sampler s = dry_sampler(1.0f, 2.0f);
     std::vector<float> l(10, 0.0f);
     // The answer 5 6 7 8 5 6 7: "5 6 7" matched 3 tokens back, so 8 would repeat it: 1 * 2^(3 - 2).
     sampler_sample(s, l.data(), 10, {5, 6, 7, 8, 5, 6, 7});
@@ -109,11 +114,7 @@ TEST(Sampling, DryPenalisesTheTokenThatWouldContinueARepeatedSequence) {
 }
 
 TEST(Sampling, DryIgnoresShortMatchesThePromptAndSequenceBreakers) {
-    sampler_params p;
-    p.dry_multiplier = 1.0f;
-    p.dry_base = 2.0f;
-    p.dry_allowed_length = 2;
-    sampler s = sampler_create(p);
+    sampler s = dry_sampler(1.0f, 2.0f);
     std::vector<float> l(10, 0.0f);
     sampler_sample(s, l.data(), 10, {5, 9, 7, 8, 5, 6, 7});  // only "7" matches: L = 1 < 2
     EXPECT_FLOAT_EQ(l[8], 0.0f);
@@ -127,11 +128,7 @@ TEST(Sampling, DryIgnoresShortMatchesThePromptAndSequenceBreakers) {
 }
 
 TEST(Sampling, DryPenaltyGrowsWithTheLengthOfTheRepeat) {
-    sampler_params p;
-    p.dry_multiplier = 0.8f;
-    p.dry_base = 1.75f;
-    p.dry_allowed_length = 2;
-    sampler s = sampler_create(p);
+    sampler s = dry_sampler(0.8f, 1.75f);
     std::vector<float> l(10, 0.0f);
     // 1 2 3 4 5 6 | 1 2 3 4 5: five tokens repeat, 6 would make it six: 0.8 * 1.75^3.
     sampler_sample(s, l.data(), 10, {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5});

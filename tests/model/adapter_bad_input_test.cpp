@@ -93,6 +93,11 @@ TEST_F(AdapterBadInput, CorruptFiles) {
     std::ofstream(dir + "/adapter_config.json") << R"({"r": 4, "use_dora": true, "target_modules": ["q_proj"]})";
     e = error_of([&] { lora_adapter_load(dir, *m); });
     EXPECT_NE(e.find("DoRA adapters are not supported"), std::string::npos) << e;
+
+    // An alpha that scales every update into overflow (every output <unk>) is refused.
+    std::ofstream(dir + "/adapter_config.json") << R"({"r": 4, "lora_alpha": 1e40, "target_modules": ["q_proj"]})";
+    e = error_of([&] { lora_adapter_load(dir, *m); });
+    EXPECT_NE(e.find("\"lora_alpha\" must be above 0 and at most 10000"), std::string::npos) << e;
 }
 
 TEST_F(AdapterBadInput, AdapterOfAnotherModel) {

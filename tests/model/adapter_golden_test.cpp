@@ -6,6 +6,7 @@
 #include "adapter_test_util.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/half.h"
 #include "io/gguf.h"
 #include "io/safetensors.h"
 #include "model/adapter_merge.h"
@@ -118,6 +119,41 @@ TEST(AdapterGgufSave, WritesLlamaCppLayout) {
         EXPECT_EQ(g->shape, w.shape) << w.name;
         ASSERT_EQ(g->nbytes, w.nbytes) << w.name;
         EXPECT_EQ(std::memcmp(g->data, w.data, w.nbytes), 0) << w.name;
+    }
+}
+
+// adapters/ ships F16 files: both formats written in F16 hold each value rounded to F16,
+// and give the logits of the adapter rounded to F16 in memory.
+TEST(AdapterF16Save, BothFormatsHoldTheF16RoundedValues) {
+    auto m = model_load(base_model("llama", "model.gguf"), false);
+    const lora_adapter a = lora_adapter_load(golden("llama_lora/peft"), *m);
+    scratch_dir tmp("f16_save");
+    lora_adapter_save_peft(a, *m, tmp / "peft", dtype::f16);
+    lora_adapter_save_gguf(a, *m, tmp / "adapter.gguf", dtype::f16);
+    const safetensors_file st = safetensors_open(tmp / "peft/adapter_model.safetensors");
+    for (const tensor_view& t : st.tensors) EXPECT_EQ(t.type, dtype::f16) << t.name;
+    EXPECT_EQ(gguf_open(tmp / "adapter.gguf").get_int("general.file_type"), 1);
+    lora_adapter rounded = a;
+    for (auto& layer : rounded.layers)
+        for (lora_matrices& lm : layer)
+            for (std::vector<float>* v : {&lm.a, &lm.b})
+                for (float& x : *v) x = f16_to_f32(f32_to_f16(x));
+    const std::vector<float> want_logits = logits(*m, &rounded);
+    for (const std::string& path : {tmp / "peft", tmp / "adapter.gguf"}) {
+        const lora_adapter back = lora_adapter_load(path, *m);
+        size_t compared = 0;
+        for (size_t il = 0; il < a.layers.size(); il++)
+            for (lora_target t : a.config.targets) {
+                const lora_matrices& want = a.layers[il][size_t(t)];
+                const lora_matrices& got = back.layers[il][size_t(t)];
+                ASSERT_EQ(got.a.size(), want.a.size());
+                ASSERT_EQ(got.b.size(), want.b.size());
+                for (size_t i = 0; i < want.a.size(); i++) ASSERT_EQ(got.a[i], f16_to_f32(f32_to_f16(want.a[i]))) << path;
+                for (size_t i = 0; i < want.b.size(); i++) ASSERT_EQ(got.b[i], f16_to_f32(f32_to_f16(want.b[i]))) << path;
+                compared += want.a.size() + want.b.size();
+            }
+        EXPECT_GT(compared, 1000u);
+        EXPECT_LE(max_abs_diff(logits(*m, &back), want_logits), 1e-6) << path;
     }
 }
 
