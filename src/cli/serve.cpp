@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <pthread.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -48,9 +49,23 @@ void run_serve(serve_options opt) {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is a failed write, not the end of the server
 
     opt.server.n_ctx = opt.model.n_ctx;
-    for (const std::string& spec : opt.adapter_specs) opt.server.adapters.push_back(spec_parse("--adapter", spec));
+    const bool no_default_adapter =
+        std::find(opt.adapter_specs.begin(), opt.adapter_specs.end(), "none") != opt.adapter_specs.end();
+    for (const std::string& spec : opt.adapter_specs)
+        if (spec != "none") opt.server.adapters.push_back(spec_parse("--adapter", spec));
     if (opt.model_specs.empty()) opt.model_specs.push_back(opt.model.model_path);
     const auto [first_name, first_path] = model_spec_parse(opt.model_specs[0]);
+    // The default model comes with its clinical adapter, served as "<model>+clinical" and used
+    // for notes unless a request names another (--adapter none: the bare model only).
+    model_options first = opt.model;
+    first.model_path = first_path;
+    first.adapter_path = no_default_adapter ? "none" : "";
+    if (const std::string shipped = adapter_path_resolve(first); !shipped.empty()) {
+        const bool named = std::any_of(opt.server.adapters.begin(), opt.server.adapters.end(),
+                                       [](const auto& a) { return a.first == "clinical"; });
+        if (!named) opt.server.adapters.emplace_back("clinical", shipped);
+        opt.server.note_adapter = "clinical";
+    }
     if (!first_name.empty() && opt.server.model_id.empty()) opt.server.model_id = first_name;
     for (size_t i = 1; i < opt.model_specs.size(); i++) {
         auto [name, path] = model_spec_parse(opt.model_specs[i]);
@@ -95,7 +110,8 @@ void add_serve_command(CLI::App& app) {
                     "NAME defaults to the file's name, lower case. Default: " + opt->model.model_path);
     cmd->remove_option(cmd->get_option("--adapter"));
     cmd->add_option("--adapter", opt->adapter_specs,
-                    "NAME=PATH: a LoRA adapter (PEFT directory or GGUF LoRA file) for the first base model, or "
+                    "NAME=PATH: a LoRA adapter (PEFT directory or GGUF LoRA file) for the first base model (the default "
+                    "model brings its clinical adapter as 'clinical', used for notes; 'none' leaves it out), or "
                     "BASE+NAME=PATH for the base named BASE; clients choose it with \"model\": \"<base>+NAME\"; "
                     "repeatable. More can be loaded, replaced and removed while serving (POST/DELETE /api/adapters)");
     server_options& s = opt->server;
@@ -131,6 +147,13 @@ void add_serve_command(CLI::App& app) {
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--timeout", s.read_timeout_s, "Seconds to wait for a client to send its request")
         ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_flag_function(
+        "--insecure-test-kdf", [opt](int64_t) { opt->server.vault_kdf = "min"; },
+        "Create vaults with the test-only key derivation cost (8 KiB, 1 pass): fast to open and fast to guess. For "
+        "tests only");
+    cmd->add_option("--allow-host", s.allowed_hosts,
+                    "A name this server may be reached by besides localhost, 127.0.0.1, [::1] and --host (repeatable); "
+                    "requests naming any other Host are refused (DNS rebinding)");
     cmd->add_option("--cors-origin", s.cors_origin,
                     "Allow browser pages from this origin (e.g. http://localhost:3000) to call the API; default: none");
     cmd->callback([opt] { run_serve(*opt); });

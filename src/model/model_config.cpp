@@ -17,6 +17,32 @@ const char* model_arch_name(model_arch a) {
     return "?";
 }
 
+// A size read from a file, checked before anything divides by it or sizes a buffer with
+// it: a corrupt value fails here, naming the key, and not as a crash or a huge allocation.
+static int size_check(int64_t v, const std::string& key, const std::string& where, int64_t lo, int64_t hi) {
+    if (v < lo || v > hi)
+        fail(where, "\"" + key + "\" is " + std::to_string(v) + "; must be between " + std::to_string(lo) + " and " +
+                        std::to_string(hi));
+    return int(v);
+}
+
+constexpr int64_t k_max_dim = 1 << 20;      // widths, heads, layers, vocabulary
+constexpr int64_t k_max_context = 1 << 24;  // positions
+
+// What the sizes must satisfy together, and the floats that scale everything.
+static void config_check(const model_config& c, const std::string& where) {
+    if (c.n_head % c.n_head_kv != 0)
+        fail(where, "attention heads (" + std::to_string(c.n_head) + ") are not a multiple of the key/value heads (" +
+                        std::to_string(c.n_head_kv) + ")");
+    if (c.head_dim % 2 != 0) fail(where, "head dimension " + std::to_string(c.head_dim) + " is odd (RoPE rotates pairs)");
+    if (c.sliding_window < 0) fail(where, "the sliding window is negative");
+    if (!(std::isfinite(c.rms_eps) && c.rms_eps >= 0)) fail(where, "the norm epsilon is not a non-negative number");
+    if (!(std::isfinite(c.attn_scale) && c.attn_scale > 0)) fail(where, "the attention scale is not a positive number");
+    for (const auto* f : {&c.inv_freq_global, &c.inv_freq_local})
+        for (float x : *f)
+            if (!(std::isfinite(x) && x > 0)) fail(where, "the RoPE base or scaling gives a non-positive frequency");
+}
+
 // Llama 3's frequency-dependent RoPE scaling (transformers' _compute_llama3_parameters):
 // the factor by which each frequency is divided.
 std::vector<float> llama3_rope_factors(const std::vector<float>& inv_freq, float factor, float low_freq_factor,
@@ -85,14 +111,17 @@ model_config model_config_from_hf(const std::string& text, const std::string& wh
     else if (type == "gemma3_text" || type == "gemma3") c.arch = model_arch::gemma3;
     else fail(where, "unsupported model_type \"" + type + "\" (supported: llama, qwen2, gemma3_text)");
     c.arch_name = model_arch_name(c.arch);
-    c.n_vocab = required<int>(j, "vocab_size", where);
-    c.n_embd = required<int>(j, "hidden_size", where);
-    c.n_layer = required<int>(j, "num_hidden_layers", where);
-    c.n_head = required<int>(j, "num_attention_heads", where);
-    c.n_head_kv = j.value("num_key_value_heads", c.n_head);
-    c.n_ff = required<int>(j, "intermediate_size", where);
-    c.head_dim = (j.contains("head_dim") && !j["head_dim"].is_null()) ? j["head_dim"].get<int>() : c.n_embd / c.n_head;
-    c.n_ctx_train = j.value("max_position_embeddings", 2048);
+    c.n_vocab = size_check(required<int64_t>(j, "vocab_size", where), "vocab_size", where, 1, k_max_dim);
+    c.n_embd = size_check(required<int64_t>(j, "hidden_size", where), "hidden_size", where, 1, k_max_dim);
+    c.n_layer = size_check(required<int64_t>(j, "num_hidden_layers", where), "num_hidden_layers", where, 1, k_max_dim);
+    c.n_head = size_check(required<int64_t>(j, "num_attention_heads", where), "num_attention_heads", where, 1, k_max_dim);
+    c.n_head_kv = size_check(j.value("num_key_value_heads", int64_t(c.n_head)), "num_key_value_heads", where, 1, k_max_dim);
+    c.n_ff = size_check(required<int64_t>(j, "intermediate_size", where), "intermediate_size", where, 1, k_max_dim);
+    c.head_dim = size_check((j.contains("head_dim") && !j["head_dim"].is_null()) ? j["head_dim"].get<int64_t>()
+                                                                                  : int64_t(c.n_embd / c.n_head),
+                            "head_dim", where, 1, k_max_dim);
+    c.n_ctx_train = size_check(j.value("max_position_embeddings", int64_t(2048)), "max_position_embeddings", where, 1,
+                               k_max_context);
     c.rms_eps = j.value("rms_norm_eps", 1e-6f);
     c.attn_scale = 1.0f / std::sqrt(float(c.head_dim));
     c.rope = rope_layout::halves;
@@ -131,11 +160,13 @@ model_config model_config_from_hf(const std::string& text, const std::string& wh
             for (int i = 0; i < c.n_layer; i++)
                 c.layer_is_sliding[size_t(i)] = j["layer_types"][size_t(i)].get<std::string>() == "sliding_attention";
         } else {
-            const int pattern = j.value("sliding_window_pattern", 6);
+            const int pattern = size_check(j.value("sliding_window_pattern", int64_t(6)), "sliding_window_pattern", where, 1,
+                                           k_max_dim);
             for (int i = 0; i < c.n_layer; i++) c.layer_is_sliding[size_t(i)] = (i + 1) % pattern != 0;
         }
         c.inv_freq_local = hf_inv_freq(local_rope, 10000.0f, c.head_dim, where);
     }
+    config_check(c, where);
     return c;
 }
 
@@ -148,20 +179,23 @@ model_config model_config_from_gguf(const gguf_file& g) {
     else if (arch == "gemma3") c.arch = model_arch::gemma3;
     else fail(where, "unsupported architecture \"" + arch + "\" (supported: llama, qwen2, gemma3)");
     c.arch_name = arch;
-    auto need_int = [&](const std::string& key) {
+    auto need_int = [&](const std::string& key, int64_t hi = k_max_dim) {
         auto v = g.get_int(arch + "." + key);
         if (!v) fail(where, "missing metadata \"" + arch + "." + key + "\"");
-        return int(*v);
+        return size_check(*v, arch + "." + key, where, 1, hi);
+    };
+    auto int_or = [&](const std::string& key, int64_t fallback, int64_t lo = 1, int64_t hi = k_max_dim) {
+        return size_check(g.get_int(arch + "." + key).value_or(fallback), arch + "." + key, where, lo, hi);
     };
     c.n_embd = need_int("embedding_length");
     c.n_layer = need_int("block_count");
     c.n_head = need_int("attention.head_count");
-    c.n_head_kv = int(g.get_int(arch + ".attention.head_count_kv").value_or(c.n_head));
+    c.n_head_kv = int_or("attention.head_count_kv", c.n_head);
     c.n_ff = need_int("feed_forward_length");
-    c.n_ctx_train = int(g.get_int(arch + ".context_length").value_or(2048));
-    c.head_dim = int(g.get_int(arch + ".attention.key_length").value_or(c.n_embd / c.n_head));
+    c.n_ctx_train = int_or("context_length", 2048, 1, k_max_context);
+    c.head_dim = int_or("attention.key_length", c.n_embd / c.n_head);
     c.rms_eps = float(g.get_float(arch + ".attention.layer_norm_rms_epsilon").value_or(1e-5));
-    c.n_vocab = int(g.get_int(arch + ".vocab_size").value_or(0));  // else from the embedding table
+    c.n_vocab = int_or("vocab_size", 0, 0);  // 0: from the embedding table
     c.attn_scale = 1.0f / std::sqrt(float(c.head_dim));
     if (auto s = g.get_float(arch + ".attention.scale")) c.attn_scale = float(*s);
     // llama.cpp's converter permutes Llama's Q/K rows so rotated pairs sit side by side.
@@ -191,11 +225,12 @@ model_config model_config_from_gguf(const gguf_file& g) {
             if (int(pattern->array.size()) != c.n_layer) fail(where, "sliding_window_pattern does not list every layer");
             for (int i = 0; i < c.n_layer; i++) c.layer_is_sliding[size_t(i)] = pattern->array[size_t(i)].b;
         } else {
-            const int period = pattern ? int(pattern->i) : 6;
+            const int period = pattern ? size_check(pattern->i, "gemma3.attention.sliding_window_pattern", where, 1, k_max_dim) : 6;
             for (int i = 0; i < c.n_layer; i++) c.layer_is_sliding[size_t(i)] = (i + 1) % period != 0;
         }
         c.inv_freq_local = rope_inv_freq(float(g.get_float("gemma3.rope.freq_base_swa").value_or(10000.0)), c.head_dim);
     }
+    config_check(c, where);
     return c;
 }
 

@@ -8,21 +8,17 @@
 
 namespace clinote {
 
-namespace {
-
 bool adapter_name_valid(const std::string& name) {
-    if (name.empty() || name.size() > 64) return false;
+    if (name.empty() || name.size() > 64 || name[0] == '.') return false;
     for (char c : name)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
     return true;
 }
 
-}  // namespace
-
 adapter_entry adapter_registry_load(adapter_registry& r, const model& m, const std::string& base_id,
                                     const std::string& name, const std::string& path) {
     if (!adapter_name_valid(name))
-        throw api_error(400, "invalid_field", "name: '" + name + "' must be 1 to 64 letters, digits, '.', '_' or '-'");
+        throw api_error(400, "invalid_field", "name: '" + name + "' must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
     if (path.empty()) throw api_error(400, "invalid_field", "path: empty");
     adapter_entry e;
     e.name = name;

@@ -28,6 +28,10 @@ struct adapter_registry {
     std::map<std::string, adapter_entry> entries;
 };
 
+// An adapter name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (it names
+// a folder of a training run).
+bool adapter_name_valid(const std::string& name);
+
 // Loads path (PEFT directory or GGUF LoRA) for m, the base named base_id, and adds it as
 // `name`, replacing an entry of that name. Throws api_error 400 naming the field or file
 // when the name is not [A-Za-z0-9._-]+ or the file cannot be loaded for this model.

@@ -1,5 +1,7 @@
 #include "server/http_json.h"
 
+#include <cctype>
+
 #include "core/utf8.h"
 
 namespace clinote {
@@ -30,6 +32,16 @@ void reply_json(httplib::Response& res, const nlohmann::json& body, int status) 
 }
 
 nlohmann::json json_body_parse(const httplib::Request& req) {
+    // Only application/json: browsers send text/plain, form and multipart bodies to any site
+    // without asking first, JSON only after a CORS preflight this server does not grant.
+    std::string type = req.get_header_value("Content-Type");
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.pop_back();
+    for (char& c : type) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (type != "application/json")
+        throw api_error(415, "unsupported_media_type",
+                        "Content-Type: must be application/json" +
+                            (type.empty() ? std::string(" (none given)") : " (got " + type + ")"));
     if (!utf8_valid(req.body)) throw api_error(400, "invalid_json", "body: not UTF-8");
     nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
     if (body.is_discarded()) throw api_error(400, "invalid_json", "body: malformed JSON");

@@ -28,7 +28,8 @@ int64_t unix_now() {
 // "content": a string, or OpenAI's array of parts of which only text parts are supported.
 std::string message_content(const nlohmann::json& m, size_t i) {
     const std::string where = "messages[" + std::to_string(i) + "].content";
-    if (!m.contains("content") || m["content"].is_null()) return "";
+    if (!m.contains("content") || m["content"].is_null())
+        throw api_error(400, "invalid_field", where + ": required (a string or an array of text parts)");
     const nlohmann::json& c = m["content"];
     if (c.is_string()) return c.get<std::string>();
     if (!c.is_array()) throw api_error(400, "invalid_field", where + ": must be a string or an array of text parts");

@@ -30,8 +30,7 @@ const char* k_openapi = R"json({
         "max_tokens": {"type": "integer"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
         "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]}, "stream": {"type": "boolean"}}},
       "Unlock": {"type": "object", "required": ["passphrase"], "properties": {
-        "passphrase": {"type": "string"}, "create": {"type": "boolean", "description": "create the vault if the folder holds none"},
-        "kdf_level": {"enum": ["min", "interactive", "moderate", "sensitive"]}}},
+        "passphrase": {"type": "string"}, "create": {"type": "boolean", "description": "create the vault if the folder holds none"}}},
       "NewEncounter": {"type": "object", "properties": {"title": {"type": "string"}, "transcript": {"type": "string"},
         "source": {"type": "string"}}},
       "Transcript": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "source": {"type": "string"}}},

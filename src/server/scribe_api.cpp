@@ -2,6 +2,7 @@
 // through the one prompt builder, streamed, edited, approved, every version with its diff)
 // and exports (Markdown, ClinicalSummary JSON, FHIR R4 Bundle). Prompts come only from
 // notes/prompt.h and notes/prompt_summary.h, as in `clinote note`.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -106,6 +107,7 @@ struct note_request {
     note_template tmpl;
     std::vector<int32_t> prompt;
     generate_params params;
+    std::vector<std::string> headings;  // a whole note: written in the template's sections
     bool stream = false;
 };
 
@@ -118,7 +120,8 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
     // "model" names a base (and adapter) like the OpenAI API; else the default base with "adapter".
     r.model = body.contains("model") ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
-                                     : model_choice_default(ctx.host, ctx.adapters, json_string(body, "adapter", ""));
+                                     : model_choice_default(ctx.host, ctx.adapters,
+                                                            json_string(body, "adapter", ctx.opt.note_adapter));
     const base_model& base = ctx.host.bases[r.model.base];
     const std::vector<turn> turns = transcript_parse(c.transcripts.back().text);
     nlohmann::json messages;
@@ -131,6 +134,7 @@ note_request note_request_parse(server_context& ctx, const nlohmann::json& body,
         po.target_section = json_string(body, "section", "");
         po.entity_tags = json_bool(body, "entity_tags", false);  // as clinote note and the training data
         messages = prompt_messages(turns, r.tmpl, po);
+        if (po.target_section.empty()) r.headings = template_headings(r.tmpl);
     }
     r.prompt = chat_prompt_tokens(base.tok, messages, true);
     const int64_t room = std::max<int64_t>(1, base.n_ctx - int64_t(r.prompt.size()));
@@ -158,7 +162,8 @@ nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, 
         summary_from_json(nlohmann::json(summary), "generated summary");  // validates
         text = summary.dump(2);
     } else {
-        const generate_result g = model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, r.params);
+        const generate_result g =
+            model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, r.params, r.headings);
         if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
         text = g.text;
     }
@@ -182,25 +187,42 @@ void vault_routes_add(httplib::Server& http, server_context& ctx) {
         vault_options vo;
         vo.actor = ctx.opt.actor;
         vo.idle_timeout_s = ctx.opt.vault_idle_lock_s;
+        if (body.contains("kdf_level"))
+            throw api_error(400, "invalid_field", "kdf_level: the server sets the key derivation cost, not a request");
         std::lock_guard<std::mutex> lock(ctx.vault_mu);
+        if (ctx.vault && !vault_is_locked(*ctx.vault))
+            throw api_error(409, "already_unlocked", "vault: already unlocked (lock it first to unlock again)");
+        // Guessing is slowed for the whole process: after the second wrong passphrase in a row
+        // each attempt waits 1, 2, 4 ... up to 300 seconds after the last failure.
+        const auto now = std::chrono::steady_clock::now();
+        if (now < ctx.unlock_retry_at) {
+            const auto wait = std::chrono::duration_cast<std::chrono::seconds>(ctx.unlock_retry_at - now).count() + 1;
+            res.set_header("Retry-After", std::to_string(wait));
+            throw api_error(429, "too_many_attempts",
+                            "passphrase: too many wrong attempts; retry in " + std::to_string(wait) + " s");
+        }
         try {
             if (ctx.vault) {
-                if (vault_is_locked(*ctx.vault)) vault_unlock(*ctx.vault, passphrase);
+                vault_unlock(*ctx.vault, passphrase);
             } else if (vault_exists(ctx.opt.vault_dir)) {
                 ctx.vault = vault_open(ctx.opt.vault_dir, passphrase, vo);
             } else if (json_bool(body, "create", false)) {
                 if (passphrase.size() < 8) throw api_error(400, "weak_passphrase", "passphrase: at least 8 characters");
                 vault_create_options co;
-                co.kdf = kdf_level_parse(json_string(body, "kdf_level", "moderate"), "kdf_level");
+                co.kdf = kdf_level_parse(ctx.opt.vault_kdf, "server vault_kdf");
                 ctx.vault = vault_create(ctx.opt.vault_dir, passphrase, co, vo);
             } else {
                 throw api_error(404, "no_vault", "vault: " + ctx.opt.vault_dir + " holds no vault yet (send \"create\": true)");
             }
         } catch (const clinote::error& e) {
             const std::string what = e.what();
-            if (what.find("wrong passphrase") != std::string::npos) throw api_error(403, "wrong_passphrase", what);
-            throw;
+            if (what.find("wrong passphrase") == std::string::npos) throw;
+            ctx.unlock_failures++;
+            if (ctx.unlock_failures >= 2)
+                ctx.unlock_retry_at = now + std::chrono::seconds(std::min(300, 1 << std::min(ctx.unlock_failures - 2, 9)));
+            throw api_error(403, "wrong_passphrase", what);
         }
+        ctx.unlock_failures = 0;
         reply_json(res, {{"unlocked", true}});
     });
     http.Post("/api/vault/lock", [&ctx](const httplib::Request&, httplib::Response& res) {

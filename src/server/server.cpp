@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -53,6 +54,43 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
 // API path needs the token when one is set.
 bool needs_token(const std::string& path) {
     return path.rfind("/v1/", 0) == 0 || path.rfind("/api/", 0) == 0 || path == "/metrics";
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+// "name:port", "[v6]:port" or "name" -> the name ("[v6]" keeps its brackets), lower-cased.
+std::string host_name_of(const std::string& host) {
+    if (!host.empty() && host[0] == '[') return lower(host.substr(0, host.find(']') + 1));
+    return lower(host.substr(0, host.rfind(':')));
+}
+
+// A page on another site the clinician has open can reach a loopback server two ways:
+// through a name of its own that resolves to 127.0.0.1 (DNS rebinding: the browser then
+// sends that name as Host), and by sending requests from its own origin (CSRF; the browser
+// sends its Origin, and lets "simple" content types through without asking). Requests
+// must name this server in Host, and state-changing ones must come from its own origin.
+bool host_allowed(const server_options& opt, const httplib::Request& req) {
+    if (opt.host == "0.0.0.0" || opt.host == "::" || opt.host.empty()) return true;
+    const std::string host = req.get_header_value("Host");
+    if (host.empty()) return true;  // HTTP/1.0 clients; a browser always sends Host
+    const std::string name = host_name_of(host);
+    if (name == "localhost" || name == "127.0.0.1" || name == "[::1]" || name == lower(opt.host) ||
+        name == "[" + lower(opt.host) + "]")
+        return true;
+    for (const std::string& h : opt.allowed_hosts)
+        if (name == lower(h)) return true;
+    return false;
+}
+
+bool origin_allowed(const server_options& opt, const httplib::Request& req) {
+    if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") return true;
+    if (!req.has_header("Origin")) return true;  // not a browser's cross-site request
+    const std::string origin = req.get_header_value("Origin");
+    if (!opt.cors_origin.empty() && origin == opt.cors_origin) return true;
+    return lower(origin) == "http://" + lower(req.get_header_value("Host"));
 }
 
 void count_request(server_context& ctx, const httplib::Request& req, int status) {
@@ -123,6 +161,19 @@ void routes_add(server& s) {
     server_context& ctx = s.ctx;
 
     http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
+        if (!host_allowed(ctx.opt, req)) {
+            reply_error(res, 403, "host_not_allowed",
+                        "Host: '" + req.get_header_value("Host") +
+                            "' does not name this server (localhost, 127.0.0.1, [::1] or its address; "
+                            "add names with --allow-host)");
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        if (!origin_allowed(ctx.opt, req)) {
+            reply_error(res, 403, "origin_not_allowed",
+                        "Origin: '" + req.get_header_value("Origin") +
+                            "' is not this server's page (set --cors-origin to allow another origin)");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         if (!ctx.opt.cors_origin.empty()) {
             res.set_header("Access-Control-Allow-Origin", ctx.opt.cors_origin);
             res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
@@ -135,8 +186,10 @@ void routes_add(server& s) {
         }
         if (!ctx.opt.token.empty() && needs_token(req.path)) {
             const std::string auth = req.get_header_value("Authorization");
-            const std::string prefix = "Bearer ";
-            const bool ok = auth.rfind(prefix, 0) == 0 && equal_constant_time(auth.substr(prefix.size()), ctx.opt.token);
+            // The scheme is case-insensitive (RFC 9110), so "bearer" is as good as "Bearer".
+            const std::string prefix = "bearer ";
+            const bool ok = lower(auth.substr(0, prefix.size())) == prefix &&
+                            equal_constant_time(auth.substr(prefix.size()), ctx.opt.token);
             if (!ok) {
                 res.set_header("WWW-Authenticate", "Bearer");
                 reply_error(res, 401, auth.empty() ? "missing_token" : "invalid_token",

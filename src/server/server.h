@@ -31,13 +31,24 @@ struct server_options {
     int write_timeout_s = 30;
     int heartbeat_ms = 500;         // while a client waits, how often the connection is probed
     std::string cors_origin;        // empty: no CORS headers (browsers refuse cross-origin calls)
+    // Names besides localhost, 127.0.0.1, [::1] and the bound address that a request's Host
+    // may carry; any other Host is refused (DNS rebinding). Not checked on a wildcard bind
+    // (0.0.0.0, ::), which needs a token instead.
+    std::vector<std::string> allowed_hosts;
     std::string web_dir;            // the UI's files; empty: <source>/web
     std::string vault_dir;          // empty: the scribe API answers 409 "no vault configured"
+    // KDF cost of a vault created through the API (store/kdf.h levels): the server's choice,
+    // never a request's; "min" (a test-only cost) only with serve --insecure-test-kdf.
+    std::string vault_kdf = "moderate";
     double vault_idle_lock_s = 900; // lock the vault after this long without a call; 0: never
     std::string actor = "clinician";
     // LoRA adapters served as "<base>+NAME": NAME → PEFT directory or GGUF LoRA file, for the
     // first base, or BASE+NAME → path for another.
     std::vector<std::pair<std::string, std::string>> adapters;
+    // The adapter a scribe-API note uses when the request names none (an "adapter" of ""
+    // asks for the bare base); empty: the bare base. clinote serve sets it to the shipped
+    // clinical adapter when the first base is the default model.
+    std::string note_adapter;
     std::string train_dir = "clinote-runs";  // where training runs (POST /api/training) write
     std::string whisper_dir;        // Whisper for POST /api/encounters/{id}/audio; loaded on first use
 };

@@ -1,6 +1,7 @@
 // What the route files share: options, the model host, its adapters, the queue, the vault
 // handle, the training runs and the counters behind /metrics.
 #pragma once
+#include <chrono>
 #include <httplib.h>
 
 #include <atomic>
@@ -30,8 +31,11 @@ struct server_context {
     std::atomic<bool> stopping{false};
     std::atomic<int> open_replies{0};  // responses still waiting on a job (shutdown lets them finish)
 
-    std::mutex vault_mu;  // guards creating the handle; the vault locks itself for each call
+    std::mutex vault_mu;  // guards creating the handle and the two below; the vault locks itself for each call
     vault_ptr vault;
+    // Wrong passphrases in a row, and when the next attempt is allowed (exponential back-off).
+    int unlock_failures = 0;
+    std::chrono::steady_clock::time_point unlock_retry_at{};
 
     std::mutex training_mu;  // guards the two below
     std::map<int64_t, std::shared_ptr<training_run>> training_runs;  // POST /api/training, by id

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/utc_time.h"
+#include "server/adapters.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 #include "train/lora_init.h"
@@ -163,8 +164,11 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         auto run = std::make_shared<training_run>();
         run->dataset = json_string_required(body, "dataset");
         run->adapter_name = json_string(body, "adapter", "");
-        if (!run->adapter_name.empty() && run->adapter_name.find('+') != std::string::npos)
-            throw api_error(400, "invalid_field", "adapter: must not contain '+'");
+        // The name becomes a folder under the runs directory: letters, digits, '.', '_', '-' only,
+        // checked before any work starts.
+        if (!run->adapter_name.empty() && !adapter_name_valid(run->adapter_name))
+            throw api_error(400, "invalid_field",
+                            "adapter: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
 
         lora_config lora;
         lora.rank = int(json_integer(body, "rank", 8, 1, 256));

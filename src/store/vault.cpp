@@ -2,9 +2,13 @@
 
 #define SQLITE_HAS_CODEC 1
 #include <sqlite3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include <sodium.h>
@@ -234,6 +238,10 @@ vault_ptr vault_create(const std::string& dir, std::string_view passphrase, cons
         if (recovery_key) *recovery_key = std::move(rk);
     }
 
+    // Owner-only from the first byte; SQLite gives the -wal and -shm files the database file's mode.
+    const int fd = ::open(v->db_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) fail(v->db_path, std::string("cannot create: ") + std::strerror(errno));
+    ::close(fd);
     sqlite3* db = nullptr;
     try {
         if (sqlite3_open_v2(v->db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

@@ -11,7 +11,8 @@ namespace clinote {
 
 void lora_config_check(const lora_config& cfg) {
     if (cfg.rank < 1) fail("lora rank", "must be at least 1 (got " + std::to_string(cfg.rank) + ")");
-    if (!(cfg.alpha > 0)) fail("lora alpha", "must be positive");
+    if (cfg.rank > 4096) fail("lora rank", "must be at most 4096 (got " + std::to_string(cfg.rank) + ")");
+    if (!(cfg.alpha > 0 && cfg.alpha <= 1e4f)) fail("lora alpha", "must be above 0 and at most 10000");
     if (!(cfg.dropout >= 0 && cfg.dropout < 1)) fail("lora dropout", "must be in [0, 1)");
     if (cfg.targets.empty() && !cfg.train_embeddings && !cfg.train_output)
         fail("lora targets", "no layer to adapt and no embeddings or head to train");

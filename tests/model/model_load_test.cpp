@@ -87,3 +87,48 @@ TEST(ModelLoad, BadConfigJsonIsNamed) {
 }
 
 }  // namespace
+
+// Every size in the metadata is checked before use: a zero or negative count, or one that
+// does not fit the others, is one error naming the key, never SIGFPE or a huge allocation.
+TEST(ModelLoad, ImpossibleHyperParametersAreNamed) {
+    const struct {
+        const char* key;
+        gguf_value value;
+        const char* expect;
+    } cases[] = {
+        {"llama.attention.head_count", gguf_u32(0), "\"llama.attention.head_count\" is 0"},
+        {"llama.attention.head_count_kv", gguf_u32(0), "\"llama.attention.head_count_kv\" is 0"},
+        {"llama.attention.head_count_kv", gguf_u32(3), "not a multiple of the key/value heads"},
+        {"llama.context_length", gguf_u32(0), "\"llama.context_length\" is 0"},
+        {"llama.block_count", gguf_u32(0), "\"llama.block_count\" is 0"},
+        {"llama.embedding_length", gguf_u32(0), "\"llama.embedding_length\" is 0"},
+        {"llama.feed_forward_length", gguf_i32(-5), "\"llama.feed_forward_length\" is -5"},
+        {"llama.rope.freq_base", gguf_f32(-1.0f), "non-positive frequency"},
+    };
+    for (const auto& c : cases) {
+        const std::string path = rewritten_gguf("bad_hparam", [&](auto& meta, auto&) { meta[c.key] = c.value; });
+        const std::string err = load_error(path);
+        EXPECT_NE(err.find(path), std::string::npos) << c.key << ": " << err;
+        EXPECT_NE(err.find(c.expect), std::string::npos) << c.key << ": " << err;
+        std::remove(path.c_str());
+    }
+}
+
+TEST(ModelLoad, ImpossibleHfConfigIsNamed) {
+    const std::string base =
+        R"({"model_type": "llama", "vocab_size": 64, "hidden_size": 32, "num_hidden_layers": 2,
+            "intermediate_size": 64, "num_attention_heads": HEADS, "num_key_value_heads": 2})";
+    for (const auto& [heads, expect] : std::vector<std::pair<std::string, std::string>>{
+             {"0", "\"num_attention_heads\" is 0"}, {"-4", "\"num_attention_heads\" is -4"},
+             {"3", "not a multiple of the key/value heads"}}) {
+        std::string text = base;
+        text.replace(text.find("HEADS"), 5, heads);
+        try {
+            model_config_from_hf(text, "config.json");
+            ADD_FAILURE() << heads << ": accepted";
+        } catch (const clinote::error& e) {
+            EXPECT_NE(std::string(e.what()).find(expect), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("config.json"), std::string::npos) << e.what();
+        }
+    }
+}

@@ -69,6 +69,21 @@ TEST(BadInput, TokenRequiredOnApiPathsWhenSet) {
     EXPECT_EQ(health->status, 200);
     EXPECT_TRUE(nlohmann::json::parse(health->body)["auth_required"].get<bool>());
     srv.get_json("/v1/models");  // with the token
+    // The scheme is case-insensitive (RFC 9110).
+    auto lower = anonymous.Get("/v1/models", {{"Authorization", "bearer s3cret-token"}});
+    ASSERT_TRUE(lower);
+    EXPECT_EQ(lower->status, 200);
+}
+
+TEST(BadInput, NullContentAndUnsafeAdapterNamesAreRefusedBeforeAnyWork) {
+    running_server srv;
+    expect_error(srv.post("/v1/chat/completions",
+                          {{"model", "stories"}, {"messages", {{{"role", "user"}, {"content", nullptr}}}}}),
+                 400, "invalid_field", "messages[0].content");
+    for (const char* name : {"../../x", ".hidden", "a/b"}) {
+        expect_error(srv.post("/api/training", {{"dataset", "/nonexistent"}, {"adapter", name}}), 400, "invalid_field",
+                     "adapter");
+    }
 }
 
 TEST(BadInput, NonLoopbackBindGetsAGeneratedToken) {

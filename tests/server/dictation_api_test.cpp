@@ -65,7 +65,7 @@ server_options with_whisper() {
 }
 
 int64_t session_open(running_server& srv) {
-    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}, {"kdf_level", "min"}});
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}});
     const int64_t encounter = srv.post_json("/api/encounters", {{"title", "dictated"}}, 201)["id"];
     return srv.post_json("/api/encounters/" + std::to_string(encounter) + "/dictation", nlohmann::json::object(), 201)["session"];
 }

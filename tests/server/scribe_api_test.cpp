@@ -1,8 +1,12 @@
 // The scribe API through the vault: unlock, encounter, transcript, generated draft (the
 // same text as generate() on the prompt builder's prompt), approval with its diff
 // (line_diff_unified as reference), versions, exports, lock.
+#include <chrono>
+#include <thread>
+
 #include "generate/chat_prompt.h"
 #include "generate/generate.h"
+#include "generate/generate_sections.h"
 #include "notes/entities.h"
 #include "notes/note_template.h"
 #include "notes/prompt.h"
@@ -23,7 +27,7 @@ const std::string k_transcript =
     "Patient: Ibuprofen 400 mg twice a day.\n";
 
 int64_t unlock_and_add(running_server& srv) {
-    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}, {"kdf_level", "min"}});
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}});
     const nlohmann::json e = srv.post_json("/api/encounters", {{"title", "Headache"}, {"transcript", k_transcript}}, 201);
     return e["id"].get<int64_t>();
 }
@@ -33,7 +37,7 @@ TEST(Scribe, VaultLockedUntilUnlockedWrongPassphraseRefused) {
     EXPECT_FALSE(srv.get_json("/api/vault")["exists"].get<bool>());
     srv.get_json("/api/encounters", 423);
     srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}}, 404);  // none yet, create not asked
-    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}, {"kdf_level", "min"}});
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}});
     EXPECT_TRUE(srv.get_json("/api/vault")["unlocked"].get<bool>());
     srv.post_json("/api/encounters", {{"title", "one"}}, 201);
     srv.post_json("/api/vault/lock", nlohmann::json::object());
@@ -42,6 +46,30 @@ TEST(Scribe, VaultLockedUntilUnlockedWrongPassphraseRefused) {
     EXPECT_EQ(wrong["error"]["code"], "wrong_passphrase");
     srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}});
     EXPECT_EQ(srv.get_json("/api/encounters")["data"].size(), 1u);
+}
+
+// The attacks on the unlock call: a client choosing a cheap KDF for the vault it creates,
+// a wrong passphrase answered "unlocked" because the vault already was, and fast guessing.
+TEST(Scribe, UnlockRefusesAClientKdfARepeatAndFastGuessing) {
+    running_server srv;
+    const nlohmann::json kdf =
+        srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}, {"kdf_level", "min"}}, 400);
+    EXPECT_NE(kdf["error"]["message"].get<std::string>().find("kdf_level"), std::string::npos);
+    EXPECT_FALSE(srv.get_json("/api/vault")["exists"].get<bool>());
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}});
+    const nlohmann::json again = srv.post_json("/api/vault/unlock", {{"passphrase", "wrong wrong wrong"}}, 409);
+    EXPECT_EQ(again["error"]["code"], "already_unlocked");
+    srv.post_json("/api/vault/lock", nlohmann::json::object());
+    srv.post_json("/api/vault/unlock", {{"passphrase", "wrong horse 1"}}, 403);
+    srv.post_json("/api/vault/unlock", {{"passphrase", "wrong horse 2"}}, 403);
+    // The second failure in a row starts the back-off: even the right passphrase waits.
+    auto r = srv.post("/api/vault/unlock", {{"passphrase", "correct horse"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 429) << r->body;
+    EXPECT_FALSE(r->get_header_value("Retry-After").empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}});
+    EXPECT_TRUE(srv.get_json("/api/vault")["unlocked"].get<bool>());
 }
 
 TEST(Scribe, EncounterCrudAndTranscriptVersions) {
@@ -73,7 +101,8 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
     generate_params p;
     p.max_tokens = 40;
     p.sampling = sampler_params_for_notes();
-    const generate_result ref = generate(*m, st, chat_prompt_tokens(m->tok, messages, true), p);
+    const generate_result ref =
+        generate_sections(*m, st, chat_prompt_tokens(m->tok, messages, true), template_headings(template_find("soap")), p);
 
     const nlohmann::json gen = srv.post_json(path + "/notes", {{"template", "soap"}, {"max_tokens", 40}});
     ASSERT_TRUE(gen.contains("note")) << gen.dump();

@@ -1,6 +1,9 @@
 // The vault's records, versions, locking and key management through the public API.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <thread>
 
 #include "core/error.h"
@@ -68,6 +71,27 @@ TEST(Vault, StoresEncounterTranscriptNotesAndAudioWithVersions) {
     EXPECT_TRUE(vault_encounter_list(*v).empty());
     EXPECT_NE(error_of([&] { vault_encounter_load(*v, c.encounter.id); }).find("no encounter"), std::string::npos);
     EXPECT_TRUE(vault_audit_verify(*v).ok);
+}
+
+// Another local user must not read the vault's files, whatever the umask: the database and
+// the -wal / -shm files SQLite makes beside it are owner-only.
+TEST(Vault, FilesAreOwnerOnly) {
+    temp_dir d;
+    const mode_t old_umask = ::umask(0022);
+    vault_ptr v = make_vault(d.vault());
+    encounter_record e;
+    e.title = "visit";
+    vault_encounter_add(*v, e);  // a write: the WAL files exist while open
+    ::umask(old_umask);
+    int checked = 0;
+    for (const auto& f : std::filesystem::directory_iterator(d.vault())) {
+        if (!f.is_regular_file()) continue;
+        struct stat st {};
+        ASSERT_EQ(::stat(f.path().c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0600u) << f.path();
+        checked++;
+    }
+    EXPECT_GE(checked, 3);  // vault.db, its -wal and -shm at least (and the key file)
 }
 
 TEST(Vault, RejectsNonUtf8TextNamingItsSource) {
