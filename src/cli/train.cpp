@@ -1,4 +1,5 @@
-// clinote train: LoRA / QLoRA fine-tuning of a model on a chat dataset directory.
+// clinote train: LoRA / QLoRA fine-tuning of a model on a chat dataset directory, or with
+// --full a full fine-tune of every weight, written as a GGUF model.
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include "core/error.h"
 #include "eval/note_check.h"
 #include "model/adapter_qlora.h"
+#include "quant/quant.h"
 #include "train/lora_init.h"
 #include "train/trainer.h"
 
@@ -33,11 +35,12 @@ struct train_cli {
     int eval_generate_tokens = 256;
     int64_t eval_generate_ctx = 4096;
     std::string init_adapter;  // --init-adapter
+    std::string full_type = "f16";  // --type of a full fine-tune's model.gguf
 };
 
 // trainer_options::score_notes for --eval-generate: greedy notes with the note guard
 // (sampler_params_for_notes), as clinote note and eval write them; the score is their ROUGE-1.
-std::function<nlohmann::json(const lora_adapter&)> note_scorer_make(const model& m, const train_cli& o) {
+std::function<nlohmann::json(const model&, const lora_adapter*)> note_scorer_make(const model& m, const train_cli& o) {
     auto items = std::make_shared<std::vector<note_check_item>>(
         note_check_items_read(o.data_dir + "/valid.jsonl", m.tok, o.eval_generate));
     auto lexicons = std::make_shared<fact_lexicons>(fact_lexicons_load(fact_lexicon_dir_default()));
@@ -47,8 +50,8 @@ std::function<nlohmann::json(const lora_adapter&)> note_scorer_make(const model&
     const int64_t n_ctx = o.eval_generate_ctx;
     std::fprintf(stderr, "train: notes for %zu validation items are written and scored at every validation\n",
                  items->size());
-    return [&m, items, lexicons, params, n_ctx](const lora_adapter& adapter) {
-        const note_check_result r = note_check_run(m, &adapter, *items, params, n_ctx, *lexicons);
+    return [items, lexicons, params, n_ctx](const model& trained, const lora_adapter* adapter) {
+        const note_check_result r = note_check_run(trained, adapter, *items, params, n_ctx, *lexicons);
         nlohmann::json notes = nlohmann::json::array();
         for (size_t i = 0; i < items->size(); i++)
             notes.push_back({{"id", (*items)[i].id}, {"note", r.notes[i]}, {"reference", (*items)[i].reference}});
@@ -81,8 +84,13 @@ void run(train_cli& o) {
     o.trainer.schedule = lr_schedule_from_name(o.schedule);
     o.trainer.model_path = o.model.model_path;
     o.trainer.batching.seed = o.trainer.seed;
-    o.trainer.base_bf16 = trainer_base_bf16_choose(o.matmul, "--matmul", o.nf4);
+    // A full fine-tune changes every weight, so there are no frozen weights to pack in BF16.
+    o.trainer.base_bf16 = trainer_base_bf16_choose(o.trainer.full && o.matmul == "auto" ? "float" : o.matmul, "--matmul", o.nf4);
+    if (o.trainer.full && !dtype_from_name(o.full_type, &o.trainer.full_type)) fail("--type", "unknown type " + o.full_type);
     auto m = load_model_for_cli(o.model);
+    if (o.trainer.full && !m->gguf)
+        fail(o.model.model_path, "--full writes the trained model as GGUF with the base's metadata and tokenizer, so "
+                                 "the base must be a .gguf file (convert it with clinote convert)");
     if (!m->has_tokenizer) fail(o.model.model_path, "has no tokenizer, which training data needs");
     if (o.nf4) {
         const nf4_report q = model_quantize_nf4(*m);
@@ -118,7 +126,8 @@ void run(train_cli& o) {
         std::fprintf(stderr, "; best note score (ROUGE-1) %.4f at step %lld", r.best_note_score, (long long)r.best_step);
     else if (r.best_step >= 0)
         std::fprintf(stderr, "; best validation loss %.4f at step %lld", r.best_val_loss, (long long)r.best_step);
-    std::fprintf(stderr, "\ntrain: wrote %s/{best,last,checkpoint,log.jsonl,loss.png}\n", o.trainer.out_dir.c_str());
+    std::fprintf(stderr, "\ntrain: wrote %s/{best,last,checkpoint,log.jsonl,loss.png}%s\n", o.trainer.out_dir.c_str(),
+                 o.trainer.full ? " (best/model.gguf, last/model.gguf)" : "");
     // The whole process's high-water mark: mapped weights that were touched count, as they
     // occupy memory like any other page.
     rusage ru{};
@@ -130,7 +139,8 @@ void run(train_cli& o) {
 
 void add_train_command(CLI::App& app) {
     auto o = std::make_shared<train_cli>();
-    auto* cmd = app.add_subcommand("train", "Fine-tune a LoRA adapter (QLoRA on a quantised model) on a chat dataset");
+    auto* cmd = app.add_subcommand("train", "Fine-tune a LoRA adapter (QLoRA on a quantised model), or with --full every "
+                                            "weight of the model, on a chat dataset");
     o->model.model_path = default_model_path();
     trainer_options& t = o->trainer;
     lora_config& l = o->lora;
@@ -202,6 +212,20 @@ void add_train_command(CLI::App& app) {
                     "Start from this adapter's weights (PEFT directory or GGUF LoRA; its rank, alpha and targets are "
                     "used) with fresh optimiser state: a further stage on other data");
     cmd->add_flag("--force", t.force, "Overwrite the run files of an existing --out directory");
+    CLI::Option* full = cmd->add_flag(
+        "--full", t.full,
+        "Full fine-tune: every weight (embeddings, norms, projections and biases, the head when untied) trained in "
+        "F32, dequantised from the stored type; weight decay on matrices only; best/ and last/ hold model.gguf "
+        "(the base must be GGUF) for clinote note --model. About 16 bytes per weight besides the activations");
+    cmd->add_option("--type", o->full_type,
+                    "With --full: type of the written weight matrices: f32, f16, bf16, q8_0, q4_0 or q4_1 (F16 where a "
+                    "row is not whole blocks; 1-D tensors stay F32)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0", "q4_0", "q4_1"}, CLI::ignore_case))
+        ->needs(full);
+    for (const char* lora_only : {"--lora-r", "--lora-alpha", "--lora-dropout", "--rslora", "--targets",
+                                  "--train-embeddings", "--train-head", "--nf4", "--init-adapter"})
+        full->excludes(cmd->get_option(lora_only));
     cmd->add_option("-t,--threads", o->model.threads, "CPU threads; 0: all cores")->check(CLI::NonNegativeNumber);
     cmd->callback([o] { run(*o); });
 }

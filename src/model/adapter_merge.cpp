@@ -29,13 +29,6 @@ std::vector<float> lora_merged_weight(const model& m, const lora_adapter& a, int
 
 namespace {
 
-// The merged model's replaced tensors by stored name, in F32.
-struct merged_tensors {
-    std::map<std::string, std::vector<float>> by_name;
-    std::string added_head;  // name of a head tensor to add (the base ties it to the embeddings)
-    std::vector<float> head;
-};
-
 merged_tensors merge(const model& m, const lora_adapter& a, const std::string& where, const std::string& head_name) {
     lora_adapter_check(a, m, where);
     merged_tensors out;
@@ -67,12 +60,16 @@ std::vector<uint8_t> encode(const std::vector<float>& values, int64_t rows, int6
 
 void lora_merge_write_gguf(const model& m, const lora_adapter& a, const std::string& path, dtype type,
                            const std::function<void(size_t, size_t)>& on_tensor) {
+    merged_write_gguf(m, merge(m, a, path, "output.weight"), path, type, on_tensor);
+}
+
+void merged_write_gguf(const model& m, const merged_tensors& merged, const std::string& path, dtype type,
+                       const std::function<void(size_t, size_t)>& on_tensor) {
     if (!m.gguf) fail(m.path, "merging to GGUF needs a GGUF base model (this one is a Hugging Face directory: use --format hf)");
     if (type != dtype::f32 && type != dtype::f16 && type != dtype::bf16 && type != dtype::q8_0 &&
         type != dtype::q4_0 && type != dtype::q4_1)
         fail(path, std::string("merged models are written as F32, F16, BF16, Q8_0, Q4_0 or Q4_1, not ") + dtype_name(type));
     const gguf_file& in = *m.gguf;
-    const merged_tensors merged = merge(m, a, path, "output.weight");
 
     std::map<std::string, gguf_value> metadata = in.metadata;
     metadata["general.file_type"] = gguf_u32(gguf_file_type_of(type));

@@ -85,4 +85,11 @@ model_config model_config_from_hf(const std::string& config_json_text, const std
 
 const char* model_arch_name(model_arch a);
 
+// Tensor names of layer i's weights in a GGUF file (llama.cpp's names; the linear ones
+// without their ".weight" / ".bias" suffix).
+struct layer_names {
+    std::string attn_norm, ffn_norm, q, k, v, o, gate, up, down, q_norm, k_norm, post_attn_norm, post_ffn_norm;
+};
+layer_names gguf_layer_names(int i);
+
 }  // namespace clinote

@@ -50,19 +50,6 @@ struct tensor_source {
     }
 };
 
-// Tensor names of one layer in each naming scheme.
-struct layer_names {
-    std::string attn_norm, ffn_norm, q, k, v, o, gate, up, down, q_norm, k_norm, post_attn_norm, post_ffn_norm;
-};
-
-layer_names gguf_layer_names(int i) {
-    const std::string b = "blk." + std::to_string(i) + ".";
-    return {b + "attn_norm.weight",   b + "ffn_norm.weight",      b + "attn_q",        b + "attn_k",
-            b + "attn_v",             b + "attn_output",          b + "ffn_gate",      b + "ffn_up",
-            b + "ffn_down",           b + "attn_q_norm.weight",   b + "attn_k_norm.weight",
-            b + "post_attention_norm.weight", b + "post_ffw_norm.weight"};
-}
-
 layer_names hf_layer_names(const std::string& prefix, int i, bool gemma) {
     const std::string b = prefix + "layers." + std::to_string(i) + ".";
     // Gemma 3 has four norms per layer; the Llama-style "post_attention_layernorm" is the
@@ -194,6 +181,14 @@ std::unique_ptr<model> load_hf_dir(const std::string& dir, bool load_tokenizer) 
 }
 
 }  // namespace
+
+layer_names gguf_layer_names(int i) {
+    const std::string b = "blk." + std::to_string(i) + ".";
+    return {b + "attn_norm.weight",   b + "ffn_norm.weight",      b + "attn_q",        b + "attn_k",
+            b + "attn_v",             b + "attn_output",          b + "ffn_gate",      b + "ffn_up",
+            b + "ffn_down",           b + "attn_q_norm.weight",   b + "attn_k_norm.weight",
+            b + "post_attention_norm.weight", b + "post_ffw_norm.weight"};
+}
 
 std::unique_ptr<model> model_load(const std::string& path, bool load_tokenizer) {
     struct stat st {};

@@ -1,5 +1,5 @@
-// A resumable checkpoint of a training run: the adapter, the AdamW moments and the loop's
-// position, written to a temporary directory and renamed, so a crash mid-write leaves the
+// A resumable checkpoint of a training run: the adapter (or, for a full fine-tune, every
+// weight), the AdamW moments and the loop's position, written to a temporary directory and renamed, so a crash mid-write leaves the
 // previous checkpoint intact.
 #pragma once
 #include <cstdint>
@@ -28,6 +28,12 @@ void train_checkpoint_save(const std::string& dir, const model& m, lora_adapter&
 // Reads a checkpoint into adapter (whose config must match the one saved: rank, alpha,
 // targets, modules_to_save; errors say which differs), optimiser moments and cursor.
 void train_checkpoint_load(const std::string& dir, const model& m, lora_adapter& adapter, adamw_state& opt,
+                           train_cursor& cursor);
+
+// The same for a full fine-tune: weights (full_params' names, shaped as m's) and moments.
+void train_checkpoint_save(const std::string& dir, const model& m, full_weights& weights, adamw_full_state& opt,
+                           const train_cursor& cursor);
+void train_checkpoint_load(const std::string& dir, const model& m, full_weights& weights, adamw_full_state& opt,
                            train_cursor& cursor);
 
 }  // namespace clinote

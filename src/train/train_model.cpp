@@ -39,6 +39,7 @@ struct step_context {
     const train_step_options& opt;
     int64_t n_tokens;
     bool dropout;
+    full_weights* full_grads;  // a full fine-tune's gradients (null: only the adapter's)
 };
 
 void zeroed(uninit_floats& v, int64_t n) { v.assign(size_t(n), 0.0f); }
@@ -79,14 +80,21 @@ void proj_forward(const step_context& s, int il, lora_target t, const float* x, 
                         y, s.n_tokens, matmul_mode::f32, w_bf16);
 }
 
-// dx += ∂/∂x of the projection; LoRA gradients go to grads.
+// dx += ∂/∂x of the projection; LoRA gradients go to grads, a full fine-tune's weight and
+// bias gradients to s.full_grads.
 void proj_backward(const step_context& s, int il, lora_target t, const float* x, const float* dy, float* dx,
-                   const layer_acts& a, lora_adapter& grads) {
+                   const layer_acts& a, lora_adapter* grads) {
     const linear_weight& lw = layer_linear(s.m.layers[size_t(il)], t);
     const bf16_weight* w_bf16 = bf16_of(s, il, t);
+    if (s.full_grads) {
+        full_layer& g = s.full_grads->layers[size_t(il)];
+        std::vector<float>& db = g.bias[size_t(t)];
+        linear_backward_weight(x, dy, g.w[size_t(t)].data(), db.empty() ? nullptr : db.data(), s.n_tokens,
+                               lw.w.cols(), lw.w.rows());
+    }
     if (!adapted(s, il, t)) return linear_backward_input(lw.w, dy, dx, s.n_tokens, w_bf16);
     const uninit_floats mask = dropout_mask(s, il, t, lw.w.cols());
-    lora_matrices& g = grads.layers[size_t(il)][size_t(t)];
+    lora_matrices& g = grads->layers[size_t(il)][size_t(t)];
     lora_linear_backward(lw.w, lora_of(s, il, t, s.adapter), x, mask.empty() ? nullptr : mask.data(),
                          a.xa[size_t(t)].data(), dy, dx, g.a.data(), g.b.data(), s.n_tokens, w_bf16);
 }
@@ -159,12 +167,15 @@ void layer_forward(const step_context& s, int il, layer_acts& a, float* out) {
 
 // From dy (gradient of the layer's output) writes dx (gradient of its input).
 void layer_backward(const step_context& s, int il, const layer_acts& a, const float* dy, float* dx,
-                    lora_adapter& grads) {
+                    lora_adapter* grads) {
     const model_config& c = s.m.config;
     const layer_weights& l = s.m.layers[size_t(il)];
     const int64_t n = s.n_tokens, E = c.n_embd, q_dim = int64_t(c.n_head) * c.head_dim,
                   kv_dim = int64_t(c.n_head_kv) * c.head_dim;
     const float off = c.norm_weight_offset, eps = c.rms_eps;
+    full_layer* g = s.full_grads ? &s.full_grads->layers[size_t(il)] : nullptr;
+    // Where the gradient of a norm weight goes: nowhere unless every weight is trained.
+    auto dw = [g](std::vector<float> full_layer::*norm) { return g ? (g->*norm).data() : nullptr; };
 
     // MLP branch: out = x_mid + post_norm(down(glu(gate(h2), up(h2)))), h2 = norm(x_mid).
     uninit_floats dx_mid(dy, dy + n * E);
@@ -172,7 +183,8 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
     const float* d_branch = dy;
     if (c.post_norms) {
         zeroed(d_down, n * E);
-        rms_norm_backward(a.down_raw.data(), l.post_ffn_norm.data(), off, eps, dy, d_down.data(), nullptr, n, E);
+        rms_norm_backward(a.down_raw.data(), l.post_ffn_norm.data(), off, eps, dy, d_down.data(),
+                          dw(&full_layer::post_ffn_norm), n, E);
         d_branch = d_down.data();
     }
     uninit_floats act(size_t(n * c.n_ff)), d_act, d_gate, d_up, h(size_t(n * E)), dh;
@@ -186,14 +198,15 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
     zeroed(dh, n * E);
     proj_backward(s, il, lora_target::gate, h.data(), d_gate.data(), dh.data(), a, grads);
     proj_backward(s, il, lora_target::up, h.data(), d_up.data(), dh.data(), a, grads);
-    rms_norm_backward(a.x_mid.data(), l.ffn_norm.data(), off, eps, dh.data(), dx_mid.data(), nullptr, n, E);
+    rms_norm_backward(a.x_mid.data(), l.ffn_norm.data(), off, eps, dh.data(), dx_mid.data(), dw(&full_layer::ffn_norm),
+                      n, E);
 
     // Attention branch: x_mid = x + post_norm(o(attention(rope(norm(q(h1))), ...))), h1 = norm(x).
     d_branch = dx_mid.data();
     if (c.post_norms) {
         zeroed(d_down, n * E);
-        rms_norm_backward(a.o_raw.data(), l.post_attn_norm.data(), off, eps, dx_mid.data(), d_down.data(), nullptr,
-                          n, E);
+        rms_norm_backward(a.o_raw.data(), l.post_attn_norm.data(), off, eps, dx_mid.data(), d_down.data(),
+                          dw(&full_layer::post_attn_norm), n, E);
         d_branch = d_down.data();
     }
     uninit_floats d_attn, dq, dk, dv;
@@ -212,10 +225,10 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
         uninit_floats dq_raw, dk_raw;
         zeroed(dq_raw, n * q_dim);
         zeroed(dk_raw, n * kv_dim);
-        rms_norm_backward(a.q_raw.data(), l.q_norm.data(), off, eps, dq.data(), dq_raw.data(), nullptr,
-                          n * c.n_head, c.head_dim);
-        rms_norm_backward(a.k_raw.data(), l.k_norm.data(), off, eps, dk.data(), dk_raw.data(), nullptr,
-                          n * c.n_head_kv, c.head_dim);
+        rms_norm_backward(a.q_raw.data(), l.q_norm.data(), off, eps, dq.data(), dq_raw.data(),
+                          dw(&full_layer::q_norm), n * c.n_head, c.head_dim);
+        rms_norm_backward(a.k_raw.data(), l.k_norm.data(), off, eps, dk.data(), dk_raw.data(),
+                          dw(&full_layer::k_norm), n * c.n_head_kv, c.head_dim);
         dq.swap(dq_raw);
         dk.swap(dk_raw);
     }
@@ -225,7 +238,7 @@ void layer_backward(const step_context& s, int il, const layer_acts& a, const fl
     proj_backward(s, il, lora_target::k, h.data(), dk.data(), dh.data(), a, grads);
     proj_backward(s, il, lora_target::v, h.data(), dv.data(), dh.data(), a, grads);
     std::copy(dx_mid.begin(), dx_mid.end(), dx);
-    rms_norm_backward(a.x.data(), l.attn_norm.data(), off, eps, dh.data(), dx, nullptr, n, E);
+    rms_norm_backward(a.x.data(), l.attn_norm.data(), off, eps, dh.data(), dx, dw(&full_layer::attn_norm), n, E);
 }
 
 tensor_view f32_view(const char* name, const std::vector<float>& v, int64_t rows, int64_t cols) {
@@ -242,6 +255,13 @@ tensor_view head_weight(const step_context& s) {
     return s.adapter.output.empty() ? s.m.output : f32_view("lm_head", s.adapter.output, c.n_vocab, c.n_embd);
 }
 
+// The head's weight gradient: an adapter's trained head copy, or in a full fine-tune the
+// head's own, or the embeddings' when the two are tied (their gradients add). Null: frozen.
+float* head_grad(lora_adapter* grads, full_weights* full_grads) {
+    if (full_grads) return full_grads->output.empty() ? full_grads->tok_embd.data() : full_grads->output.data();
+    return grads->output.empty() ? nullptr : grads->output.data();
+}
+
 void batch_check(const model& m, const lora_adapter& adapter, const train_batch& b) {
     const size_t n = size_t(b.n_batch * b.seq_len);
     if (n == 0) fail("train_batch", "empty batch");
@@ -253,13 +273,14 @@ void batch_check(const model& m, const lora_adapter& adapter, const train_batch&
                             std::to_string(m.layers.size()));
 }
 
-// The whole forward; with grads, the backward too.
+// The whole forward; with grads (an adapter's, or a full fine-tune's in full_grads), the
+// backward too.
 train_loss run(const model& m, const lora_adapter& adapter, const train_batch& batch, float grad_scale,
-               lora_adapter* grads, const train_step_options& opt) {
+               lora_adapter* grads, full_weights* full_grads, const train_step_options& opt) {
     batch_check(m, adapter, batch);
     const model_config& c = m.config;
-    const bool backward = grads != nullptr;
-    const step_context s{m, adapter, batch, opt, batch.n_batch * batch.seq_len, backward && opt.dropout};
+    const bool backward = grads != nullptr || full_grads != nullptr;
+    const step_context s{m, adapter, batch, opt, batch.n_batch * batch.seq_len, backward && opt.dropout, full_grads};
     const int64_t n = s.n_tokens, E = c.n_embd, V = c.n_vocab;
 
     // Layer inputs; acts[il] is complete unless checkpointing (then only .x is kept).
@@ -304,10 +325,10 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
         if (c.final_logit_softcap > 0) softcap_backward(logits.data(), dlogits.data(), rows * V, c.final_logit_softcap);
         zeroed(dh, rows * E);
         linear_backward_input(head, dlogits.data(), dh.data(), rows, head_bf16);
-        if (!grads->output.empty())
-            linear_backward_weight(h.data(), dlogits.data(), grads->output.data(), nullptr, rows, E, V);
+        if (float* dhead = head_grad(grads, full_grads))
+            linear_backward_weight(h.data(), dlogits.data(), dhead, nullptr, rows, E, V);
         rms_norm_backward(x.data() + r0 * E, m.output_norm.data(), c.norm_weight_offset, c.rms_eps, dh.data(),
-                          dx.data() + r0 * E, nullptr, rows, E);
+                          dx.data() + r0 * E, full_grads ? full_grads->output_norm.data() : nullptr, rows, E);
     }
     if (!backward) return loss;
 
@@ -315,14 +336,15 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
     for (int il = c.n_layer - 1; il >= 0; il--) {
         layer_acts& a = acts[size_t(il)];
         if (opt.checkpoint_layers) layer_forward(s, il, a, x.data());  // x is free scratch by now
-        layer_backward(s, il, a, dx.data(), dx_in.data(), *grads);
+        layer_backward(s, il, a, dx.data(), dx_in.data(), grads);
         a = layer_acts{};
         dx.swap(dx_in);
     }
-    if (!grads->tok_embd.empty()) {
+    float* dtable = full_grads ? full_grads->tok_embd.data() : grads->tok_embd.empty() ? nullptr : grads->tok_embd.data();
+    if (dtable) {
         if (c.embed_scale != 1.0f)
             for (float& v : dx) v *= c.embed_scale;
-        embedding_backward(batch.tokens.data(), dx.data(), grads->tok_embd.data(), n, V, E);
+        embedding_backward(batch.tokens.data(), dx.data(), dtable, n, V, E);
     }
     return loss;
 }
@@ -331,14 +353,22 @@ train_loss run(const model& m, const lora_adapter& adapter, const train_batch& b
 
 train_loss train_forward_backward(const model& m, const lora_adapter& adapter, const train_batch& batch,
                                   float grad_scale, lora_adapter& grads, const train_step_options& opt) {
-    return run(m, adapter, batch, grad_scale, &grads, opt);
+    return run(m, adapter, batch, grad_scale, &grads, nullptr, opt);
+}
+
+train_loss train_forward_backward_full(const model& m, const train_batch& batch, float grad_scale, full_weights& grads,
+                                       const train_step_options& opt) {
+    if (opt.base_bf16) fail("train_step_options", "a full fine-tune has no frozen weights to pack in BF16");
+    lora_adapter none;  // no LoRA layers: every projection is a plain linear whose weight is trained
+    none.layers.resize(m.layers.size());
+    return run(m, none, batch, grad_scale, nullptr, &grads, opt);
 }
 
 train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch,
                               const train_base_bf16* base_bf16) {
     train_step_options opt;
     opt.base_bf16 = base_bf16;
-    return run(m, adapter, batch, 0.0f, nullptr, opt);
+    return run(m, adapter, batch, 0.0f, nullptr, nullptr, opt);
 }
 
 train_base_bf16 train_base_bf16_pack(const model& m, const lora_adapter& adapter) {

@@ -12,6 +12,7 @@
 
 #include "model/lora_adapter.h"
 #include "ops/linear.h"
+#include "train/full_params.h"
 #include "train/train_data.h"
 
 namespace clinote {
@@ -47,6 +48,12 @@ struct train_loss {
 // micro-batches) gives the gradient of the mean loss of an optimiser step.
 train_loss train_forward_backward(const model& m, const lora_adapter& adapter, const train_batch& batch,
                                   float grad_scale, lora_adapter& grads, const train_step_options& opt);
+
+// A full fine-tune's step: adds grad_scale · ∂(Σ token losses)/∂W to grads for every weight
+// W of m (shaped as full_weights_from_model(m); a tied head's gradient is added to the
+// embeddings'). m computes in F32 (full_model_view); no dropout, no BF16 packing.
+train_loss train_forward_backward_full(const model& m, const train_batch& batch, float grad_scale, full_weights& grads,
+                                       const train_step_options& opt);
 
 // The loss alone (validation): no dropout, nothing kept for a backward.
 train_loss train_forward_loss(const model& m, const lora_adapter& adapter, const train_batch& batch,

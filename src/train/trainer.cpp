@@ -18,6 +18,7 @@
 #include "core/plot.h"
 #include "core/progress.h"
 #include "ops/gemm_bf16.h"
+#include "quant/quant.h"
 #include "train/lora_init.h"
 #include "train/lora_params.h"
 #include "train/train_checkpoint.h"
@@ -70,12 +71,106 @@ void adapter_save(const lora_adapter& a, const model& m, const std::string& dir)
     if (a.tok_embd.empty() && a.output.empty()) lora_adapter_save_gguf(a, m, dir + "/adapter.gguf");
 }
 
-double validation_loss(const model& m, const lora_adapter& adapter, const std::vector<train_batch>& batches,
-                       const train_base_bf16* base_bf16) {
+// What a run trains: a LoRA adapter over the frozen model, or (full) every weight, which
+// `view` computes with. The loop sees one interface for both.
+class trained {
+  public:
+    trained(const model& base, const lora_config& lora, const trainer_options& opt) : base_(base), opt_(opt) {
+        if (!opt.full) {
+            adapter_ = lora_adapter_create(base, lora, opt.seed);
+            if (opt.init && !opt.resume) adapter_init(lora);
+            grads_ = lora_adapter_zeros_like(adapter_);
+            adam_ = adamw_create(adapter_);
+            return;
+        }
+        adapter_.layers.resize(base.layers.size());  // no LoRA layers: the plain forward of `view`
+        weights_ = full_weights_from_model(base);
+        full_grads_ = full_weights_zeros_like(weights_);
+        adam_full_ = adamw_create(weights_);
+        view_ = full_model_view(base, weights_);
+    }
+
+    // The model the run computes with and the adapter over it (none for a full fine-tune).
+    const model& computing() const { return opt_.full ? *view_ : base_; }
+    const lora_adapter* adapter() const { return opt_.full ? nullptr : &adapter_; }
+    const lora_adapter& frozen_adapter() const { return adapter_; }
+
+    int64_t param_count() const {
+        int64_t n = 0;
+        auto count = [&](std::vector<float>& v, auto...) { n += int64_t(v.size()); };
+        if (opt_.full) full_weights_each(const_cast<full_weights&>(weights_), count);
+        else lora_adapter_each(const_cast<lora_adapter&>(adapter_), count);
+        return n;
+    }
+
+    void grads_zero() {
+        if (opt_.full) full_weights_fill_zero(full_grads_);
+        else lora_adapter_fill_zero(grads_);
+    }
+
+    train_loss forward_backward(const train_batch& b, float grad_scale, const train_step_options& so) {
+        return opt_.full ? train_forward_backward_full(*view_, b, grad_scale, full_grads_, so)
+                         : train_forward_backward(base_, adapter_, b, grad_scale, grads_, so);
+    }
+
+    train_loss forward_loss(const train_batch& b, const train_base_bf16* base_bf16) const {
+        return train_forward_loss(computing(), adapter_, b, base_bf16);
+    }
+
+    double clip(double max_norm) {
+        return opt_.full ? grad_clip_global_norm(full_grads_, max_norm) : grad_clip_global_norm(grads_, max_norm);
+    }
+
+    void step(float lr) {
+        if (!opt_.full) return adamw_step(adam_, adapter_, grads_, opt_.adamw, lr);
+        adamw_step(adam_full_, weights_, full_grads_, opt_.adamw, lr);
+        full_model_refresh(*view_, weights_);
+    }
+
+    // best/ or last/: the PEFT adapter, or the model as GGUF.
+    void save(const std::string& dir) const {
+        if (!opt_.full) return adapter_save(adapter_, base_, dir);
+        fs::create_directories(dir);
+        full_weights_write_gguf(base_, weights_, dir + "/model.gguf", opt_.full_type);
+    }
+
+    void checkpoint_save(const std::string& dir, const train_cursor& cur) {
+        if (opt_.full) train_checkpoint_save(dir, base_, weights_, adam_full_, cur);
+        else train_checkpoint_save(dir, base_, adapter_, adam_, cur);
+    }
+
+    void checkpoint_load(const std::string& dir, train_cursor& cur) {
+        if (!opt_.full) return train_checkpoint_load(dir, base_, adapter_, adam_, cur);
+        train_checkpoint_load(dir, base_, weights_, adam_full_, cur);
+        full_model_refresh(*view_, weights_);
+    }
+
+  private:
+    void adapter_init(const lora_config& lora) {
+        const lora_config& c = opt_.init->config;
+        if (c.rank != lora.rank || c.alpha != lora.alpha || c.rslora != lora.rslora || c.targets != lora.targets ||
+            opt_.init->tok_embd.empty() == lora.train_embeddings || opt_.init->output.empty() == lora.train_output)
+            fail("--init-adapter", "its rank, alpha, targets or trained copies differ from the run's");
+        const float dropout = adapter_.config.dropout;
+        adapter_ = *opt_.init;
+        adapter_.config.dropout = dropout;  // the run's, not the file's
+        lora_adapter_check(adapter_, base_, "--init-adapter");
+    }
+
+    const model& base_;
+    const trainer_options& opt_;
+    lora_adapter adapter_, grads_;
+    adamw_state adam_;
+    full_weights weights_, full_grads_;
+    adamw_full_state adam_full_;
+    std::unique_ptr<model> view_;
+};
+
+double validation_loss(const trained& t, const std::vector<train_batch>& batches, const train_base_bf16* base_bf16) {
     double sum = 0.0;
     int64_t n = 0;
     for (const train_batch& b : batches) {
-        const train_loss l = train_forward_loss(m, adapter, b, base_bf16);
+        const train_loss l = t.forward_loss(b, base_bf16);
         sum += l.sum;
         n += l.n_scored;
     }
@@ -110,7 +205,7 @@ class allocator_reuse_scope {
 };
 
 // Train and validation loss curves from log.jsonl (which spans resumed runs too).
-void loss_plot_write(const std::string& dir) {
+void loss_plot_write(const std::string& dir, const char* title) {
     plot_series train{"train", {}, {}}, val{"validation", {}, {}};
     std::ifstream in(dir + "/log.jsonl");
     std::string line;
@@ -128,7 +223,7 @@ void loss_plot_write(const std::string& dir) {
     std::vector<plot_series> series;
     if (!train.x.empty()) series.push_back(train);
     if (!val.x.empty()) series.push_back(val);
-    if (!series.empty()) plot_lines_png(dir + "/loss.png", "LoRA training loss", "step", "cross-entropy", series);
+    if (!series.empty()) plot_lines_png(dir + "/loss.png", title, "step", "cross-entropy", series);
 }
 
 std::string mib(int64_t bytes) {
@@ -141,6 +236,8 @@ void config_write(const std::string& dir, const lora_config& lora, const trainer
     json targets = json::array();
     for (lora_target t : lora.targets) targets.push_back(lora_target_name(t));
     const json j = {{"model", opt.model_path},
+                    {"full", opt.full},
+                    {"full_type", dtype_name(opt.full_type)},
                     {"lora", {{"rank", lora.rank}, {"alpha", lora.alpha}, {"dropout", lora.dropout},
                               {"rslora", lora.rslora}, {"targets", targets},
                               {"train_embeddings", lora.train_embeddings}, {"train_output", lora.train_output}}},
@@ -169,6 +266,9 @@ void options_check(const trainer_options& opt, const train_dataset& data) {
     if (opt.patience < 0) fail("--patience", "must not be negative");
     if (!(opt.adamw.weight_decay >= 0)) fail("--weight-decay", "must not be negative");
     if (data.train.examples.empty()) fail("train.jsonl", "no training example fits --max-seq");
+    if (opt.full && opt.base_bf16)
+        fail("--matmul", "bf16 packs frozen weights, and a full fine-tune (--full) has none: use float");
+    if (opt.full && opt.init) fail("--init-adapter", "not with --full (it trains every weight, not an adapter)");
 }
 
 }  // namespace
@@ -182,13 +282,11 @@ bool trainer_base_bf16_choose(const std::string& matmul, const std::string& wher
     return true;
 }
 
-int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t max_batch_tokens,
+int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t params, int64_t max_batch_tokens,
                                 bool checkpoint_layers) {
-    int64_t params = 0;
-    lora_adapter_each(const_cast<lora_adapter&>(adapter), [&](std::vector<float>& v) { params += int64_t(v.size()); });
     train_step_options o;
     o.checkpoint_layers = checkpoint_layers;
-    // Adapter, gradients and two AdamW moments, plus the activations of the largest micro-batch.
+    // Parameters, gradients and two AdamW moments, plus the activations of the largest micro-batch.
     return 4 * params * int64_t(sizeof(float)) + train_activation_bytes(m, adapter, max_batch_tokens, o);
 }
 
@@ -228,23 +326,12 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     const std::string dir = opt.out_dir;
     const allocator_reuse_scope reuse_step_buffers;
 
-    lora_adapter adapter = lora_adapter_create(m, lora, opt.seed);
-    if (opt.init && !opt.resume) {
-        const lora_config& c = opt.init->config;
-        if (c.rank != lora.rank || c.alpha != lora.alpha || c.rslora != lora.rslora || c.targets != lora.targets ||
-            opt.init->tok_embd.empty() == lora.train_embeddings || opt.init->output.empty() == lora.train_output)
-            fail("--init-adapter", "its rank, alpha, targets or trained copies differ from the run's");
-        const float dropout = adapter.config.dropout;
-        adapter = *opt.init;
-        adapter.config.dropout = dropout;  // the run's, not the file's
-        lora_adapter_check(adapter, m, "--init-adapter");
-    }
-    adamw_state adam = adamw_create(adapter);
+    trained t(m, lora, opt);
     train_cursor cur;
     cur.best_val_loss = std::numeric_limits<double>::infinity();
     cur.best_note_score = -std::numeric_limits<double>::max();
     if (opt.resume) {
-        train_checkpoint_load(dir + "/checkpoint", m, adapter, adam, cur);
+        t.checkpoint_load(dir + "/checkpoint", cur);
         fs::resize_file(dir + "/log.jsonl", uintmax_t(cur.log_bytes));  // drop lines after the checkpoint
     } else {
         config_write(dir, lora, opt);
@@ -258,15 +345,16 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     int64_t max_tokens = 0;
     for (const train_batch& b : epoch_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
     for (const train_batch& b : val_batches) max_tokens = std::max(max_tokens, batch_tokens(b));
-    const int64_t need = trainer_memory_estimate(m, adapter, max_tokens, opt.checkpoint_layers) +
+    const lora_adapter& adapter = t.frozen_adapter();
+    const int64_t need = trainer_memory_estimate(m, adapter, t.param_count(), max_tokens, opt.checkpoint_layers) +
                          (opt.base_bf16 ? train_base_bf16_bytes(m, adapter) : 0);
     const int64_t model_bytes = model_weight_bytes(m);
     const int64_t available = memory_available_bytes();
     std::fprintf(stderr,
                  "train: %zu examples (%zu batches/epoch), %zu validation; %lld steps; memory estimate %s "
-                 "(adapter, gradients, AdamW moments, activations of %lld tokens%s) + %s model weights; %s available\n",
+                 "(%s, gradients, AdamW moments, activations of %lld tokens%s) + %s model weights; %s available\n",
                  data.train.examples.size(), epoch_batches.size(), data.valid.examples.size(), (long long)total,
-                 mib(need).c_str(), (long long)max_tokens, opt.base_bf16 ? ", BF16 copies of the frozen weights" : "",
+                 mib(need).c_str(), opt.full ? "every weight in F32" : "adapter", (long long)max_tokens, opt.base_bf16 ? ", BF16 copies of the frozen weights" : "",
                  mib(model_bytes).c_str(),
                  available >= 0 ? mib(available).c_str() : "unknown");
     if (available >= 0 && need + model_bytes > available)
@@ -295,14 +383,14 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         if (val_batches.empty() && !opt.score_notes) return;
         bool better = false;
         if (!val_batches.empty()) {
-            const double v = validation_loss(m, adapter, val_batches, base_bf16);
+            const double v = validation_loss(t, val_batches, base_bf16);
             result.val_losses.push_back(v);
             log_line({{"step", step}, {"val_loss", v}});
             better = v < cur.best_val_loss;
             if (better) cur.best_val_loss = v;
         }
         if (opt.score_notes) {
-            json scored = opt.score_notes(adapter);
+            json scored = opt.score_notes(t.computing(), t.adapter());
             const double score = scored.at("score").get<double>();
             if (scored.contains("notes")) {
                 fs::create_directories(dir + "/notes");
@@ -317,7 +405,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         if (better) {
             cur.best_step = step;
             cur.bad_evals = 0;
-            adapter_save(adapter, m, dir + "/best");
+            t.save(dir + "/best");
         } else {
             cur.bad_evals++;
         }
@@ -325,14 +413,13 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     auto checkpoint = [&]() {
         log.flush();
         cur.log_bytes = int64_t(fs::file_size(dir + "/log.jsonl"));
-        train_checkpoint_save(dir + "/checkpoint", m, adapter, adam, cur);
+        t.checkpoint_save(dir + "/checkpoint", cur);
     };
 
     if (cur.step == 0 && !opt.resume) evaluate(0);  // the base model's loss, the curve's start
     sigint_scope sigint;
     progress_bar bar("train", total - cur.step, "step");
     bar.enabled = bar.enabled && opt.progress;
-    lora_adapter grads = lora_adapter_zeros_like(adapter);
     while (cur.step < total) {
         const auto t0 = std::chrono::steady_clock::now();
         // This step's micro-batches: the next grad_accum of the stream, epochs following each other.
@@ -350,20 +437,20 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
             n_scored += b.n_scored;
             for (uint8_t v : b.valid) n_tokens += v;
         }
-        lora_adapter_fill_zero(grads);
+        t.grads_zero();
         double loss_sum = 0.0;
         train_step_options so;
         so.checkpoint_layers = opt.checkpoint_layers;
         so.base_bf16 = base_bf16;
         for (const train_batch& b : group) {
             so.dropout_seed = random_stream(opt.seed, 0x64726f70ull + uint64_t(cur.micro++));
-            loss_sum += train_forward_backward(m, adapter, b, n_scored > 0 ? 1.0f / float(n_scored) : 0.0f, grads, so).sum;
+            loss_sum += t.forward_backward(b, n_scored > 0 ? 1.0f / float(n_scored) : 0.0f, so).sum;
         }
         const double loss = n_scored > 0 ? loss_sum / double(n_scored) : 0.0;
-        const double norm = grad_clip_global_norm(grads, opt.clip);
+        const double norm = t.clip(opt.clip);
         const double lr = double(opt.lr) * lr_factor(opt.schedule, cur.step, opt.warmup,
                                                      opt.schedule_steps > 0 ? opt.schedule_steps : total);
-        adamw_step(adam, adapter, grads, opt.adamw, float(lr));
+        t.step(float(lr));
         cur.step++;
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const double tps = seconds > 0 ? double(n_tokens) / seconds : 0.0;
@@ -388,8 +475,8 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     }
     bar.finish();
     checkpoint();
-    adapter_save(adapter, m, dir + "/last");
-    loss_plot_write(dir);
+    t.save(dir + "/last");
+    loss_plot_write(dir, opt.full ? "Full fine-tune loss" : "LoRA training loss");
     if (result.interrupted)
         std::fprintf(stderr, "train: interrupted at step %lld; checkpoint written, continue with --resume\n",
                      (long long)cur.step);

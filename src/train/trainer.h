@@ -10,10 +10,11 @@
 //   notes/step-N.json     the notes written for the note check at step N (when scored)
 //   loss.png              train and validation loss against steps
 //   best/                 the adapter with the lowest validation loss, or with the highest note
-//                         score when notes are scored (PEFT format)
-//   last/                 the adapter after the last step (PEFT format)
-//   checkpoint/           adapter + AdamW moments (state.safetensors) and the loop's
-//                         position (state.json): --resume continues from here
+//                         score when notes are scored (PEFT format); a full fine-tune's
+//                         model as best/model.gguf
+//   last/                 the adapter after the last step (PEFT format), or last/model.gguf
+//   checkpoint/           adapter (or every weight) + AdamW moments (state.safetensors) and
+//                         the loop's position (state.json): --resume continues from here
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -23,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/tensor.h"
 #include "model/lora_adapter.h"
 #include "train/adamw.h"
 #include "train/lr_schedule.h"
@@ -59,14 +61,21 @@ struct trainer_options {
     // Set from another thread (the server's cancel): checkpoint and stop after the step in
     // progress, as Ctrl-C does.
     const std::atomic<bool>* stop = nullptr;
-    // Scores the notes the adapter writes (train --eval-generate builds it from
+    // Scores the notes the model writes (train --eval-generate builds it from
     // eval/note_check.h): {"score": higher is better, "metrics": {...}, "notes": [...]}, run at
-    // every validation. When set, best/ and --patience follow the score, not the loss.
-    std::function<nlohmann::json(const lora_adapter&)> score_notes;
+    // every validation with the model the run computes with (for a full fine-tune, its
+    // current weights) and the adapter (null for a full fine-tune). When set, best/ and
+    // --patience follow the score, not the loss.
+    std::function<nlohmann::json(const model&, const lora_adapter*)> score_notes;
     // Start from this adapter's weights instead of a fresh initialisation (a second stage of
     // a recipe; fresh AdamW moments and schedule). Its rank, alpha, targets and trained
     // copies must be the ones asked for. Not with resume, which has its own weights.
     const lora_adapter* init = nullptr;
+    // A full fine-tune (train --full): every weight trained in F32 (the lora config is not
+    // used; weight decay on matrices only), best/ and last/ written as model.gguf with
+    // full_type matrices (the base must be GGUF). Not with base_bf16 or init.
+    bool full = false;
+    dtype full_type = dtype::f16;
 };
 
 struct trainer_result {
@@ -88,9 +97,10 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
 // memory (QLoRA's NF4 base, `small_memory`), as the BF16 copies add 4 bytes per frozen weight.
 bool trainer_base_bf16_choose(const std::string& matmul, const std::string& where, bool small_memory = false);
 
-// Bytes the run needs besides the mapped model: adapter, gradients, AdamW moments and the
+// Bytes the run needs besides the mapped model: trained values (`params` floats: the
+// adapter's, or every weight's in a full fine-tune), gradients, AdamW moments and the
 // activations of the largest micro-batch.
-int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t max_batch_tokens,
+int64_t trainer_memory_estimate(const model& m, const lora_adapter& adapter, int64_t params, int64_t max_batch_tokens,
                                 bool checkpoint_layers);
 // Bytes of the frozen weights training reads (mapped or converted in memory), each tensor once.
 int64_t model_weight_bytes(const model& m);
