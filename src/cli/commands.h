@@ -15,7 +15,7 @@ void add_info_command(CLI::App& app);
 void add_convert_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_transcribe_command(CLI::App& app);
-void add_scribe_command(CLI::App& app);  // after add_note_command: it runs `note`
+void add_scribe_command(CLI::App& app);
 void add_eval_asr_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_eval_command(CLI::App& app);

@@ -53,7 +53,7 @@ void model_host_require_fits(const base_model& b, size_t n_prompt, int64_t max_t
 
 generate_result model_host_generate(model_host& h, job& j, size_t base, const lora_adapter* adapter,
                                     const std::vector<int32_t>& prompt, const generate_params& params,
-                                    const std::vector<std::string>& headings) {
+                                    const std::vector<std::string>& headings, const text_callback& on_text) {
     model& m = model_host_require(h, base);
     // Every job starts from an empty cache: reusing a cached prefix would make the answer
     // depend on the previous request (a batched prefill and one-token steps round
@@ -75,7 +75,9 @@ generate_result model_host_generate(model_host& h, job& j, size_t base, const lo
     generate_params p = params;
     p.filter = &counting;
 
-    return generate_sections(m, h.st, prompt, headings, p, [&j](const std::string& piece) { return job_emit(j, piece); });
+    return generate_sections(m, h.st, prompt, headings, p, [&j, &on_text](const std::string& piece) {
+        return on_text ? !j.cancel_requested && on_text(piece) : job_emit(j, piece);
+    });
 }
 
 }  // namespace clinote

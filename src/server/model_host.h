@@ -48,12 +48,12 @@ const base_model& model_host_default(const model_host& h);
 model& model_host_require(model_host& h, size_t base);
 
 // Generates on the worker with bases[base] (loaded first if another is in memory) and the
-// LoRA adapter or none: pieces go to j (job_emit), tokens_done counts the tokens, and a
-// cancelled job stops at the next token. With headings, a note in those sections
-// (generate/generate_sections.h).
+// LoRA adapter or none: pieces go to on_text, or to j (job_emit) without one, tokens_done
+// counts the tokens, and a cancelled job stops at the next token. With headings, a note in
+// those sections (generate/generate_sections.h).
 generate_result model_host_generate(model_host& h, job& j, size_t base, const lora_adapter* adapter,
                                     const std::vector<int32_t>& prompt, const generate_params& params,
-                                    const std::vector<std::string>& headings = {});
+                                    const std::vector<std::string>& headings = {}, const text_callback& on_text = {});
 
 // 400 when prompt + max_tokens cannot fit the base's context.
 void model_host_require_fits(const base_model& b, size_t n_prompt, int64_t max_tokens);

@@ -37,9 +37,10 @@ const char* k_openapi = R"json({
       "GenerateNote": {"type": "object", "properties": {
         "format": {"enum": ["note", "summary"], "default": "note", "description": "summary: a ClinicalSummary JSON by constrained decoding"},
         "template": {"type": "string", "default": "soap"}, "template_json": {"type": "object"},
-        "section": {"type": "string"}, "entity_tags": {"type": "boolean", "default": true},
-        "max_tokens": {"type": "integer"}, "temperature": {"type": "number", "default": 0}, "top_p": {"type": "number"},
-        "repeat_penalty": {"type": "number", "default": 1.1}, "seed": {"type": "integer"},
+        "section": {"type": "string"}, "entity_tags": {"type": "boolean", "default": false},
+        "max_tokens": {"type": "integer", "default": 512, "description": "per part: a visit longer than the context is written in parts"},
+        "temperature": {"type": "number", "default": 0}, "top_p": {"type": "number", "default": 1},
+        "repeat_penalty": {"type": "number", "default": 1}, "seed": {"type": "integer", "default": 0},
         "adapter": {"type": "string", "description": "a loaded LoRA adapter's name (GET /api/adapters), on the default base"},
         "model": {"type": "string", "description": "instead of adapter: \"<base>\" or \"<base>+<adapter>\" as in the OpenAI API"},
         "stream": {"type": "boolean", "description": "Server-Sent Events: {delta, html, tokens_done, tokens_max} then {finish_reason, note}"}}},

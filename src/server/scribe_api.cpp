@@ -1,22 +1,18 @@
 // The scribe API over the vault: unlock and lock, encounters, transcripts, notes (generated
 // through the one prompt builder, streamed, edited, approved, every version with its diff)
-// and exports (Markdown, ClinicalSummary JSON, FHIR R4 Bundle). Prompts come only from
-// notes/prompt.h and notes/prompt_summary.h, as in `clinote note`.
+// and exports (Markdown, ClinicalSummary JSON, FHIR R4 Bundle). Notes are written by the
+// pipeline `clinote note` runs (scribe/note_write.h): the request's JSON becomes its request.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include "core/error.h"
-#include "generate/chat_prompt.h"
-#include "generate/json_constraint.h"
+#include "core/utc_time.h"
 #include "notes/entities.h"
 #include "notes/fhir_export.h"
 #include "notes/note_template.h"
-#include "notes/prompt.h"
-#include "notes/prompt_summary.h"
 #include "notes/summary_schema.h"
-#include "notes/transcript.h"
-#include "core/utc_time.h"
+#include "scribe/note_write.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 
@@ -101,75 +97,68 @@ std::string export_markdown(const encounter_content& c) {
     return md;
 }
 
-struct note_request {
-    std::string format;  // "note" or "summary"
-    model_choice model;  // the default base, with "adapter" when given
-    note_template tmpl;
-    std::vector<int32_t> prompt;
-    generate_params params;
-    std::vector<std::string> headings;  // a whole note: written in the template's sections
+// A note job: the pipeline's request (scribe/note_write.h), planned when the request is
+// accepted (tokenised with the base's tokenizer, cut into parts for a long visit), and the
+// base and adapter it runs on.
+struct note_job {
+    note_request request;
+    note_plan plan;
+    model_choice model;
     bool stream = false;
 };
 
-note_request note_request_parse(server_context& ctx, const nlohmann::json& body, const encounter_content& c) {
+// The JSON fields as `clinote note`'s flags: what a field leaves out, the CLI's default.
+note_job note_job_parse(server_context& ctx, const nlohmann::json& body, const encounter_content& c) {
     if (c.transcripts.empty())
         throw api_error(409, "no_transcript", "encounter " + std::to_string(c.encounter.id) + ": add a transcript first");
-    note_request r;
-    r.format = json_string(body, "format", "note");
-    if (r.format != "note" && r.format != "summary")
+    note_job r;
+    const std::string format = json_string(body, "format", "note");
+    if (format != "note" && format != "summary")
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
     // "model" names a base (and adapter) like the OpenAI API; else the default base with "adapter".
     r.model = body.contains("model") ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
                                      : model_choice_default(ctx.host, ctx.adapters,
                                                             json_string(body, "adapter", ctx.opt.note_adapter));
     const base_model& base = ctx.host.bases[r.model.base];
-    const std::vector<turn> turns = transcript_parse(c.transcripts.back().text);
-    nlohmann::json messages;
-    if (r.format == "summary") {
-        messages = prompt_summary_messages(turns);
-    } else {
-        if (body.contains("template_json")) r.tmpl = template_from_json(body["template_json"], "template_json");
-        else r.tmpl = template_find(json_string(body, "template", "soap"));
-        prompt_options po;
-        po.target_section = json_string(body, "section", "");
-        po.entity_tags = json_bool(body, "entity_tags", false);  // as clinote note and the training data
-        messages = prompt_messages(turns, r.tmpl, po);
-        if (po.target_section.empty()) r.headings = template_headings(r.tmpl);
-    }
-    r.prompt = chat_prompt_tokens(base.tok, messages, true);
-    const int64_t room = std::max<int64_t>(1, base.n_ctx - int64_t(r.prompt.size()));
-    r.params.max_tokens = int(json_integer(body, "max_tokens", std::min<int64_t>(512, room), 1, base.n_ctx));
-    model_host_require_fits(base, r.prompt.size(), r.params.max_tokens);
-    r.params.sampling = sampler_params_for_notes();  // as clinote note
-    r.params.sampling.temperature = float(json_number(body, "temperature", 0.0, 0.0, 2.0));
-    r.params.sampling.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
-    r.params.sampling.repeat_penalty = float(json_number(body, "repeat_penalty", 1.0, 0.5, 2.0));
-    r.params.sampling.seed = uint64_t(json_integer(body, "seed", 0, 0, INT64_MAX));
+    note_request& q = r.request;
+    q.transcript = c.transcripts.back().text;
+    q.source = "encounter " + std::to_string(c.encounter.id) + " transcript " + std::to_string(c.transcripts.back().version);
+    q.json = format == "summary";
+    q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
+                                            : template_find(json_string(body, "template", "soap"));
+    q.section = json_string(body, "section", "");
+    q.entity_tags = json_bool(body, "entity_tags", q.entity_tags);
+    q.n_ctx = base.n_ctx;
+    generate_params& p = q.params;
+    p.max_tokens = int(json_integer(body, "max_tokens", p.max_tokens, 1, base.n_ctx));
+    p.sampling.temperature = float(json_number(body, "temperature", p.sampling.temperature, 0.0, 2.0));
+    p.sampling.top_p = float(json_number(body, "top_p", p.sampling.top_p, 0.0, 1.0));
+    p.sampling.repeat_penalty = float(json_number(body, "repeat_penalty", p.sampling.repeat_penalty, 0.5, 2.0));
+    p.sampling.seed = uint64_t(json_integer(body, "seed", int64_t(p.sampling.seed), 0, INT64_MAX));
     r.stream = json_bool(body, "stream", false);
+    try {
+        r.plan = note_plan_make(base.tok, q);
+    } catch (const clinote::error& e) {
+        throw api_error(400, "context_length_exceeded", e.what());  // an empty transcript, or a turn too long
+    }
     return r;
 }
 
-// Runs on the worker: generates, and stores the draft unless the job was cancelled.
-nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, const note_request& r) {
-    std::string text;
-    if (r.format == "summary") {
-        auto constraint = json_constraint_create(clinical_summary_schema(), ctx.host.bases[r.model.base].tok);
-        generate_params p = r.params;
-        p.filter = &constraint->filter;
-        const generate_result g = model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, p);
-        if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
-        const auto summary = nlohmann::ordered_json::parse(json_constraint_finish(*constraint, g.text));
-        summary_from_json(nlohmann::json(summary), "generated summary");  // validates
-        text = summary.dump(2);
-    } else {
-        const generate_result g =
-            model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, r.params, r.headings);
-        if (g.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
-        text = g.text;
-    }
-    const std::string author = "clinote:" + r.model.name + ":" + (r.format == "summary" ? "summary" : r.tmpl.name);
-    const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, text, author);
-    return {{"finish_reason", "stop"}, {"note", note_json(n)}};
+// Runs on the worker: writes the note, and stores the draft unless the job was cancelled.
+nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, const note_job& r) {
+    const note_decoder decode = [&](const std::vector<int32_t>& prompt, const std::vector<std::string>& headings,
+                                    const generate_params& params, const text_callback& on_text) {
+        // A part that is not streamed still stops when the job is cancelled.
+        const text_callback quiet = [](const std::string&) { return true; };
+        return model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), prompt, params, headings,
+                                   on_text ? on_text : quiet);
+    };
+    const note_result res = note_write(r.request, r.plan, ctx.host.bases[r.model.base].tok, decode,
+                                       [&j](const std::string& piece) { return job_emit(j, piece); });
+    if (res.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
+    const std::string author = "clinote:" + r.model.name + ":" + (r.request.json ? "summary" : r.request.tmpl.name);
+    const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, res.text, author);
+    return {{"finish_reason", res.finish_reason}, {"note", note_json(n)}};
 }
 
 void vault_routes_add(httplib::Server& http, server_context& ctx) {
@@ -282,8 +271,8 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
         const nlohmann::json body = json_body_parse(req);
         const int64_t id = path_id(req, 1);
         const encounter_content c = vault_encounter_load(vault_require(ctx), id);
-        auto r = std::make_shared<note_request>(note_request_parse(ctx, body, c));
-        auto j = job_queue_submit(ctx.queue, "note", r->params.max_tokens,
+        auto r = std::make_shared<note_job>(note_job_parse(ctx, body, c));
+        auto j = job_queue_submit(ctx.queue, "note", r->request.params.max_tokens * int64_t(r->plan.prompts.size()),
                                   [&ctx, id, r](job& jj) { return note_generate(ctx, jj, id, *r); });
         if (!j) throw_queue_full(ctx);
         if (!r->stream) {

@@ -3,7 +3,8 @@
 //  - a visit longer than the context is written in parts, exactly the chunks that
 //    transcript_chunks makes with the model's tokenizer and template, and merged;
 //  - --save stores the encounter, transcript and draft in the vault: readable after unlock,
-//    and a marker from the transcript is in no vault file in plaintext.
+//    and a marker from the transcript is in no vault file in plaintext;
+//  - the scribe API (an in-process server) writes the same notes byte for byte.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <regex>
 
+#include "../server/server_fixture.h"
 #include "../store/store_test_util.h"
 #include "core/file.h"
 #include "core/paths.h"
@@ -158,6 +160,50 @@ TEST(NoteCli, SaveStoresVisitAndDraftEncrypted) {
                                                         (d.path / "visit.txt").string() + "' --save");
     EXPECT_EQ(no_vault.status, 1);
     EXPECT_NE(no_vault.err.find("--save: needs --vault PATH"), std::string::npos) << no_vault.err;
+}
+
+// One encounter through `clinote note` and through POST /api/encounters/{id}/notes: the
+// same request gives the same bytes (greedy decoding), for a note in a template, one section
+// with entity tags, a JSON note and a long visit the context holds only in parts. The server
+// runs stories260K with tests/server/plain_chat.jinja; the CLI gets it by --chat-template.
+TEST(NoteCli, SameNotesAsTheScribeApi) {
+    REQUIRE_CLINOTE();
+    test::temp_dir d;
+    const std::string model = shared_dir() + "/models/stories260k/stories260K.gguf";
+    const std::string chat = source_dir() + "/tests/server/plain_chat.jinja";
+    const std::string visit =
+        "Doctor: What brings you in today?\nPatient: I have had a headache for three days.\n"
+        "Doctor: Are you taking anything for it?\nPatient: Ibuprofen 400 mg twice a day.\n";
+    struct request {
+        std::string name, transcript, flags;
+        nlohmann::json body;
+        int64_t ctx;
+    };
+    const std::vector<request> requests = {
+        {"template", visit, "--template soap --max-tokens 40", {{"template", "soap"}, {"max_tokens", 40}}, 4096},
+        {"section", visit, "--section PLAN --tag-entities --max-tokens 24",
+         {{"section", "PLAN"}, {"entity_tags", true}, {"max_tokens", 24}}, 4096},
+        {"json", visit, "--json --max-tokens 60", {{"format", "summary"}, {"max_tokens", 60}}, 4096},
+        {"long visit", long_transcript(), "--template hp --max-tokens 8", {{"template", "hp"}, {"max_tokens", 8}}, 1536},
+    };
+    for (const request& q : requests) {
+        SCOPED_TRACE(q.name);
+        test::write_bytes(d.path / "visit.txt", q.transcript);
+        const run_result cli = run_clinote(d.path, "note --model '" + model + "' --chat-template '" + chat +
+                                                       "' --adapter none --ctx " + std::to_string(q.ctx) + " " + q.flags +
+                                                       " '" + (d.path / "visit.txt").string() + "'");
+        ASSERT_EQ(cli.status, 0) << cli.err;
+        EXPECT_EQ(cli.err.find("parts (") != std::string::npos, q.name == "long visit") << cli.err;
+
+        server_options so;
+        so.n_ctx = q.ctx;
+        test::running_server srv(so);
+        srv.post_json("/api/vault/unlock", {{"passphrase", "correct horse"}, {"create", true}});
+        const nlohmann::json e = srv.post_json("/api/encounters", {{"title", q.name}, {"transcript", q.transcript}}, 201);
+        const nlohmann::json gen = srv.post_json("/api/encounters/" + std::to_string(e["id"].get<int64_t>()) + "/notes", q.body);
+        ASSERT_TRUE(gen.contains("note")) << gen.dump();
+        EXPECT_EQ(gen["note"]["text"].get<std::string>(), cli.out);
+    }
 }
 
 }  // namespace

@@ -108,7 +108,7 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
     ASSERT_TRUE(gen.contains("note")) << gen.dump();
     const nlohmann::json draft = gen["note"];
     EXPECT_EQ(draft["kind"], "draft");
-    EXPECT_EQ(draft["text"], ref.text);
+    EXPECT_EQ(draft["text"], ref.text + "\n");  // a note ends its last line, as clinote note prints it
     EXPECT_EQ(draft["author"], "clinote:stories:soap");
 
     // Streamed: the deltas add up to the stored draft, and the last event carries it.
@@ -118,14 +118,14 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
     ASSERT_GE(events.size(), 3u);
     std::string streamed;
     for (size_t i = 0; i + 2 < events.size(); i++) streamed += events[i]["delta"].get<std::string>();
-    EXPECT_EQ(streamed, ref.text);
-    EXPECT_EQ(events[events.size() - 2]["note"]["text"], ref.text);
+    EXPECT_EQ(streamed, ref.text + "\n");
+    EXPECT_EQ(events[events.size() - 2]["note"]["text"], ref.text + "\n");
     EXPECT_EQ(events[events.size() - 2]["note"]["version"], 2);
 
     const std::string edited = "SUBJECTIVE:\nHeadache for three days.\n\nPLAN:\n{{drug:ibuprofen}} {{dose:400 mg}} twice daily.\n";
     const nlohmann::json approved = srv.post_json(path + "/approve", {{"text", edited}}, 201);
     EXPECT_EQ(approved["kind"], "approved");
-    EXPECT_EQ(approved["diff"], line_diff_unified(ref.text, edited));
+    EXPECT_EQ(approved["diff"], line_diff_unified(ref.text + "\n", edited));
     EXPECT_EQ(approved["html"], entities_to_html(edited));
     EXPECT_NE(approved["html"].get<std::string>().find("<mark class=\"ent ent-drug\">ibuprofen</mark>"), std::string::npos);
 

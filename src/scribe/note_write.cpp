@@ -1,0 +1,118 @@
+#include "scribe/note_write.h"
+
+#include "core/error.h"
+#include "generate/chat_prompt.h"
+#include "generate/generate_sections.h"
+#include "generate/json_constraint.h"
+#include "notes/json_schema_validate.h"
+#include "notes/prompt.h"
+#include "notes/prompt_summary.h"
+#include "notes/summary_schema.h"
+#include "notes/transcript.h"
+
+namespace clinote {
+
+namespace {
+
+turns_prompt prompt_for(const note_request& r) {
+    if (r.json) return [](const std::vector<turn>& t) { return prompt_summary_messages(t); };
+    prompt_options po;
+    po.target_section = r.section;
+    po.entity_tags = r.entity_tags;
+    return [&r, po](const std::vector<turn>& t) { return prompt_messages(t, r.tmpl, po); };
+}
+
+std::string summary_write(const note_plan& plan, const tokenizer& tok, const generate_params& params,
+                          const note_decoder& decode, std::string& finish_reason) {
+    std::vector<nlohmann::ordered_json> parts;
+    for (const auto& prompt : plan.prompts) {
+        auto constraint = json_constraint_create(clinical_summary_schema(), tok);
+        generate_params p = params;
+        p.filter = &constraint->filter;
+        const generate_result g = decode(prompt, {}, p, {});
+        if (g.finish_reason == "cancelled" || g.finish_reason == "length") finish_reason = g.finish_reason;
+        if (g.finish_reason == "cancelled") return "";
+        // ordered_json keeps the schema's key order, as generated.
+        parts.push_back(nlohmann::ordered_json::parse(json_constraint_finish(*constraint, g.text)));
+    }
+    const auto summary = summaries_merge(parts);
+    // The constraint makes every part valid; the merge is checked, as anything else would be.
+    const auto errors = json_schema_validate(nlohmann::json(clinical_summary_schema()), nlohmann::json(summary));
+    if (!errors.empty())
+        fail("summary", "generated JSON does not validate: " + errors.front().path + ": " + errors.front().message);
+    return summary.dump(2) + "\n";
+}
+
+}  // namespace
+
+generate_params note_params_default() {
+    generate_params p;
+    p.max_tokens = 512;
+    p.sampling = sampler_params_for_notes();
+    return p;
+}
+
+note_plan note_plan_make(const tokenizer& tok, const note_request& r) {
+    const std::vector<turn> turns = transcript_parse(r.transcript);
+    const turns_prompt prompt = prompt_for(r);
+    chunk_options co;
+    co.budget = r.n_ctx - r.params.max_tokens;
+    co.overlap = r.overlap;
+    const auto count = [&](const nlohmann::json& messages) { return int64_t(chat_prompt_tokens(tok, messages, true).size()); };
+    note_plan plan;
+    try {
+        plan.chunks = transcript_chunks(turns, prompt, count, co);
+    } catch (const error& e) {
+        fail(r.source, e.what());
+    }
+    for (const transcript_chunk& c : plan.chunks)
+        plan.prompts.push_back(chat_prompt_tokens(
+            tok, prompt(std::vector<turn>(turns.begin() + long(c.begin), turns.begin() + long(c.end))), true));
+    // A whole note is written in the template's sections; a single section is free text.
+    if (!r.json && r.section.empty()) plan.headings = template_headings(r.tmpl);
+    return plan;
+}
+
+note_decoder note_decoder_for(const model& m, const lora_adapter* adapter, int64_t n_ctx) {
+    return [&m, adapter, n_ctx](const std::vector<int32_t>& prompt, const std::vector<std::string>& headings,
+                                const generate_params& params, const text_callback& on_text) {
+        inference_state st = inference_state_create(m, n_ctx);
+        st.adapter = adapter;
+        return generate_sections(m, st, prompt, headings, params, on_text);
+    };
+}
+
+note_result note_write(const note_request& r, const note_plan& plan, const tokenizer& tok, const note_decoder& decode,
+                       const text_callback& on_text) {
+    note_result out;
+    out.finish_reason = "stop";
+    const auto emit = [&](const std::string& piece) { return !on_text || on_text(piece); };
+    if (r.json) {
+        out.text = summary_write(plan, tok, r.params, decode, out.finish_reason);
+        if (out.finish_reason != "cancelled") emit(out.text);
+        return out;
+    }
+    std::vector<std::string> parts;
+    // One part streams as it is decoded; parts of a long visit mean nothing until merged.
+    const text_callback stream = plan.prompts.size() == 1 ? on_text : text_callback();
+    for (const auto& prompt : plan.prompts) {
+        const generate_result g = decode(prompt, plan.headings, r.params, stream);
+        if (g.finish_reason == "cancelled") return {"", "cancelled"};
+        if (g.finish_reason == "length") out.finish_reason = "length";
+        parts.push_back(g.text);
+    }
+    if (parts.size() == 1) {
+        out.text = parts[0] + "\n";
+        emit("\n");
+    } else {
+        out.text = notes_merge(parts, r.tmpl) + "\n";
+        emit(out.text);
+    }
+    return out;
+}
+
+note_result note_write(const model& m, const lora_adapter* adapter, const note_request& r, const text_callback& on_text) {
+    return note_write(r, note_plan_make(m.tok, r), m.tok, note_decoder_for(m, adapter, r.n_ctx), on_text);
+}
+
+}  // namespace clinote
