@@ -138,6 +138,12 @@ void add_serve_command(CLI::App& app) {
                     "Folder where training runs started from the server (POST /api/training) write their "
                     "adapters, logs and loss plots")
         ->capture_default_str();
+    cmd->add_option("--data-dir", s.data_dir,
+                    "The only folder whose datasets POST /api/training may name (symlinks resolved)")
+        ->capture_default_str();
+    cmd->add_option("--adapter-dir", s.adapter_dir,
+                    "The only folder (besides --train-dir) whose adapters POST /api/adapters may name")
+        ->capture_default_str();
     cmd->add_option("--web", s.web_dir, "Folder of the web UI's files; default: the source tree's web/");
     cmd->add_option("--queue", s.queue_capacity, "Jobs that may wait for the model; more get 503 + Retry-After")
         ->capture_default_str()->check(CLI::PositiveNumber);
@@ -145,7 +151,13 @@ void add_serve_command(CLI::App& app) {
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--max-body", s.max_body_bytes, "Largest request body in bytes; larger gets 413")
         ->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("--timeout", s.read_timeout_s, "Seconds to wait for a client to send its request")
+    cmd->add_option("--timeout", s.read_timeout_s, "Seconds a client has to send a request's body, after its head")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--head-timeout", s.head_timeout_s,
+                    "Seconds a client has to send a request's whole head (request line and headers)")
+        ->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--max-connections", s.max_connections,
+                    "Connections open at once; at the cap a new one displaces the one waiting longest for its head")
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_flag_function(
         "--insecure-test-kdf", [opt](int64_t) { opt->server.vault_kdf = "min"; },

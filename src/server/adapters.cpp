@@ -133,7 +133,8 @@ void adapter_routes_add(httplib::Server& http, server_context& ctx) {
     http.Post("/api/adapters", [&ctx](const httplib::Request& req, httplib::Response& res) {
         const nlohmann::json body = json_body_parse(req);
         const std::string name = json_string_required(body, "name");
-        const std::string path = json_string_required(body, "path");
+        // Training runs write their adapters under the runs folder, so those may be loaded too.
+        const std::string path = json_path_inside(body, "path", {ctx.opt.adapter_dir, ctx.opt.train_dir});
         const size_t base = base_require(ctx.host, json_string(body, "base", model_host_default(ctx.host).id));
         bool replaced = false;
         {

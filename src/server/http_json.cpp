@@ -1,6 +1,8 @@
 #include "server/http_json.h"
 
+#include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "core/utf8.h"
 
@@ -86,6 +88,25 @@ bool json_bool(const nlohmann::json& body, const std::string& key, bool fallback
     if (!body.contains(key) || body[key].is_null()) return fallback;
     if (!body[key].is_boolean()) throw api_error(400, "invalid_field", key + ": must be true or false");
     return body[key].get<bool>();
+}
+
+std::string json_path_inside(const nlohmann::json& body, const std::string& key, const std::vector<std::string>& folders) {
+    namespace fs = std::filesystem;
+    const std::string path = json_string_required(body, key);
+    std::string names;
+    for (const std::string& f : folders) names += (names.empty() ? "" : " or ") + f;
+    const api_error outside(400, "path_not_allowed", key + ": must be inside " + names);
+    if (path.empty()) throw outside;
+    std::error_code ec, ec_root;
+    // weakly_canonical: a missing file inside a folder is the loader's error to name; its
+    // existing ancestors, symlinks included, are resolved before the comparison.
+    const fs::path resolved = fs::weakly_canonical(fs::absolute(path), ec);
+    for (const std::string& f : folders) {
+        const fs::path root = fs::weakly_canonical(fs::absolute(f), ec_root);
+        const auto [r, p] = std::mismatch(root.begin(), root.end(), resolved.begin(), resolved.end());
+        if (!ec && !ec_root && r == root.end()) return resolved.string();
+    }
+    throw outside;
 }
 
 int64_t path_id(const httplib::Request& req, size_t group) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace clinote {
 
@@ -32,6 +33,11 @@ std::string json_string_required(const nlohmann::json& body, const std::string& 
 double json_number(const nlohmann::json& body, const std::string& key, double fallback, double lo, double hi);
 int64_t json_integer(const nlohmann::json& body, const std::string& key, int64_t fallback, int64_t lo, int64_t hi);
 bool json_bool(const nlohmann::json& body, const std::string& key, bool fallback);
+
+// A file-naming field's path, canonical (symlinks resolved), when it lies inside one of
+// `folders`; otherwise 400 "<field> must be inside <folders>", which says nothing about
+// whether the file exists elsewhere.
+std::string json_path_inside(const nlohmann::json& body, const std::string& key, const std::vector<std::string>& folders);
 
 // A path segment matched by a route's (\d+) group, as an id.
 int64_t path_id(const httplib::Request& req, size_t group);

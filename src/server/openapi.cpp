@@ -1,5 +1,10 @@
 // The OpenAPI 3.1 description served at /openapi.json. Tests check that every path it
 // lists is routed, so it cannot drift from the server.
+#include <cctype>
+#include <regex>
+#include <utility>
+#include <vector>
+
 #include "server/server_context.h"
 
 namespace clinote {
@@ -9,7 +14,7 @@ namespace {
 const char* k_openapi = R"json({
   "openapi": "3.1.0",
   "info": {"title": "clinote server", "version": "1",
-           "description": "Offline clinical scribe: OpenAI-compatible completions and a scribe API over the encrypted vault. Errors are {\"error\":{\"message\",\"type\",\"code\"}}. With a token configured, /v1, /api and /metrics need 'Authorization: Bearer <token>'. Generation requests wait in one queue; when it is full they get 503 with Retry-After."},
+           "description": "Offline clinical scribe: OpenAI-compatible completions and a scribe API over the encrypted vault. Errors are {\"error\":{\"message\",\"type\",\"code\"}}. With a token configured, /v1, /api and /metrics need 'Authorization: Bearer <token>'; without one, /api needs the session cookie that the page (/) sets. Generation requests wait in one queue; when it is full they get 503 with Retry-After."},
   "components": {
     "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     "schemas": {
@@ -159,6 +164,36 @@ const char* k_openapi = R"json({
 const nlohmann::json& openapi_document() {
     static const nlohmann::json doc = nlohmann::json::parse(k_openapi);
     return doc;
+}
+
+std::string openapi_allowed_methods(const std::string& path) {
+    // Each documented path as a pattern ("{id}" matches one segment) with its methods.
+    static const std::vector<std::pair<std::regex, std::string>> routes = [] {
+        std::vector<std::pair<std::regex, std::string>> out;
+        for (const auto& [templ, ops] : openapi_document()["paths"].items()) {
+            std::string pattern;
+            for (size_t i = 0; i < templ.size(); i++) {
+                if (templ[i] == '{') {
+                    i = templ.find('}', i);
+                    pattern += "[^/]+";
+                } else {
+                    if (!std::isalnum(static_cast<unsigned char>(templ[i])) && templ[i] != '/') pattern += '\\';
+                    pattern += templ[i];
+                }
+            }
+            std::string methods;
+            for (const auto& [method, op] : ops.items()) {
+                std::string m = method;
+                for (char& c : m) c = char(std::toupper(static_cast<unsigned char>(c)));
+                methods += (methods.empty() ? "" : ", ") + m + (m == "GET" ? ", HEAD" : "");
+            }
+            out.emplace_back(std::regex(pattern), methods);
+        }
+        return out;
+    }();
+    for (const auto& [re, methods] : routes)
+        if (std::regex_match(path, re)) return methods;
+    return "";
 }
 
 }  // namespace clinote

@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "server/http_gate.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 
@@ -22,7 +25,7 @@ namespace clinote {
 
 struct server {
     server_context ctx;
-    httplib::Server http;
+    http_gate_server http;
     std::thread listener;
     int port = 0;
     bool stopped = false;
@@ -54,6 +57,21 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
 // API path needs the token when one is set.
 bool needs_token(const std::string& path) {
     return path.rfind("/v1/", 0) == 0 || path.rfind("/api/", 0) == 0 || path == "/metrics";
+}
+
+const char* session_cookie_name = "clinote_session";
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), "" when absent.
+std::string cookie_value(const std::string& header, const std::string& name) {
+    size_t pos = 0;
+    while (pos < header.size()) {
+        while (pos < header.size() && (header[pos] == ' ' || header[pos] == ';')) pos++;
+        const size_t end = std::min(header.find(';', pos), header.size());
+        const size_t eq = header.find('=', pos);
+        if (eq < end && header.compare(pos, eq - pos, name) == 0) return header.substr(eq + 1, end - eq - 1);
+        pos = end;
+    }
+    return "";
 }
 
 std::string lower(std::string s) {
@@ -184,6 +202,17 @@ void routes_add(server& s) {
                 return httplib::Server::HandlerResponse::Handled;
             }
         }
+        // Without a token, the vault API needs the per-launch secret that only the server's
+        // own page receives (as an HttpOnly, SameSite=Strict cookie): a request from another
+        // site's page never carries it.
+        if (ctx.opt.token.empty() && req.path.rfind("/api/", 0) == 0 &&
+            !equal_constant_time(cookie_value(req.get_header_value("Cookie"), session_cookie_name), ctx.session_secret)) {
+            reply_error(res, 401, "missing_session",
+                        std::string("Cookie: ") + session_cookie_name +
+                            " missing or wrong; /api needs the cookie the server's page (/) sets, or a bearer token "
+                            "with --token");
+            return httplib::Server::HandlerResponse::Handled;
+        }
         if (!ctx.opt.token.empty() && needs_token(req.path)) {
             const std::string auth = req.get_header_value("Authorization");
             // The scheme is case-insensitive (RFC 9110), so "bearer" is as good as "Bearer".
@@ -195,6 +224,20 @@ void routes_add(server& s) {
                 reply_error(res, 401, auth.empty() ? "missing_token" : "invalid_token",
                             auth.empty() ? "Authorization: a bearer token is required (Authorization: Bearer <token>)"
                                          : "Authorization: wrong bearer token");
+                return httplib::Server::HandlerResponse::Handled;
+            }
+        }
+        // The library would read (and discard) a body over the limit before answering 413,
+        // so a client announcing a huge one could hold a thread until the read timeout.
+        if (req.has_header("Content-Length")) {
+            const std::string length = req.get_header_value("Content-Length");
+            char* end = nullptr;
+            const unsigned long long n = std::strtoull(length.c_str(), &end, 10);
+            if (end != length.c_str() && *end == '\0' && n > ctx.opt.max_body_bytes) {
+                res.set_header("Connection", "close");
+                reply_error(res, 413, "body_too_large",
+                            "body: Content-Length " + length + " is more bytes than the server accepts (" +
+                                std::to_string(ctx.opt.max_body_bytes) + ", --max-body)");
                 return httplib::Server::HandlerResponse::Handled;
             }
         }
@@ -225,7 +268,11 @@ void routes_add(server& s) {
     });
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;  // a handler's own error body
-        if (res.status == 404) reply_error(res, 404, "not_found", req.path + ": no such route");
+        const std::string allowed = res.status == 404 ? openapi_allowed_methods(req.path) : "";
+        if (!allowed.empty() && (", " + allowed + ",").find(", " + req.method + ",") == std::string::npos) {
+            res.set_header("Allow", allowed);
+            reply_error(res, 405, "method_not_allowed", req.method + " " + req.path + ": allowed methods are " + allowed);
+        } else if (res.status == 404) reply_error(res, 404, "not_found", req.path + ": no such route");
         else if (res.status == 413) reply_error(res, 413, "body_too_large", "body: larger than the server accepts");
         else if (res.status == 400) reply_error(res, 400, "bad_request", "request: malformed HTTP");
         else reply_error(res, res.status, "http_error", "HTTP " + std::to_string(res.status));
@@ -257,6 +304,11 @@ void routes_add(server& s) {
     training_routes_add(http, ctx);
     audio_routes_add(http, ctx);
 
+    http.set_file_request_handler([&ctx](const httplib::Request&, httplib::Response& res) {
+        if (ctx.opt.token.empty() && res.get_header_value("Content-Type").rfind("text/html", 0) == 0)
+            res.set_header("Set-Cookie", std::string(session_cookie_name) + "=" + ctx.session_secret +
+                                             "; HttpOnly; SameSite=Strict; Path=/");
+    });
     const std::string web = ctx.opt.web_dir.empty() ? source_dir() + "/web" : ctx.opt.web_dir;
     if (!http.set_mount_point("/", web)) fail(web, "web UI folder not found (--web)");
     http.set_file_extension_and_mimetype_mapping("js", "text/javascript");
@@ -334,6 +386,7 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
     server_context& ctx = s->ctx;
     ctx.opt = opt;
     if (ctx.opt.token.empty() && !host_is_loopback(opt.host)) ctx.opt.token = random_token();
+    ctx.session_secret = random_token();
     for (char c : ctx.opt.token)
         if (c <= ' ' || c > '~') fail("--token", "must be printable ASCII without spaces");
     ctx.host.load = opt.model_loader ? opt.model_loader : [](const std::string& path) { return model_load(path); };
@@ -341,16 +394,20 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
     bases_open(ctx, std::move(m), id);
     job_queue_start(ctx.queue, opt.queue_capacity);
 
-    httplib::Server& http = s->http;
+    http_gate_server& http = s->http;
+    http_gate_options gate;
+    gate.head_timeout_s = opt.head_timeout_s;
+    gate.body_timeout_s = opt.read_timeout_s;
+    gate.write_timeout_s = opt.write_timeout_s;
+    gate.max_connections = opt.max_connections;
     // Every waiting client holds a thread (it probes its connection); a few more serve the
     // UI and the 503s for everyone beyond the queue.
-    const size_t threads = opt.queue_capacity + 16;
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    gate.threads = opt.queue_capacity + 16;
     http.set_payload_max_length(opt.max_body_bytes);
-    http.set_read_timeout(opt.read_timeout_s, 0);
-    http.set_write_timeout(opt.write_timeout_s, 0);
-    http.set_keep_alive_timeout(5);
+    http.set_keep_alive_timeout(opt.head_timeout_s);  // what the Keep-Alive header announces
+    http.set_keep_alive_max_count(gate.keep_alive_max);
     routes_add(*s);
+    http.gate_start(gate);
 
     if (opt.port == 0) {
         s->port = http.bind_to_any_port(opt.host);
@@ -377,6 +434,7 @@ void server_stop(server& s) {
     for (int i = 0; i < 500 && s.ctx.open_replies > 0; i++) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     s.http.stop();
     if (s.listener.joinable()) s.listener.join();
+    s.http.gate_stop();
     std::lock_guard<std::mutex> lock(s.ctx.vault_mu);
     if (s.ctx.vault) vault_lock(*s.ctx.vault);
 }

@@ -27,7 +27,9 @@ struct server_options {
     int default_max_tokens = 256;   // when a request gives none
     size_t queue_capacity = 64;     // jobs waiting beyond the running one; more → 503
     size_t max_body_bytes = 4u << 20;
-    int read_timeout_s = 30;
+    int head_timeout_s = 10;        // a request's whole head (line and headers) must arrive within this
+    int read_timeout_s = 30;        // and its whole body within this after the head
+    size_t max_connections = 512;   // open at once; at the cap a new one displaces the longest-waiting head
     int write_timeout_s = 30;
     int heartbeat_ms = 500;         // while a client waits, how often the connection is probed
     std::string cors_origin;        // empty: no CORS headers (browsers refuse cross-origin calls)
@@ -50,6 +52,10 @@ struct server_options {
     // clinical adapter when the first base is the default model.
     std::string note_adapter;
     std::string train_dir = "clinote-runs";  // where training runs (POST /api/training) write
+    // The only folders whose files requests may name: training datasets, and adapters for
+    // POST /api/adapters (besides train_dir, where runs write theirs).
+    std::string data_dir = "data";
+    std::string adapter_dir = "adapters";
     std::string whisper_dir;        // Whisper for POST /api/encounters/{id}/audio; loaded on first use
 };
 

@@ -28,6 +28,7 @@ struct server_context {
     model_host host;
     adapter_registry adapters;
     job_queue queue;
+    std::string session_secret;  // made at start; the page's cookie, required on /api without a token
     std::atomic<bool> stopping{false};
     std::atomic<int> open_replies{0};  // responses still waiting on a job (shutdown lets them finish)
 
@@ -78,6 +79,8 @@ void dictation_routes_add(httplib::Server& http, server_context& ctx, std::share
 vault& vault_require(server_context& ctx);
 nlohmann::json transcript_json(const transcript_record& t);
 const nlohmann::json& openapi_document();
+// The methods /openapi.json lists for the path ("GET, HEAD, DELETE"), "" for an unknown path.
+std::string openapi_allowed_methods(const std::string& path);
 // {"loaded", "default", "switches"}: the base in memory, the one requests without a base get,
 // and how many times the worker swapped models.
 nlohmann::json model_host_json(const model_host& h);

@@ -162,13 +162,13 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         const base_model& m = ctx.host.bases[base];
         if (!m.has_tokenizer) throw api_error(409, "no_tokenizer", "model: has no tokenizer, which training data needs");
         auto run = std::make_shared<training_run>();
-        run->dataset = json_string_required(body, "dataset");
         run->adapter_name = json_string(body, "adapter", "");
         // The name becomes a folder under the runs directory: letters, digits, '.', '_', '-' only,
         // checked before any work starts.
         if (!run->adapter_name.empty() && !adapter_name_valid(run->adapter_name))
             throw api_error(400, "invalid_field",
                             "adapter: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
+        run->dataset = json_path_inside(body, "dataset", {ctx.opt.data_dir});
 
         lora_config lora;
         lora.rank = int(json_integer(body, "rank", 8, 1, 256));

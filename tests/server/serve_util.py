@@ -49,6 +49,7 @@ class Server:
         self.folder = tempfile.mkdtemp(prefix="clinote-serve-")
         args = [binary(), "serve", "--model", model, "--port", "0", "--model-id", model_id,
                 "--vault", os.path.join(self.folder, "vault"), "--train-dir", os.path.join(self.folder, "runs"),
+                "--data-dir", self.folder, "--adapter-dir", self.folder,
                 "--threads", "1", *extra_args]
         if chat_template:
             args += ["--chat-template", chat_template]
@@ -71,11 +72,15 @@ class Server:
             self.stop()
             raise RuntimeError("server did not start:\n" + "".join(self.log))
         self.url = f"http://127.0.0.1:{self.port}"
+        # /api needs the per-launch session cookie that the page sets, as a browser gets it.
+        with urllib.request.urlopen(self.url + "/", timeout=60) as r:
+            self.cookie = r.headers["Set-Cookie"].split(";")[0]
 
     def request(self, method, path, body=None, headers=None, timeout=120):
         data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
         req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+                                     headers={"Content-Type": "application/json", "Cookie": self.cookie,
+                                              **(headers or {})})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, dict(r.headers), r.read()

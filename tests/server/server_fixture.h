@@ -42,10 +42,24 @@ struct running_server {
         if (opt.vault_kdf == server_options{}.vault_kdf) opt.vault_kdf = "min";  // tests: vaults open at once
         if (opt.vault_dir.empty()) opt.vault_dir = dir.path + "/vault";
         if (opt.train_dir == server_options{}.train_dir) opt.train_dir = dir.path + "/runs";
+        // The tests' datasets and adapters live in folders of their own under the temp folder.
+        const std::string tmp = std::filesystem::temp_directory_path().string();
+        if (opt.data_dir == server_options{}.data_dir) opt.data_dir = tmp;
+        if (opt.adapter_dir == server_options{}.adapter_dir) opt.adapter_dir = tmp;
         s = server_start(opt, tiny_model());
         client = std::make_unique<httplib::Client>("127.0.0.1", server_port(*s));
         client->set_read_timeout(120, 0);
         if (!server_token(*s).empty()) client->set_bearer_token_auth(server_token(*s).c_str());
+        else client->set_default_headers({{"Cookie", session_cookie(*client)}});
+    }
+
+    // "name=value" of the session cookie the server's page sets; /api needs it without a token.
+    static std::string session_cookie(httplib::Client& c) {
+        auto r = c.Get("/");
+        EXPECT_TRUE(r && r->status == 200);
+        if (!r) return "";
+        const std::string set = r->get_header_value("Set-Cookie");
+        return set.substr(0, set.find(';'));
     }
 
     httplib::Result post(const std::string& path, const nlohmann::json& body) {
