@@ -5,6 +5,7 @@
 #
 #   bash scripts/eval-clinical-adapter.sh [ADAPTER] [OUT_DIR]
 #       ADAPTER  default adapters/smollm2-135m-clinical;  OUT_DIR default runs/eval-clinical
+#       MODEL    (environment) the base GGUF, default the default model
 #
 #   mts/  MTS-Dialog valid.csv, all 100 sections (the prompt names the section), -n 256
 #   aci/  ACI-Bench valid.csv, all 20 visits as full SOAP notes, -n 1024 (no note is cut)
@@ -18,14 +19,15 @@ shared="$root/../shared/data"
 adapter="${1:-adapters/smollm2-135m-clinical}"
 out="${2:-runs/eval-clinical}"
 clinote="${CLINOTE:-$root/build/clinote}"
+model="${MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 threads="${THREADS:-$(nproc)}"
 mkdir -p "$out"
 
 "$clinote" data import "$shared/mts-dialog/valid.csv" -o "$out/mts-valid.jsonl" 2>/dev/null
 "$clinote" data import "$shared/aci-bench/valid.csv" -o "$out/aci-valid.jsonl" 2>/dev/null
-"$clinote" eval --adapter "$adapter" --data "$out/mts-valid.jsonl" --template soap -n 256 --ctx 2048 \
+"$clinote" eval -m "$model" --adapter "$adapter" --data "$out/mts-valid.jsonl" --template soap -n 256 --ctx 2048 \
   -t "$threads" --out "$out/mts"
-"$clinote" eval --adapter "$adapter" --data "$out/aci-valid.jsonl" --template soap -n 1024 --ctx 8192 \
+"$clinote" eval -m "$model" --adapter "$adapter" --data "$out/aci-valid.jsonl" --template soap -n 1024 --ctx 8192 \
   -t "$threads" --out "$out/aci"
 python3 - "$out" <<'EOF'
 import json, sys

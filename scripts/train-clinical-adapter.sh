@@ -17,7 +17,10 @@
 # Run it again with the same RUN_DIR to continue an interrupted stage (--resume). Each stage
 # needs the machine to itself: start it with no build, test suite or other job beside it (the
 # load average is written to RUN_DIR/load.log every minute). THREADS and CLINOTE can be set
-# from the environment; the rest are the shipped adapter's settings.
+# from the environment; the rest are the shipped adapter's settings, except for the bake-off
+# knobs: MODEL (a GGUF; default the default model, e.g. models/gemma-3-270m-q4_k_m.gguf from
+# scripts/get-gemma3-270m.sh, which gets Gemma 3's built-in chat template), BASE_NAME (the
+# Hugging Face base named in the PEFT config) and LORA_R (rank; alpha is twice the rank).
 #
 # Data (CC BY 4.0, see ../shared/README.md):
 #   train: MTS-Dialog train.csv (one section per item; the prompt names the section) and
@@ -32,7 +35,9 @@ root=$(pwd)
 shared="$root/../shared/data"
 run="${1:-runs/clinical}"
 clinote="${CLINOTE:-$root/build/clinote}"
-model="$root/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+model="${MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+base_name="${BASE_NAME:-HuggingFaceTB/SmolLM2-135M-Instruct}"
+lora_r="${LORA_R:-16}"
 aci_views="${ACI_VIEWS:-main}"
 threads="${THREADS:-$(nproc)}"
 
@@ -80,7 +85,7 @@ notes=(--eval-generate 24 --eval-generate-tokens 768 --eval-generate-ctx 8192)
 
 if ! stage_done "$run/stage1" 200; then
   CLINOTE_PROGRESS=1 "$clinote" train -m "$model" --data "$run/stage1/data" --out "$run/stage1" "$(stage_flags "$run/stage1")" \
-    --lora-r 16 --lora-alpha 32 --lora-dropout 0.05 --targets q,k,v,o,gate,up,down \
+    --lora-r "$lora_r" --lora-alpha "$((2 * lora_r))" --lora-dropout 0.05 --targets q,k,v,o,gate,up,down \
     --batch 4 --max-seq 5120 --epochs 2 --max-steps 200 --schedule-steps 634 --lr 5e-4 --warmup 20 --schedule cosine \
     --eval-every 200 --checkpoint-every 50 "${notes[@]}" --seed 1 -t "$threads"
   stage_done "$run/stage1" 200 || { log "stage 1 stopped before its end: run again to continue it"; exit 1; }
@@ -99,11 +104,11 @@ fi
 # The shipped form: F16 PEFT files with the GGUF LoRA beside them, naming the Hugging Face
 # base a PEFT user loads (the adapter was trained on its Q4_1 GGUF).
 "$clinote" convert --lora --in "$run/stage2/best" --out "$run/shipped" --type f16 -m "$model" --force
-python3 - "$run/shipped/adapter_config.json" <<'EOF'
+python3 - "$run/shipped/adapter_config.json" "$base_name" <<'EOF'
 import json, sys
 path = sys.argv[1]
 config = json.load(open(path))
-config["base_model_name_or_path"] = "HuggingFaceTB/SmolLM2-135M-Instruct"
+config["base_model_name_or_path"] = sys.argv[2]
 json.dump(config, open(path, "w"), indent=2)
 EOF
 log "best adapter: $run/stage2/best (logs: $run/stage*/log.jsonl, notes: $run/stage*/notes/); F16: $run/shipped"
