@@ -20,9 +20,15 @@
 
 namespace clinote {
 
+// httplib keeps process_request (one request read from a stream, its reply written back)
+// protected; server_handle_request calls it on an in-memory stream.
+struct http_server : httplib::Server {
+    using httplib::Server::process_request;
+};
+
 struct server {
     server_context ctx;
-    httplib::Server http;
+    http_server http;
     std::thread listener;
     int port = 0;
     bool stopped = false;
@@ -365,6 +371,14 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
 }
 
 int server_port(const server& s) { return s.port; }
+
+std::string server_handle_request(server& s, std::string_view request) {
+    httplib::detail::BufferStream stream;
+    stream.write(request.data(), request.size());
+    bool closed = false;
+    s.http.process_request(stream, true, closed, nullptr);
+    return stream.get_buffer().substr(request.size());
+}
 const std::string& server_token(const server& s) { return s.ctx.opt.token; }
 
 void server_stop(server& s) {
