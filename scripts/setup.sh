@@ -14,6 +14,7 @@ apt_packages=(
   libopenblas-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev
   libsqlcipher-dev libsodium-dev libsndfile1-dev libsamplerate0-dev libmpg123-dev
   libcpp-httplib-dev zlib1g-dev
+  clang libclang-rt-14-dev libomp-dev  # the sanitizer build, its fuzz targets (libFuzzer) and clang's OpenMP
 )
 # Installs those of the given Debian packages that are missing (setup.d fragments use it too).
 apt_install_missing() {

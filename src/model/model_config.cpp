@@ -95,13 +95,7 @@ static T required(const nlohmann::json& j, const char* key, const std::string& w
     }
 }
 
-model_config model_config_from_hf(const std::string& text, const std::string& where) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(where, std::string("invalid JSON: ") + e.what());
-    }
+static model_config config_from_hf_json(nlohmann::json j, const std::string& where) {
     // Multimodal Gemma 3 (MedGemma 4B) nests the language model's settings.
     if (j.contains("text_config") && j["text_config"].is_object()) j = j["text_config"];
     const std::string type = j.value("model_type", "");
@@ -168,6 +162,23 @@ model_config model_config_from_hf(const std::string& text, const std::string& wh
     }
     config_check(c, where);
     return c;
+}
+
+model_config model_config_from_hf(const std::string& text, const std::string& where) {
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        fail(where, std::string("invalid JSON: ") + e.what());
+    }
+    if (!j.is_object()) fail(where, "must be a JSON object");
+    // Optional fields are read with json::value and get, which throw on a wrong type (found
+    // by fuzz/hf_config.cpp: a config.json that is a number, or a string where a number goes).
+    try {
+        return config_from_hf_json(std::move(j), where);
+    } catch (const nlohmann::json::exception& e) {
+        fail(where, std::string("a field has the wrong type: ") + e.what());
+    }
 }
 
 model_config model_config_from_gguf(const gguf_file& g) {

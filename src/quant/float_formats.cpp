@@ -7,6 +7,7 @@
 
 #include "core/half.h"
 #include "quant/formats.h"
+#include "quant/vec_dot.h"
 
 namespace clinote {
 
@@ -49,7 +50,7 @@ __attribute__((target("avx,f16c"))) static void dequantize_row_f16_f16c(const ui
 void dequantize_row_f16(const void* src, float* dst, int64_t n) {
     const auto* p = static_cast<const uint8_t*>(src);
 #if defined(__x86_64__)
-    static const bool has_f16c = __builtin_cpu_supports("f16c");
+    static const bool has_f16c = cpu_has_f16c();
     if (has_f16c) return dequantize_row_f16_f16c(p, dst, n);
 #endif
     for (int64_t i = 0; i < n; i++) dst[i] = f16_to_f32(u16_at(p, i));

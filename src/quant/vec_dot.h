@@ -36,6 +36,8 @@ enum class cpu_path { scalar, avx2, avx512 };
 const char* cpu_path_name(cpu_path p);
 // Whether this CPU (and OS) can run the path.
 bool cpu_path_supported(cpu_path p);
+// The CPU converts F16 ↔ F32 in vector registers (F16C) and the OS saves them.
+bool cpu_has_f16c();
 // The path to use: CLINOTE_CPU if set (a path the CPU lacks falls back to the best one it
 // has below it; an unknown name throws), else the best the CPU supports.
 cpu_path cpu_path_select();

@@ -40,6 +40,9 @@ public:
     void gate_stop();
     // Connections open now (waiting for a head or being served).
     size_t gate_connections();
+    // One request read from a stream and its reply written back, past the gate: the
+    // fuzz target's way in without a socket (server_handle_request).
+    using httplib::Server::process_request;
 
 private:
     // Called by the library's accept loop (through an inline task queue) with each new socket.

@@ -422,6 +422,14 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
 }
 
 int server_port(const server& s) { return s.port; }
+
+std::string server_handle_request(server& s, std::string_view request) {
+    httplib::detail::BufferStream stream;
+    stream.write(request.data(), request.size());
+    bool closed = false;
+    s.http.process_request(stream, true, closed, nullptr);
+    return stream.get_buffer().substr(request.size());
+}
 const std::string& server_token(const server& s) { return s.ctx.opt.token; }
 
 void server_stop(server& s) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -69,6 +70,10 @@ using server_ptr = std::unique_ptr<server, server_deleter>;
 // cannot be bound, a token is needed and malformed, or an adapter cannot be loaded.
 server_ptr server_start(const server_options& opt, std::unique_ptr<model> m);
 int server_port(const server& s);
+// One HTTP request's bytes read as if from a connection, through the same routes and
+// checks, on the calling thread and without a socket; returns the reply's bytes. The
+// fuzzer and its regression tests drive the server this way.
+std::string server_handle_request(server& s, std::string_view request);
 // The token clients must send ("" when none is required).
 const std::string& server_token(const server& s);
 // Graceful: stops accepting, cancels queued and running jobs (their clients get what was
