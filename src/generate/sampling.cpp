@@ -28,7 +28,7 @@ static void apply_repeat_penalty(const sampler_params& p, float* logits, int32_t
 
 sampler_params sampler_params_for_notes() {
     sampler_params p;
-    p.dry_multiplier = 0.8f;
+    p.dry_multiplier = 1.5f;
     p.dry_base = 1.75f;
     p.dry_allowed_length = 2;
     return p;
