@@ -131,8 +131,8 @@ void run_export(const data_export_options& opt) {
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(in);
-        } catch (const nlohmann::json::parse_error& e) {
-            fail(opt.splits_file, "not valid JSON (byte " + std::to_string(e.byte) + ")");
+        } catch (const nlohmann::json::exception& e) {
+            fail(opt.splits_file, std::string("not valid JSON: ") + e.what());
         }
         s = split_from_json(j, opt.splits_file);
     } else {

@@ -12,8 +12,8 @@ std::vector<encounter> import_aci_json(const std::string& path, const import_opt
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(file_read_text(path));
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(path, "not valid JSON (byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::exception& e) {
+        fail(path, std::string("not valid JSON: ") + e.what());
     }
     if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
         fail(path, "expected an object with a \"data\" array (ACI-Bench *_full.json)");
@@ -90,8 +90,8 @@ std::vector<encounter> import_jsonl(const std::string& path, const import_option
             nlohmann::json j;
             try {
                 j = nlohmann::json::parse(row);
-            } catch (const nlohmann::json::parse_error& e) {
-                fail(where, "not valid JSON (column " + std::to_string(e.byte) + ")");
+            } catch (const nlohmann::json::exception& e) {
+                fail(where, std::string("not valid JSON: ") + e.what());
             }
             encounter e = encounter_from_loose_json(j, where);
             if (const std::string p = encounter_problem(e); !p.empty()) fail(where, p);

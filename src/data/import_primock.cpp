@@ -110,8 +110,8 @@ std::vector<encounter> import_primock(const std::string& dir_path, const import_
             nlohmann::json j;
             try {
                 j = nlohmann::json::parse(file_read_text(where));
-            } catch (const nlohmann::json::parse_error& e) {
-                fail(where, "not valid JSON (byte " + std::to_string(e.byte) + ")");
+            } catch (const nlohmann::json::exception& e) {
+                fail(where, std::string("not valid JSON: ") + e.what());
             }
             if (!j.is_object() || !j.contains("note") || !j["note"].is_string())
                 fail(where, "note: missing or not a string");

@@ -20,7 +20,7 @@ std::vector<jsonl_text> jsonl_texts_read(const std::string& path, const std::str
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
             fail(where, std::string("malformed JSON (") + e.what() + ")");
         }
         if (!j.is_object()) fail(where, "expected a JSON object such as {\"" + field + "\": \"...\"}");

@@ -40,7 +40,7 @@ lora_config read_config(const std::string& path) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(file_read_text(path));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         fail(path, std::string("invalid JSON: ") + e.what());
     }
     if (!j.is_object()) fail(path, "not a JSON object");

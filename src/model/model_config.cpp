@@ -168,7 +168,7 @@ model_config model_config_from_hf(const std::string& text, const std::string& wh
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         fail(where, std::string("invalid JSON: ") + e.what());
     }
     if (!j.is_object()) fail(where, "must be a JSON object");

@@ -131,8 +131,8 @@ note_template template_load(const std::string& path) {
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(path, "not valid JSON (byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::exception& e) {
+        fail(path, std::string("not valid JSON: ") + e.what());
     }
     return template_from_json(j, path);
 }

@@ -100,8 +100,6 @@ struct hf_tensors {
     void add_rows(const std::string& hf, const std::string& ct2, int64_t row0, int64_t n_rows) {
         const ct2_variable& v = need(ct2);
         const dtype t = float_type(v, where, ct2);
-        int64_t row_elems = 1;
-        for (size_t d = 1; d < v.shape.size(); d++) row_elems *= v.shape[d];
         if (v.shape.empty() || row0 + n_rows > v.shape[0]) fail(where, ct2 + " has the wrong shape");
         const size_t row_bytes = v.nbytes / size_t(v.shape[0]);
         std::vector<int64_t> shape = v.shape;
@@ -215,7 +213,7 @@ whisper_ct2_model whisper_ct2_open(const std::string& ct2_dir) {
         nlohmann::json c;
         try {
             c = nlohmann::json::parse(file_read(ct2_config_path));
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
             fail(ct2_config_path, std::string("invalid JSON: ") + e.what());
         }
         if (c.contains("suppress_ids")) gen["suppress_tokens"] = c["suppress_ids"];

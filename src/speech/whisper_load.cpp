@@ -62,7 +62,7 @@ whisper_config whisper_config_from_hf(const std::string& text, const std::string
     nlohmann::json j;
     try {
         j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
         fail(where, std::string("invalid JSON: ") + e.what());
     }
     if (!j.is_object()) fail(where, "not a JSON object");

@@ -90,7 +90,7 @@ whisper_vocab whisper_vocab_make(const tokenizer& tok, const std::string& genera
     if (!generation_config_text.empty()) {
         try {
             gen = nlohmann::json::parse(generation_config_text);
-        } catch (const nlohmann::json::parse_error& e) {
+        } catch (const nlohmann::json::exception& e) {
             fail(where, std::string("invalid JSON: ") + e.what());
         }
         if (!gen.is_object()) fail(where, "not a JSON object");

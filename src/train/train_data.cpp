@@ -186,7 +186,7 @@ train_split split_load(const std::string& path, const std::string& name, const t
         json row;
         try {
             row = json::parse(line);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {
             std::string reason = e.what();
             if (const size_t p = reason.find("]: "); p != std::string::npos) reason = reason.substr(p + 3);
             fail(path + ":" + std::to_string(line_no), "not a JSON object (" + reason + ")");

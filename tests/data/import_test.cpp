@@ -179,6 +179,20 @@ TEST(Import, GenericJsonl) {
     EXPECT_EQ(encs[1].group, "b");
 }
 
+// A number too large for a double is nlohmann's out_of_range, not a parse_error (found by
+// fuzz/hf_config): it must still be one error naming the file and line, not an abort.
+TEST(Import, JsonlNumberOutOfRangeNamesFileAndLine) {
+    const std::string path = write_temp("overflow.jsonl",
+                                        "{\"id\":\"a\",\"transcript\":\"Doctor: Hi.\",\"note\":\"x\"}\n"
+                                        "{\"id\":\"b\",\"age\":2E2222222,\"transcript\":\"Doctor: Hi.\",\"note\":\"x\"}\n");
+    const std::string err = error_of([&] {
+        import_report r;
+        import_any(path, "auto", {}, r);
+    });
+    EXPECT_EQ(err.rfind(path + ":2: not valid JSON: ", 0), 0u) << err;
+    EXPECT_NE(err.find("number overflow"), std::string::npos) << err;
+}
+
 TEST(Import, NonUtf8NamesFileAndByteOffset) {
     const std::string path = write_temp("latin1.csv", "ID,section_header,section_text,dialogue\n0,CC,caf\xE9,x\n");
     EXPECT_EQ(error_of([&] {
