@@ -20,7 +20,8 @@
 # from the environment; the rest are the shipped adapter's settings, except for the bake-off
 # knobs: MODEL (a GGUF; default the default model, e.g. models/gemma-3-270m-q4_k_m.gguf from
 # scripts/get-gemma3-270m.sh, which gets Gemma 3's built-in chat template), BASE_NAME (the
-# Hugging Face base named in the PEFT config) and LORA_R (rank; alpha is twice the rank).
+# Hugging Face base named in the PEFT config) and LORA_R (rank; alpha is twice the rank);
+# CHECKPOINT_EVERY (steps, default 50 and 56) for slower models that may be stopped often.
 #
 # Data (CC BY 4.0, see ../shared/README.md):
 #   train: MTS-Dialog train.csv (one section per item; the prompt names the section) and
@@ -38,6 +39,7 @@ clinote="${CLINOTE:-$root/build/clinote}"
 model="${MODEL:-$root/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
 base_name="${BASE_NAME:-HuggingFaceTB/SmolLM2-135M-Instruct}"
 lora_r="${LORA_R:-16}"
+checkpoint_every="${CHECKPOINT_EVERY:-}"
 aci_views="${ACI_VIEWS:-main}"
 threads="${THREADS:-$(nproc)}"
 
@@ -87,7 +89,7 @@ if ! stage_done "$run/stage1" 200; then
   CLINOTE_PROGRESS=1 "$clinote" train -m "$model" --data "$run/stage1/data" --out "$run/stage1" "$(stage_flags "$run/stage1")" \
     --lora-r "$lora_r" --lora-alpha "$((2 * lora_r))" --lora-dropout 0.05 --targets q,k,v,o,gate,up,down \
     --batch 4 --max-seq 5120 --epochs 2 --max-steps 200 --schedule-steps 634 --lr 5e-4 --warmup 20 --schedule cosine \
-    --eval-every 200 --checkpoint-every 50 "${notes[@]}" --seed 1 -t "$threads"
+    --eval-every 200 --checkpoint-every "${checkpoint_every:-50}" "${notes[@]}" --seed 1 -t "$threads"
   stage_done "$run/stage1" 200 || { log "stage 1 stopped before its end: run again to continue it"; exit 1; }
 fi
 stage2_steps=$(wc -l < "$run/stage2/data/train.jsonl")  # one example per step, one epoch
@@ -97,7 +99,7 @@ if ! stage_done "$run/stage2" "$stage2_steps"; then
   [ "$resume" = --force ] && init=(--init-adapter "$run/stage1/best")
   CLINOTE_PROGRESS=1 "$clinote" train -m "$model" --data "$run/stage2/data" --out "$run/stage2" "$resume" "${init[@]}" \
     --lora-dropout 0.05 --batch 1 --max-seq 5120 --epochs 1 --lr 3e-4 --warmup 10 --schedule cosine \
-    --eval-every 168 --checkpoint-every 56 "${notes[@]}" --seed 2 -t "$threads"
+    --eval-every 168 --checkpoint-every "${checkpoint_every:-56}" "${notes[@]}" --seed 2 -t "$threads"
   stage_done "$run/stage2" "$stage2_steps" || { log "stage 2 stopped before its end: run again to continue it"; exit 1; }
 fi
 
