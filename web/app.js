@@ -1,5 +1,6 @@
-// The clinician's page: unlock, encounters, transcript, template, streamed draft, edit and
-// approve, draft beside approved, exports. Every control is a native button, input or
+// The clinician's page: unlock, encounters, transcript, template, streamed draft, edit with
+// the review's flags (what the transcript does not support, loops, copied instructions,
+// empty sections) and approve, draft beside approved, exports. Every control is a native button, input or
 // select, so the whole page works from the keyboard.
 import * as api from "./api.js";
 import { dictationSetup } from "./dictate.js";
@@ -117,7 +118,68 @@ function render() {
   }));
   $("export-preview").textContent = "";
   $("export-download").hidden = true;
+  review();
 }
+
+// The review's offsets are UTF-8 bytes; the editor counts UTF-16 code units.
+function charIndex(text, byteOffset) {
+  return new TextDecoder().decode(new TextEncoder().encode(text).slice(0, byteOffset)).length;
+}
+
+let reviewTimer = null;
+let reviewSeq = 0;
+// Reviews the editor's text against the latest transcript and lists the flags; a flag's
+// button selects its words in the editor. The Approve button says how many are left.
+async function review() {
+  const text = $("editor").value;
+  const seq = ++reviewSeq;
+  if (!current || !text.trim() || !current.transcripts.length) {
+    $("review-summary").textContent = "";
+    $("flags").replaceChildren();
+    $("provenance").replaceChildren();
+    $("approve").textContent = "Approve";
+    return;
+  }
+  const choice = $("template").value;
+  const body = { text };
+  if (choice === "summary") body.format = "summary"; else body.template = choice;
+  let r;
+  try {
+    r = await api.send("POST", "/api/encounters/" + current.id + "/review", body);
+  } catch (err) { $("review-summary").textContent = "review failed: " + err.message; return; }
+  if (seq !== reviewSeq) return;  // the text changed while this review ran
+  const n = r.flags.length;
+  $("review-summary").textContent = n ? n + (n === 1 ? " statement needs" : " statements need") + " a look before approval (" +
+    r.facts_checked + " facts checked)." : "No flags: every checked fact (" + r.facts_checked + ") is in the transcript.";
+  $("approve").textContent = n ? "Approve (" + n + (n === 1 ? " flag" : " flags") + " left)" : "Approve";
+  $("flags").replaceChildren(...r.flags.map((f) => {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = f.kind.replace("_", " ");
+    b.append(kind, (f.end > f.begin ? "\u201c" + f.text + "\u201d, line " + f.note_line + ": " : "") + f.reason);
+    b.addEventListener("click", () => {
+      const editor = $("editor");
+      editor.focus();
+      if (f.end > f.begin) editor.setSelectionRange(charIndex(editor.value, f.begin), charIndex(editor.value, f.end));
+    });
+    li.append(b);
+    return li;
+  }));
+  $("provenance").replaceChildren(...r.support.map((s) => {
+    const li = document.createElement("li");
+    const q = document.createElement("q");
+    q.textContent = s.transcript;
+    li.append("\u201c" + s.text + "\u201d: transcript line " + s.line + " ", q);
+    return li;
+  }));
+}
+
+$("editor").addEventListener("input", () => {
+  clearTimeout(reviewTimer);
+  reviewTimer = setTimeout(review, 600);
+});
 
 async function openEncounter(id) {
   current = await api.get("/api/encounters/" + id);

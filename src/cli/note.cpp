@@ -10,6 +10,7 @@
 #include "cli/note_print.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "scribe/note_review.h"
 #include "store/passphrase_input.h"
 #include "store/vault.h"
 
@@ -28,6 +29,8 @@ struct note_options {
     bool tags = false;
     std::string out;
     int64_t overlap = 2;
+    bool check = false;
+    std::string check_json;
     // --save
     bool save = false;
     std::string vault_dir;
@@ -63,6 +66,11 @@ void run_note(const note_options& opt) {
     auto m = load_model_for_cli(opt.model);
     const auto adapter = load_adapter_for_cli(opt.model, *m);
     const std::string result = note_print(*m, adapter.get(), r, opt.out).text;
+    if (opt.check || !opt.check_json.empty()) {
+        const note_review review = note_review_make(r, result, fact_lexicons_load(fact_lexicon_dir_default()));
+        if (opt.check) std::fprintf(stderr, "clinote: %s", note_review_text(review, result).c_str());
+        if (!opt.check_json.empty()) file_write(opt.check_json, note_review_json(review, result).dump(2) + "\n");
+    }
     if (v) {
         encounter_record e;
         e.title = opt.title.empty() ? std::filesystem::path(opt.transcript_path).filename().string() : opt.title;
@@ -92,6 +100,13 @@ void add_note_command(CLI::App& app) {
                   "Write a ClinicalSummary JSON (schemas/clinical_summary.schema.json) instead; always parses and validates");
     cmd->add_flag("--tag-entities", opt->tags, "Ask for inline entity tags ({{drug:...}}, {{dose:...}}, ...)");
     cmd->add_option("-o,--out", opt->out, "Also write the note to this file");
+    cmd->add_flag("--check", opt->check,
+                  "After the note, list on stderr what a reviewer should check: facts the transcript does not support "
+                  "(numbers, doses, dates, drugs, sides, negations), loops, copied instructions, empty or missing "
+                  "sections");
+    cmd->add_option("--check-json", opt->check_json,
+                    "Write the review as JSON to this file: the flags, and the transcript line behind every supported "
+                    "fact");
     cmd->add_option("--overlap-turns", opt->overlap,
                     "Long visits (the transcript does not fit --ctx): turns repeated at the start of the next part")
         ->capture_default_str();

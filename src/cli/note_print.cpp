@@ -1,9 +1,8 @@
 #include "cli/note_print.h"
 
 #include <cstdio>
-#include <fstream>
 
-#include "core/error.h"
+#include "core/file.h"
 
 namespace clinote {
 
@@ -33,10 +32,7 @@ note_result note_print(const model& m, const lora_adapter* adapter, note_request
         return true;
     });
     if (result.finish_reason == "length") std::fprintf(stderr, "clinote: warning: the note reached --max-tokens\n");
-    if (!out_path.empty()) {
-        std::ofstream out(out_path, std::ios::binary);
-        if (!(out << result.text)) fail(out_path, "cannot write");
-    }
+    if (!out_path.empty()) file_write(out_path, result.text);
     return result;
 }
 

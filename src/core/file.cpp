@@ -25,4 +25,9 @@ std::string file_read_text(const std::string& path) {
     return text;
 }
 
+void file_write(const std::string& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary);
+    if (!out.write(bytes.data(), std::streamsize(bytes.size())) || !out.flush()) fail(path, "cannot write");
+}
+
 }  // namespace clinote

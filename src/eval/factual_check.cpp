@@ -40,13 +40,13 @@ std::string describe(const clinical_fact& f) {
     return f.text;
 }
 
-// Every value a source states, for bare-number support.
-bool states_value(const std::vector<clinical_fact>& source, double v) {
+// The first fact of a source that states the value, for bare-number support.
+const clinical_fact* stating_value(const std::vector<clinical_fact>& source, double v) {
     for (const clinical_fact& s : source) {
-        if ((s.kind == fact_kind::number || s.kind == fact_kind::dose) && same_value(s.value, v, 1e-9)) return true;
-        if (s.kind == fact_kind::date && (s.year == v || s.month == v || s.day == v)) return true;
+        if ((s.kind == fact_kind::number || s.kind == fact_kind::dose) && same_value(s.value, v, 1e-9)) return &s;
+        if (s.kind == fact_kind::date && (s.year == v || s.month == v || s.day == v)) return &s;
     }
-    return false;
+    return nullptr;
 }
 
 bool same_quantity(const clinical_fact& a, const clinical_fact& b) {
@@ -63,9 +63,17 @@ bool dates_agree(const clinical_fact& a, const clinical_fact& b) {
     return a.month == b.month && agree(a.year, b.year) && agree(a.day, b.day);
 }
 
-// Empty when f is supported by source, else why not.
-std::optional<std::string> support_problem(const clinical_fact& f, const std::vector<clinical_fact>& source,
-                                           const char* source_name, bool polarity_required) {
+// What a source says of a fact: the source fact that supports it, or why it is not
+// supported; neither for a finding the source never discusses (out of the check's reach).
+struct support {
+    const clinical_fact* by = nullptr;
+    std::optional<std::string> problem;
+};
+
+support support_find(const clinical_fact& f, const std::vector<clinical_fact>& source, const char* source_name,
+                     bool polarity_required) {
+    const auto by = [](const clinical_fact* s) { return support{s, std::nullopt}; };
+    const auto no = [](std::string why) { return support{nullptr, std::move(why)}; };
     const std::string src(source_name);
     auto others = [&](fact_kind kind, auto&& related) {
         std::string list;
@@ -75,78 +83,83 @@ std::optional<std::string> support_problem(const clinical_fact& f, const std::ve
     };
     switch (f.kind) {
         case fact_kind::number:
-            if (states_value(source, f.value)) return std::nullopt;
-            return src + " never states " + describe(f);
+            if (const clinical_fact* s = stating_value(source, f.value)) return by(s);
+            return no(src + " never states " + describe(f));
         case fact_kind::dose: {
             for (const clinical_fact& s : source)
-                if (s.kind == fact_kind::dose && same_quantity(f, s)) return std::nullopt;
+                if (s.kind == fact_kind::dose && same_quantity(f, s)) return by(&s);
             const std::string near = others(fact_kind::dose, [&](const clinical_fact& s) { return s.dimension == f.dimension; });
-            if (!near.empty()) return src + " has " + near;
+            if (!near.empty()) return no(src + " has " + near);
             // A number with the unit left unsaid ("lisinopril, twenty a day") still supports it.
-            if (states_value(source, f.value)) return std::nullopt;
-            return src + " never states " + describe(f);
+            if (const clinical_fact* s = stating_value(source, f.value)) return by(s);
+            return no(src + " never states " + describe(f));
         }
         case fact_kind::date: {
             for (const clinical_fact& s : source)
-                if (s.kind == fact_kind::date && dates_agree(f, s)) return std::nullopt;
+                if (s.kind == fact_kind::date && dates_agree(f, s)) return by(&s);
             const std::string near = others(fact_kind::date, [](const clinical_fact&) { return true; });
-            return src + (near.empty() ? " states no such date" : " has " + near);
+            return no(src + (near.empty() ? " states no such date" : " has " + near));
         }
         case fact_kind::drug:
             for (const clinical_fact& s : source)
-                if (s.kind == fact_kind::drug && s.concept_name == f.concept_name) return std::nullopt;
-            return src + " never names " + f.concept_name;
+                if (s.kind == fact_kind::drug && s.concept_name == f.concept_name) return by(&s);
+            return no(src + " never names " + f.concept_name);
         case fact_kind::laterality: {
-            bool site_named = false, side_named = false;
+            bool site_named = false;
+            const clinical_fact* side_named = nullptr;
             for (const clinical_fact& s : source) {
                 if (s.kind != fact_kind::laterality) continue;
                 const bool covers = s.side == f.side || s.side == body_side::bilateral;
                 if (!f.concept_name.empty() && s.concept_name == f.concept_name) {
-                    if (covers) return std::nullopt;
+                    if (covers) return by(&s);
                     site_named = true;
                 }
-                side_named = side_named || covers;
+                if (covers && !side_named) side_named = &s;
             }
             // Left and right of the same site together make a bilateral finding.
             if (f.side == body_side::bilateral) {
-                bool left = false, right = false;
+                const clinical_fact *left = nullptr, *right = nullptr;
                 for (const clinical_fact& s : source) {
                     if (s.kind != fact_kind::laterality || s.concept_name != f.concept_name) continue;
-                    left = left || s.side == body_side::left;
-                    right = right || s.side == body_side::right;
+                    if (s.side == body_side::left && !left) left = &s;
+                    if (s.side == body_side::right && !right) right = &s;
                 }
-                if (left && right) return std::nullopt;
+                if (left && right) return by(left);
             }
             if (site_named)
-                return src + " has " + others(fact_kind::laterality, [&](const clinical_fact& s) {
-                           return s.concept_name == f.concept_name;
-                       });
-            if (side_named) return std::nullopt;
-            return src + " never says " + body_side_name(f.side);
+                return no(src + " has " + others(fact_kind::laterality, [&](const clinical_fact& s) {
+                              return s.concept_name == f.concept_name;
+                          }));
+            if (side_named) return by(side_named);
+            return no(src + " never says " + body_side_name(f.side));
         }
         case fact_kind::negation: {
-            bool same = false, opposite = false;
+            bool opposite = false;
             for (const clinical_fact& s : source) {
                 if (s.kind != fact_kind::negation || s.concept_name != f.concept_name) continue;
-                (s.negated == f.negated ? same : opposite) = true;
+                if (s.negated == f.negated) return by(&s);
+                opposite = true;
             }
-            if (same) return std::nullopt;
-            if (opposite) return "negation flip: " + src + (f.negated ? " affirms " : " denies ") + f.concept_name;
-            if (polarity_required) return src + " never mentions " + f.concept_name;
-            return std::nullopt;  // findings the transcript never discusses are out of this check's reach
+            if (opposite) return no("negation flip: " + src + (f.negated ? " affirms " : " denies ") + f.concept_name);
+            if (polarity_required) return no(src + " never mentions " + f.concept_name);
+            return {};  // findings the transcript never discusses are out of this check's reach
         }
     }
-    return std::nullopt;
+    return {};
 }
 
+// Checks every fact against the source: the unsupported ones are returned, the supported
+// ones added to *supported when it is given.
 std::vector<fact_issue> unsupported_facts(const std::vector<clinical_fact>& facts, const std::vector<clinical_fact>& source,
-                                          const char* source_name, bool polarity_required, size_t& checked) {
+                                          const char* source_name, bool polarity_required, size_t& checked,
+                                          std::vector<fact_support>* supported) {
     std::vector<fact_issue> issues;
     for (const clinical_fact& f : facts) {
         if (f.weak) continue;
         checked++;
-        if (auto why = support_problem(f, source, source_name, polarity_required))
-            issues.push_back({f.kind, f.begin, f.end, f.text, std::move(*why)});
+        support s = support_find(f, source, source_name, polarity_required);
+        if (s.problem) issues.push_back({f.kind, f.begin, f.end, f.text, std::move(*s.problem)});
+        else if (s.by && supported) supported->push_back({f.kind, f.begin, f.end, s.by->begin, s.by->end});
     }
     return issues;
 }
@@ -164,9 +177,11 @@ factual_report factual_check(std::string_view transcript, std::string_view note,
                              const fact_lexicons& lex) {
     factual_report r;
     const std::vector<clinical_fact> note_facts = clinical_facts_extract(note, lex);
-    r.unsupported = unsupported_facts(note_facts, clinical_facts_extract(transcript, lex), "transcript", false, r.note_facts);
+    r.unsupported = unsupported_facts(note_facts, clinical_facts_extract(transcript, lex), "transcript", false, r.note_facts,
+                                      &r.supported);
     if (reference)
-        r.omissions = unsupported_facts(clinical_facts_extract(*reference, lex), note_facts, "note", true, r.reference_facts);
+        r.omissions =
+            unsupported_facts(clinical_facts_extract(*reference, lex), note_facts, "note", true, r.reference_facts, nullptr);
     return r;
 }
 

@@ -22,8 +22,16 @@ struct fact_issue {
     std::string reason;  // e.g. "transcript has 500 mg", "transcript denies chest pain"
 };
 
+// A note fact and the source fact that supports it (provenance for a reviewer).
+struct fact_support {
+    fact_kind kind;
+    size_t begin, end;                // in the note
+    size_t source_begin, source_end;  // in the transcript
+};
+
 struct factual_report {
     std::vector<fact_issue> unsupported;  // in the note, not supported by the transcript
+    std::vector<fact_support> supported;  // in the note, with the transcript fact that supports it
     std::vector<fact_issue> omissions;    // in the reference, not in the note (empty without a reference)
     size_t note_facts = 0;                // facts checked in the note
     size_t reference_facts = 0;           // facts checked in the reference

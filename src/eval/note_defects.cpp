@@ -26,24 +26,34 @@ std::string join(const std::vector<std::string>& w, size_t from, size_t n) {
 
 }  // namespace
 
-bool note_loops(std::string_view note) {
+std::optional<std::string> note_repeated_run(std::string_view note) {
     constexpr size_t n = 4;
     const std::vector<std::string> w = words(note);
     std::map<std::string, int> count;
-    for (size_t i = 0; i + n <= w.size(); i++)
-        if (++count[join(w, i, n)] >= 3) return true;
-    return false;
+    for (size_t i = 0; i + n <= w.size(); i++) {
+        std::string run = join(w, i, n);
+        if (++count[run] >= 3) return run;
+    }
+    return std::nullopt;
 }
 
-bool note_echoes_instructions(std::string_view note, std::string_view instructions) {
+bool note_loops(std::string_view note) { return note_repeated_run(note).has_value(); }
+
+std::optional<std::string> note_echoed_run(std::string_view note, std::string_view instructions) {
     constexpr size_t n = 6;
     const std::vector<std::string> given = words(instructions);
     std::set<std::string> runs;
     for (size_t i = 0; i + n <= given.size(); i++) runs.insert(join(given, i, n));
     const std::vector<std::string> w = words(note);
-    for (size_t i = 0; i + n <= w.size(); i++)
-        if (runs.count(join(w, i, n))) return true;
-    return false;
+    for (size_t i = 0; i + n <= w.size(); i++) {
+        std::string run = join(w, i, n);
+        if (runs.count(run)) return run;
+    }
+    return std::nullopt;
+}
+
+bool note_echoes_instructions(std::string_view note, std::string_view instructions) {
+    return note_echoed_run(note, instructions).has_value();
 }
 
 }  // namespace clinote

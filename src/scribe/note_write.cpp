@@ -15,11 +15,7 @@ namespace clinote {
 namespace {
 
 turns_prompt prompt_for(const note_request& r) {
-    if (r.json) return [](const std::vector<turn>& t) { return prompt_summary_messages(t); };
-    prompt_options po;
-    po.target_section = r.section;
-    po.entity_tags = r.entity_tags;
-    return [&r, po](const std::vector<turn>& t) { return prompt_messages(t, r.tmpl, po); };
+    return [&r](const std::vector<turn>& t) { return note_messages(r, t); };
 }
 
 std::string summary_write(const note_plan& plan, const tokenizer& tok, const generate_params& params,
@@ -44,6 +40,14 @@ std::string summary_write(const note_plan& plan, const tokenizer& tok, const gen
 }
 
 }  // namespace
+
+nlohmann::json note_messages(const note_request& r, const std::vector<turn>& turns) {
+    if (r.json) return prompt_summary_messages(turns);
+    prompt_options po;
+    po.target_section = r.section;
+    po.entity_tags = r.entity_tags;
+    return prompt_messages(turns, r.tmpl, po);
+}
 
 generate_params note_params_default() {
     generate_params p;

@@ -33,6 +33,10 @@ struct note_request {
     generate_params params = note_params_default();
 };
 
+// The chat messages for r over some turns of its transcript (notes/prompt.h, or the
+// ClinicalSummary prompt for a JSON note): what the model is asked.
+nlohmann::json note_messages(const note_request& r, const std::vector<turn>& turns);
+
 // The request tokenised, before any decoding (the server does it when it accepts a request).
 struct note_plan {
     std::vector<transcript_chunk> chunks;        // one unless the visit is long

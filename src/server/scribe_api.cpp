@@ -12,6 +12,7 @@
 #include "notes/fhir_export.h"
 #include "notes/note_template.h"
 #include "notes/summary_schema.h"
+#include "scribe/note_review.h"
 #include "scribe/note_write.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
@@ -158,7 +159,26 @@ nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, 
     if (res.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
     const std::string author = "clinote:" + r.model.name + ":" + (r.request.json ? "summary" : r.request.tmpl.name);
     const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, res.text, author);
-    return {{"finish_reason", res.finish_reason}, {"note", note_json(n)}};
+    return {{"finish_reason", res.finish_reason},
+            {"note", note_json(n)},
+            {"review", note_review_json(note_review_make(r.request, res.text, ctx.lexicons), res.text)}};
+}
+
+// What a review of some text needs from a request: the encounter's transcript and the
+// note's template, section and format, as a note request names them.
+note_request review_request_parse(const nlohmann::json& body, const encounter_content& c) {
+    if (c.transcripts.empty())
+        throw api_error(409, "no_transcript", "encounter " + std::to_string(c.encounter.id) + ": add a transcript first");
+    note_request q;
+    q.transcript = c.transcripts.back().text;
+    const std::string format = json_string(body, "format", "note");
+    if (format != "note" && format != "summary")
+        throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
+    q.json = format == "summary";
+    q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
+                                            : template_find(json_string(body, "template", "soap"));
+    q.section = json_string(body, "section", "");
+    return q;
 }
 
 void vault_routes_add(httplib::Server& http, server_context& ctx) {
@@ -294,8 +314,26 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
     http.Post(R"(/api/encounters/(\d+)/approve)", [&ctx](const httplib::Request& req, httplib::Response& res) {
         const nlohmann::json body = json_body_parse(req);
         const std::string text = json_string_required(body, "text");
-        const note_record n = vault_note_approve(vault_require(ctx), path_id(req, 1), text, ctx.opt.actor);
-        reply_json(res, note_json(n), 201);
+        vault& v = vault_require(ctx);
+        const int64_t id = path_id(req, 1);
+        const encounter_content c = vault_encounter_load(v, id);
+        // Approving with flags is allowed; how many were left is in the audit log.
+        std::optional<note_review> review;
+        if (!c.transcripts.empty()) review = note_review_make(review_request_parse(body, c), text, ctx.lexicons);
+        const note_record n = vault_note_approve(v, id, text, ctx.opt.actor);
+        if (review && !review->flags.empty())
+            vault_audit_record(v, "note.approved_with_flags",
+                               "encounter:" + std::to_string(id) + " flags:" + std::to_string(review->flags.size()));
+        nlohmann::json out = note_json(n);
+        if (review) out["review"] = note_review_json(*review, text);
+        reply_json(res, out, 201);
+    });
+    // The review of any text (the editor's) against the encounter's latest transcript.
+    http.Post(R"(/api/encounters/(\d+)/review)", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const nlohmann::json body = json_body_parse(req);
+        const std::string text = json_string_required(body, "text");
+        const encounter_content c = vault_encounter_load(vault_require(ctx), path_id(req, 1));
+        reply_json(res, note_review_json(note_review_make(review_request_parse(body, c), text, ctx.lexicons), text));
     });
     http.Get(R"(/api/encounters/(\d+)/export/(markdown|summary|fhir))",
              [&ctx](const httplib::Request& req, httplib::Response& res) {

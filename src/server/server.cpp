@@ -392,6 +392,7 @@ server_ptr server_start(const server_options& opt, std::unique_ptr<model> m) {
     ctx.host.load = opt.model_loader ? opt.model_loader : [](const std::string& path) { return model_load(path); };
     const std::string id = opt.model_id.empty() ? model_id_from_path(m->path) : opt.model_id;
     bases_open(ctx, std::move(m), id);
+    ctx.lexicons = fact_lexicons_load(fact_lexicon_dir_default());
     job_queue_start(ctx.queue, opt.queue_capacity);
 
     http_gate_server& http = s->http;

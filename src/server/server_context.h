@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "eval/clinical_facts.h"
 #include "server/adapters.h"
 #include "server/job_queue.h"
 #include "server/model_host.h"
@@ -27,6 +28,7 @@ struct server_context {
     server_options opt;
     model_host host;
     adapter_registry adapters;
+    fact_lexicons lexicons;  // the review checks' drug and finding lists (scribe/note_review.h)
     job_queue queue;
     std::string session_secret;  // made at start; the page's cookie, required on /api without a token
     std::atomic<bool> stopping{false};

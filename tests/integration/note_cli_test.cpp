@@ -4,7 +4,8 @@
 //    transcript_chunks makes with the model's tokenizer and template, and merged;
 //  - --save stores the encounter, transcript and draft in the vault: readable after unlock,
 //    and a marker from the transcript is in no vault file in plaintext;
-//  - the scribe API (an in-process server) writes the same notes byte for byte.
+//  - the scribe API (an in-process server) writes the same notes byte for byte, and
+//    returns the same review as --check-json.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -189,11 +190,14 @@ TEST(NoteCli, SameNotesAsTheScribeApi) {
     for (const request& q : requests) {
         SCOPED_TRACE(q.name);
         test::write_bytes(d.path / "visit.txt", q.transcript);
+        const fs::path review = d.path / "review.json";
         const run_result cli = run_clinote(d.path, "note --model '" + model + "' --chat-template '" + chat +
                                                        "' --adapter none --ctx " + std::to_string(q.ctx) + " " + q.flags +
-                                                       " '" + (d.path / "visit.txt").string() + "'");
+                                                       " --check --check-json '" + review.string() + "' '" +
+                                                       (d.path / "visit.txt").string() + "'");
         ASSERT_EQ(cli.status, 0) << cli.err;
         EXPECT_EQ(cli.err.find("parts (") != std::string::npos, q.name == "long visit") << cli.err;
+        EXPECT_NE(cli.err.find("clinote: review: "), std::string::npos) << cli.err;
 
         server_options so;
         so.n_ctx = q.ctx;
@@ -203,6 +207,8 @@ TEST(NoteCli, SameNotesAsTheScribeApi) {
         const nlohmann::json gen = srv.post_json("/api/encounters/" + std::to_string(e["id"].get<int64_t>()) + "/notes", q.body);
         ASSERT_TRUE(gen.contains("note")) << gen.dump();
         EXPECT_EQ(gen["note"]["text"].get<std::string>(), cli.out);
+        // The same review, flags and provenance, both ways.
+        EXPECT_EQ(gen["review"], nlohmann::json::parse(test::file_bytes(review)));
     }
 }
 

@@ -14,6 +14,7 @@
 #include "notes/transcript.h"
 #include "server_fixture.h"
 #include "store/line_diff.h"
+#include "store/vault.h"
 
 namespace clinote {
 namespace {
@@ -145,6 +146,50 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
     // No ClinicalSummary yet: summary and FHIR exports say how to get one.
     const nlohmann::json none = srv.get_json(path + "/export/fhir", 409);
     EXPECT_EQ(none["error"]["code"], "no_summary");
+}
+
+// A draft comes with its review; the editor's text can be reviewed; approving with flags
+// left is allowed and written to the audit log (checked in the vault after the server).
+TEST(Scribe, ReviewFlagsUnsupportedFactsAndApprovalWithFlagsIsAudited) {
+    test::temp_folder vault_home;
+    server_options so;
+    so.vault_dir = vault_home.path + "/vault";
+    {
+        running_server srv(so);
+        const int64_t id = unlock_and_add(srv);
+        const std::string path = "/api/encounters/" + std::to_string(id);
+        const nlohmann::json gen = srv.post_json(path + "/notes", {{"template", "soap"}, {"max_tokens", 24}});
+        ASSERT_TRUE(gen.contains("review")) << gen.dump();
+        EXPECT_TRUE(gen["review"]["flags"].is_array());
+
+        const std::string edited = "SUBJECTIVE:\nHeadache for three days.\nOBJECTIVE:\nNormal exam.\n"
+                                   "ASSESSMENT:\nTension headache.\nPLAN:\nIbuprofen 800 mg twice daily.\n";
+        const nlohmann::json review = srv.post_json(path + "/review", {{"text", edited}});
+        ASSERT_EQ(review["flags"].size(), 1u) << review.dump(2);
+        EXPECT_EQ(review["flags"][0]["kind"], "dose");
+        EXPECT_EQ(review["flags"][0]["text"], "800 mg");
+        EXPECT_EQ(review["flags"][0]["note_line"], 8);
+        EXPECT_NE(review["flags"][0]["reason"].get<std::string>().find("400 mg"), std::string::npos);
+        // "three days" and ibuprofen are said on transcript lines 2 and 4.
+        bool ibuprofen = false;
+        for (const auto& s : review["support"])
+            if (s["text"] == "Ibuprofen") {
+                ibuprofen = true;
+                EXPECT_EQ(s["line"], 4);
+                EXPECT_EQ(s["transcript"], "Patient: Ibuprofen 400 mg twice a day.");
+            }
+        EXPECT_TRUE(ibuprofen) << review.dump(2);
+        srv.post_json(path + "/review", {{"text", edited}, {"format", "pdf"}}, 400);
+        srv.post_json(path + "/review", nlohmann::json::object(), 400);
+
+        const nlohmann::json approved = srv.post_json(path + "/approve", {{"text", edited}}, 201);
+        EXPECT_EQ(approved["review"], review);
+    }
+    vault_ptr v = vault_open(so.vault_dir, "correct horse");
+    bool audited = false;
+    for (const audit_entry& e : vault_audit_entries(*v))
+        audited = audited || (e.action == "note.approved_with_flags" && e.object == "encounter:1 flags:1");
+    EXPECT_TRUE(audited);
 }
 
 TEST(Scribe, SummaryByConstrainedDecodingValidatesAndExportsToFhir) {

@@ -86,8 +86,25 @@ class BrowserTest(unittest.TestCase):
         self.assertEqual(self.el("draft").text.strip(), self.el("side-draft").text.strip())
         self.shot("3-draft")
 
-        # Edit (with entity tags) and approve with Ctrl+Enter.
+        # Review: a dose the visit does not give is flagged as it is typed; its flag selects
+        # it in the editor, and the Approve button counts what is left.
         editor = self.el("editor")
+        editor.send_keys(Keys.CONTROL, Keys.END)
+        editor.send_keys("\n\nPLAN:\nIbuprofen 800 mg.")
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "flags"), "800 mg"))
+        flag = [b for b in d.find_elements(By.CSS_SELECTOR, "#flags button") if "800 mg" in b.text][0]
+        self.assertIn("transcript has 400 mg", flag.text)
+        self.assertIn("flag", self.el("approve").text)
+        flag.click()
+        selected = d.execute_script(
+            "const e = document.getElementById('editor'); return e.value.slice(e.selectionStart, e.selectionEnd);")
+        self.assertEqual(selected, "800 mg")
+        self.shot("4-review-flags")
+        editor.send_keys(Keys.CONTROL, Keys.END)
+        for _ in range(len("Ibuprofen 800 mg.") + len("\n\nPLAN:\n")):
+            editor.send_keys(Keys.BACKSPACE)
+
+        # Edit (with entity tags) and approve with Ctrl+Enter.
         editor.send_keys(Keys.CONTROL, Keys.END)
         editor.send_keys("\n\nPLAN:\n{{drug:ibuprofen}} {{dose:400 mg}} twice daily; follow up in one week.")
         editor.send_keys(Keys.CONTROL, Keys.ENTER)
@@ -96,7 +113,7 @@ class BrowserTest(unittest.TestCase):
         self.assertEqual([m.text for m in marks], ["ibuprofen"])
         self.assertIn("+{{drug:ibuprofen}} {{dose:400 mg}} twice daily", self.el("diff").get_attribute("textContent"))
         self.assertIn("approved", self.el("encounter-list").text)
-        self.shot("4-approved")
+        self.shot("5-approved")
 
         # Export Markdown: the approved note without tags, and the transcript.
         self.el("export-markdown").click()
@@ -110,7 +127,7 @@ class BrowserTest(unittest.TestCase):
         self.el("export-fhir").click()
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "no note is a ClinicalSummary"))
         d.execute_script("document.getElementById('export-preview').scrollIntoView()")
-        self.shot("5-export")
+        self.shot("6-export")
         self.assertTrue(draft_text)
 
         # Locking returns to the unlock screen; the passphrase opens the same vault again.
@@ -148,7 +165,7 @@ class BrowserTest(unittest.TestCase):
         self.assertEqual(run["state"], "done")
         self.assertEqual(len(run["train_loss"]), 20)
         self.assertIn("best validation loss", self.el("run-status").text)
-        self.shot("6-training")
+        self.shot("7-training")
 
 
 if __name__ == "__main__":
