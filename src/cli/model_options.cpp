@@ -104,6 +104,12 @@ void add_generation_flags(CLI::App* cmd, generation_options& opt) {
     cmd->add_option("--no-repeat-ngram", p.sampling.no_repeat_ngram,
                     "Forbid repeating any n-gram of this many tokens within the answer; 0: off")
         ->capture_default_str()->check(CLI::NonNegativeNumber);
+    cmd->add_option("--frequency-penalty", p.sampling.frequency_penalty,
+                    "Lower a token's logit by this for each time the answer already has it (OpenAI's); 0: off")
+        ->capture_default_str()->check(CLI::Range(-2.0, 2.0));
+    cmd->add_option("--presence-penalty", p.sampling.presence_penalty,
+                    "Lower a token's logit by this once if the answer already has it (OpenAI's); 0: off")
+        ->capture_default_str()->check(CLI::Range(-2.0, 2.0));
     cmd->add_option("--seed", p.sampling.seed, "Random seed for sampling (same seed, same output)")->capture_default_str();
     cmd->add_option("--stop", p.stop, "Stop when this text appears (not included; repeatable)");
     cmd->add_option("--system", opt.system, "System message put before the conversation");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace clinote {
@@ -75,6 +76,14 @@ static void apply_no_repeat_ngram(const sampler_params& p, float* logits, int32_
     }
 }
 
+static void apply_count_penalties(const sampler_params& p, float* logits, int32_t n_vocab, const int32_t* g, int64_t n) {
+    if (p.frequency_penalty == 0.0f && p.presence_penalty == 0.0f) return;
+    std::unordered_map<int32_t, int> count;
+    for (int64_t i = 0; i < n; i++) count[g[i]]++;
+    for (const auto& [t, c] : count)
+        if (t >= 0 && t < n_vocab) logits[t] -= float(c) * p.frequency_penalty + p.presence_penalty;
+}
+
 int32_t sampler_sample(sampler& s, float* logits, int32_t n_vocab, const std::vector<int32_t>& history,
                        size_t n_prompt) {
     const sampler_params& p = s.params;
@@ -82,6 +91,7 @@ int32_t sampler_sample(sampler& s, float* logits, int32_t n_vocab, const std::ve
     if (history.size() > n_prompt) {
         const int32_t* answer = history.data() + n_prompt;
         const int64_t n_answer = int64_t(history.size() - n_prompt);
+        apply_count_penalties(p, logits, n_vocab, answer, n_answer);
         apply_dry(s, logits, n_vocab, answer, n_answer);
         apply_no_repeat_ngram(p, logits, n_vocab, answer, n_answer);
     }

@@ -29,6 +29,10 @@ struct sampler_params {
     // Forbid any token that would repeat an n-gram of the generated text (transformers'
     // no_repeat_ngram_size, over the answer only); 0: off.
     int no_repeat_ngram = 0;
+    // OpenAI's penalties over the answer: a token's logit loses frequency_penalty for each
+    // time it occurs in the answer, and presence_penalty once if it occurs at all; 0: off.
+    float frequency_penalty = 0.0f;
+    float presence_penalty = 0.0f;
     uint64_t seed = 0;
 };
 

@@ -1,10 +1,16 @@
 // The OpenAI-compatible routes: /v1/models, /v1/chat/completions, /v1/completions, each
 // answered as one JSON document or streamed as Server-Sent Events ("data: {...}", ending
-// with "data: [DONE]"), as the official clients expect.
+// with "data: [DONE]"), as the official clients expect. Every field of a request is either
+// honoured or refused by name (400): a client that asked for JSON, log-probabilities or
+// tools must not get prose back without knowing.
 #include <chrono>
+#include <map>
 #include <random>
+#include <set>
 
+#include "core/error.h"
 #include "generate/chat_prompt.h"
+#include "generate/json_constraint.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 
@@ -17,9 +23,68 @@ struct completion_request {
     bool chat = true;
     std::vector<int32_t> prompt;
     generate_params params;
+    int64_t n = 1;  // choices, written one after another
     bool stream = false;
     bool include_usage = false;
+    // response_format json_schema: the answer is decoded under the schema's grammar.
+    std::shared_ptr<const nlohmann::ordered_json> schema;
 };
+
+// The fields clinote honours; top_k, min_p and repeat_penalty are llama-server's extensions.
+const std::set<std::string> k_fields = {
+    "model", "max_tokens", "temperature", "top_p", "n", "stream", "stream_options", "stop", "seed",
+    "frequency_penalty", "presence_penalty", "response_format", "top_k", "min_p", "repeat_penalty",
+    "user"};  // user: an end-user id for the provider's abuse monitoring; nothing leaves this machine
+const std::set<std::string> k_chat_fields = {"messages", "max_completion_tokens"};
+
+// Fields of the OpenAI API clinote does not implement, and the value that asks for nothing.
+const std::map<std::string, nlohmann::json> k_unsupported = {
+    {"logprobs", false}, {"top_logprobs", 0}, {"tools", nlohmann::json::array()}, {"tool_choice", "none"},
+    {"functions", nlohmann::json::array()}, {"function_call", "none"}, {"parallel_tool_calls", false},
+    {"logit_bias", nlohmann::json::object()}, {"echo", false}, {"best_of", 1}, {"suffix", ""},
+    {"audio", nullptr}, {"modalities", nlohmann::json::array({"text"})}, {"prediction", nullptr},
+    {"web_search_options", nullptr}, {"reasoning_effort", nullptr}, {"store", false}, {"metadata", nullptr},
+    {"service_tier", "auto"}};
+
+// 400 for a field that would be ignored: unknown, or asking for a feature clinote lacks.
+// A field set to null, or to the value that asks for nothing, is accepted.
+void fields_check(const nlohmann::json& body, bool chat) {
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        const std::string& key = it.key();
+        if (it->is_null() || k_fields.count(key) || (chat && k_chat_fields.count(key)) || (!chat && key == "prompt"))
+            continue;
+        const auto u = k_unsupported.find(key);
+        if (u == k_unsupported.end())
+            throw api_error(400, "unknown_field", key + ": not a field clinote knows; it is refused rather than ignored");
+        if (*it != u->second)
+            throw api_error(400, "unsupported_field", key + ": not supported by clinote (only " + u->second.dump() +
+                                                          " is accepted); it is refused rather than ignored");
+    }
+}
+
+// response_format: {"type": "text"}, or {"type": "json_schema", "json_schema": {"name", "schema",
+// "strict"?}}; the schema is read from the raw body so that its property order, which is the
+// order the answer writes them in, is kept.
+std::shared_ptr<const nlohmann::ordered_json> response_schema(const nlohmann::json& body, const std::string& raw) {
+    if (!body.contains("response_format") || body["response_format"].is_null()) return nullptr;
+    const nlohmann::json& f = body["response_format"];
+    if (!f.is_object()) throw api_error(400, "invalid_field", "response_format: must be an object");
+    const std::string type = json_string_required(f, "type");
+    if (type == "text") return nullptr;
+    if (type == "json_object")
+        throw api_error(400, "unsupported_field",
+                        "response_format.type: \"json_object\" (any JSON) is not supported; send \"json_schema\" "
+                        "with the schema the answer must follow");
+    if (type != "json_schema")
+        throw api_error(400, "invalid_field", "response_format.type: must be \"text\" or \"json_schema\"");
+    if (!f.contains("json_schema") || !f["json_schema"].is_object() || !f["json_schema"].contains("schema"))
+        throw api_error(400, "missing_field", "response_format.json_schema.schema: required");
+    for (auto it = f["json_schema"].begin(); it != f["json_schema"].end(); ++it)
+        if (it.key() != "name" && it.key() != "schema" && it.key() != "strict" && it.key() != "description")
+            throw api_error(400, "unknown_field", "response_format.json_schema." + it.key() + ": not a field clinote knows");
+    return std::make_shared<const nlohmann::ordered_json>(
+        nlohmann::ordered_json::parse(raw)["response_format"]["json_schema"]["schema"]);
+}
 
 int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -72,9 +137,13 @@ std::vector<std::string> stop_parse(const nlohmann::json& body) {
     return out;
 }
 
-completion_request request_parse(server_context& ctx, const nlohmann::json& body, bool chat) {
+completion_request request_parse(server_context& ctx, const httplib::Request& req, const nlohmann::json& body, bool chat) {
+    fields_check(body, chat);
     completion_request r;
-    r.model = model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"));
+    // No model: the default base, as the one model of llama-server.
+    r.model = body.contains("model") && !body["model"].is_null()
+                  ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
+                  : model_choice_resolve(ctx.host, ctx.adapters, model_host_default(ctx.host).id);
     r.chat = chat;
     const base_model& base = ctx.host.bases[r.model.base];
     const tokenizer& tok = base.tok;
@@ -86,7 +155,7 @@ completion_request request_parse(server_context& ctx, const nlohmann::json& body
         if (!p.is_string()) throw api_error(400, "invalid_field", "prompt: must be a string (or an array of one string)");
         r.prompt = tokenizer_encode(tok, p.get<std::string>(), true);
     }
-    if (json_integer(body, "n", 1, 1, 1) != 1) throw api_error(400, "invalid_field", "n: only 1 is supported");
+    r.n = json_integer(body, "n", 1, 1, 8);
     const int64_t room = base.n_ctx - int64_t(r.prompt.size());
     const int64_t fallback = std::max<int64_t>(1, std::min<int64_t>(ctx.opt.default_max_tokens, room));
     int64_t max_tokens = json_integer(body, "max_tokens", fallback, 1, base.n_ctx);
@@ -94,13 +163,29 @@ completion_request request_parse(server_context& ctx, const nlohmann::json& body
     model_host_require_fits(base, r.prompt.size(), max_tokens);
     r.params.max_tokens = int(max_tokens);
     r.params.stop = stop_parse(body);
-    r.params.sampling.temperature = float(json_number(body, "temperature", 1.0, 0.0, 2.0));
-    r.params.sampling.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
+    sampler_params& sp = r.params.sampling;
+    sp.temperature = float(json_number(body, "temperature", 1.0, 0.0, 2.0));
+    sp.top_p = float(json_number(body, "top_p", 1.0, 0.0, 1.0));
+    sp.top_k = int(json_integer(body, "top_k", 0, 0, 1 << 20));
+    sp.min_p = float(json_number(body, "min_p", 0.0, 0.0, 1.0));
+    sp.repeat_penalty = float(json_number(body, "repeat_penalty", 1.0, 0.5, 2.0));
+    sp.frequency_penalty = float(json_number(body, "frequency_penalty", 0.0, -2.0, 2.0));
+    sp.presence_penalty = float(json_number(body, "presence_penalty", 0.0, -2.0, 2.0));
     const int64_t seed = json_integer(body, "seed", -1, INT64_MIN, INT64_MAX);
-    r.params.sampling.seed = body.contains("seed") && !body["seed"].is_null() ? uint64_t(seed) : std::random_device{}();
+    sp.seed = body.contains("seed") && !body["seed"].is_null() ? uint64_t(seed) : std::random_device{}();
     r.stream = json_bool(body, "stream", false);
+    if (r.stream && r.n > 1)
+        throw api_error(400, "unsupported_field", "n: more than one choice is not streamed; ask without stream");
     if (body.contains("stream_options") && body["stream_options"].is_object())
         r.include_usage = json_bool(body["stream_options"], "include_usage", false);
+    r.schema = response_schema(body, req.body);
+    if (r.schema) {
+        try {
+            json_constraint_create(*r.schema, tok);  // refused now, not when the job runs
+        } catch (const clinote::error& e) {
+            throw api_error(400, "invalid_field", std::string("response_format.json_schema.schema: ") + e.what());
+        }
+    }
     return r;
 }
 
@@ -127,33 +212,61 @@ nlohmann::json job_outcome(job& j) {
     return {{"text", ""}, {"finish_reason", "cancelled"}, {"prompt_tokens", 0}, {"completion_tokens", 0}};
 }
 
+// Writes the request's n choices one after another; a JSON answer cut short by max_tokens
+// is completed by the grammar's shortest ending (and the ending streamed), so it parses.
+nlohmann::json choices_generate(server_context& ctx, job& jj, const completion_request& r) {
+    nlohmann::json choices = nlohmann::json::array();
+    int64_t n_prompt = 0, completion = 0;
+    for (int64_t i = 0; i < r.n; i++) {
+        generate_params params = r.params;
+        params.sampling.seed = r.params.sampling.seed + uint64_t(i);
+        std::unique_ptr<json_constraint> constraint;
+        if (r.schema) {
+            constraint = json_constraint_create(*r.schema, ctx.host.bases[r.model.base].tok);
+            params.filter = &constraint->filter;
+        }
+        const generate_result g = model_host_generate(ctx.host, jj, r.model.base, r.model.adapter.get(), r.prompt, params);
+        std::string text = g.text;
+        if (constraint && g.finish_reason != "cancelled") {
+            text = json_constraint_finish(*constraint, g.text);
+            if (text.size() > g.text.size()) job_emit(jj, text.substr(g.text.size()));
+        }
+        choices.push_back({{"text", text}, {"finish_reason", g.finish_reason}});
+        n_prompt = g.n_prompt;
+        completion += int64_t(g.tokens.size());
+        if (g.finish_reason == "cancelled") break;
+    }
+    return {{"choices", choices},
+            {"text", choices[0]["text"]},
+            {"finish_reason", choices.back()["finish_reason"]},
+            {"prompt_tokens", n_prompt},
+            {"completion_tokens", completion}};
+}
+
 void completion_handle(server_context& ctx, const httplib::Request& req, httplib::Response& res, bool chat) {
     const nlohmann::json body = json_body_parse(req);
-    completion_request r = request_parse(ctx, body, chat);
-    const std::string model_id = r.model.name;
-    auto j = job_queue_submit(ctx.queue, chat ? "chat.completion" : "text_completion", r.params.max_tokens,
-                              [&ctx, choice = r.model, prompt = r.prompt, params = r.params](job& jj) {
-                                  const generate_result g =
-                                      model_host_generate(ctx.host, jj, choice.base, choice.adapter.get(), prompt, params);
-                                  return nlohmann::json{{"text", g.text},
-                                                        {"finish_reason", g.finish_reason},
-                                                        {"prompt_tokens", g.n_prompt},
-                                                        {"completion_tokens", int64_t(g.tokens.size())}};
-                              });
+    auto r = std::make_shared<const completion_request>(request_parse(ctx, req, body, chat));
+    const std::string model_id = r->model.name;
+    auto j = job_queue_submit(ctx.queue, chat ? "chat.completion" : "text_completion", r->params.max_tokens * r->n,
+                              [&ctx, r](job& jj) { return choices_generate(ctx, jj, *r); });
     if (!j) throw_queue_full(ctx);
     const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(j->id);
     const int64_t created = unix_now();
     auto base = [=](const char* object) {
         return nlohmann::json{{"id", id}, {"object", object}, {"created", created}, {"model", model_id}};
     };
-    if (!r.stream) {
+    if (!r->stream) {
         reply_job_json(ctx, res, j, [=](job& jj) {
             const nlohmann::json out = job_outcome(jj);
             nlohmann::json body = base(chat ? "chat.completion" : "text_completion");
-            nlohmann::json choice = {{"index", 0}, {"finish_reason", out["finish_reason"]}};
-            if (chat) choice["message"] = {{"role", "assistant"}, {"content", out["text"]}};
-            else choice["text"] = out["text"], choice["logprobs"] = nullptr;
-            body["choices"] = nlohmann::json::array({choice});
+            body["choices"] = nlohmann::json::array();
+            const nlohmann::json written = out.contains("choices") ? out["choices"] : nlohmann::json::array({out});
+            for (size_t i = 0; i < written.size(); i++) {
+                nlohmann::json choice = {{"index", i}, {"finish_reason", written[i]["finish_reason"]}};
+                if (chat) choice["message"] = {{"role", "assistant"}, {"content", written[i]["text"]}};
+                else choice["text"] = written[i]["text"], choice["logprobs"] = nullptr;
+                body["choices"].push_back(choice);
+            }
             body["usage"] = usage_json(out);
             return body;
         });
@@ -174,7 +287,7 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
         *first = false;
         return chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
     };
-    const bool include_usage = r.include_usage;
+    const bool include_usage = r->include_usage;
     reply_job_events(
         ctx, res, j,
         [=](const std::string& piece) {

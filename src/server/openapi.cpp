@@ -20,7 +20,7 @@ const char* k_openapi = R"json({
     "schemas": {
       "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
         "message": {"type": "string"}, "type": {"type": "string"}, "code": {"type": "string"}}}}},
-      "ChatRequest": {"type": "object", "required": ["model", "messages"], "properties": {
+      "ChatRequest": {"type": "object", "required": ["messages"], "additionalProperties": false, "properties": {
         "model": {"type": "string"},
         "messages": {"type": "array", "items": {"type": "object", "required": ["role"], "properties": {
           "role": {"enum": ["system", "developer", "user", "assistant"]}, "content": {"type": ["string", "array"]}}}},
@@ -28,12 +28,20 @@ const char* k_openapi = R"json({
         "temperature": {"type": "number", "minimum": 0, "maximum": 2, "default": 1},
         "top_p": {"type": "number", "minimum": 0, "maximum": 1, "default": 1},
         "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]},
-        "n": {"const": 1}, "stream": {"type": "boolean"},
-        "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}}}},
-      "CompletionRequest": {"type": "object", "required": ["model", "prompt"], "properties": {
+        "n": {"type": "integer", "minimum": 1, "maximum": 8, "description": "choices written one after another; not streamed"},
+        "stream": {"type": "boolean"},
+        "stream_options": {"type": "object", "properties": {"include_usage": {"type": "boolean"}}},
+        "frequency_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
+        "presence_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
+        "top_k": {"type": "integer"}, "min_p": {"type": "number"}, "repeat_penalty": {"type": "number"},
+        "user": {"type": "string"},
+        "response_format": {"type": "object", "description": "{\"type\": \"text\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\", \"strict\"}}: decoded under the schema's grammar, always parses"}}},
+      "CompletionRequest": {"type": "object", "required": ["prompt"], "properties": {
         "model": {"type": "string"}, "prompt": {"type": ["string", "array"]},
         "max_tokens": {"type": "integer"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
-        "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]}, "stream": {"type": "boolean"}}},
+        "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]}, "stream": {"type": "boolean"},
+        "n": {"type": "integer"}, "frequency_penalty": {"type": "number"}, "presence_penalty": {"type": "number"},
+        "response_format": {"type": "object"}}},
       "Unlock": {"type": "object", "required": ["passphrase"], "properties": {
         "passphrase": {"type": "string"}, "create": {"type": "boolean", "description": "create the vault if the folder holds none"}}},
       "NewEncounter": {"type": "object", "properties": {"title": {"type": "string"}, "transcript": {"type": "string"},
@@ -49,7 +57,11 @@ const char* k_openapi = R"json({
         "adapter": {"type": "string", "description": "a loaded LoRA adapter's name (GET /api/adapters), on the default base"},
         "model": {"type": "string", "description": "instead of adapter: \"<base>\" or \"<base>+<adapter>\" as in the OpenAI API"},
         "stream": {"type": "boolean", "description": "Server-Sent Events: {delta, html, tokens_done, tokens_max} then {finish_reason, note}"}}},
-      "Approve": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}}},
+      "Approve": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"},
+        "template": {"type": "string", "description": "the note's template, for its review (default soap)"}}},
+      "Review": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"},
+        "template": {"type": "string", "default": "soap"}, "template_json": {"type": "object"}, "section": {"type": "string"},
+        "format": {"enum": ["note", "summary"], "default": "note"}}},
       "LoadAdapter": {"type": "object", "required": ["name", "path"], "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"}, "path": {"type": "string"},
         "base": {"type": "string", "description": "the base model it was made for; default: the default base"}}},
@@ -153,6 +165,9 @@ const char* k_openapi = R"json({
     "/api/encounters/{id}/approve": {"post": {"summary": "Approve the (edited) note; stores it with its diff from the latest draft",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
       "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Approve"}}}}}},
+    "/api/encounters/{id}/review": {"post": {"summary": "Review a note's text against the latest transcript: unsupported facts, loops, copied instructions, empty or missing sections, and the transcript line behind each supported fact",
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Review"}}}}}},
     "/api/encounters/{id}/export/{format}": {"get": {"summary": "Export: markdown (latest note and transcript), summary (ClinicalSummary JSON) or fhir (FHIR R4 Bundle)",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
                      {"name": "format", "in": "path", "required": true, "schema": {"enum": ["markdown", "summary", "fhir"]}}]}}

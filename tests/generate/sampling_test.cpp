@@ -147,6 +147,25 @@ TEST(Sampling, NoRepeatNgramForbidsCompletingAnEarlierNgramOfTheAnswer) {
     EXPECT_EQ(sampler_sample(s, m.data(), 5, {1, 2, 3, 1, 2}, 3), 3);  // "1 2 3" was the prompt's
 }
 
+TEST(Sampling, FrequencyAndPresencePenaltiesAsOpenAIDefinesThem) {
+    // logit[t] -= count[t] * frequency + (count[t] > 0) * presence, over the answer only
+    // (OpenAI's "Parameter details": mu[j] - c[j] * alpha_frequency - float(c[j] > 0) * alpha_presence).
+    sampler_params p;
+    p.frequency_penalty = 0.5f;
+    p.presence_penalty = 0.25f;
+    sampler s = sampler_create(p);
+    std::vector<float> l(6, 1.0f);
+    sampler_sample(s, l.data(), 6, {4, 4, 1, 2, 2, 2, 3}, 2);  // the prompt is "4 4"
+    const std::vector<float> want = {1.0f, 0.25f, -0.75f, 0.25f, 1.0f, 1.0f};
+    for (int t = 0; t < 6; t++) EXPECT_FLOAT_EQ(l[t], want[t]) << "token " << t;
+    // Negative values encourage repeats, as OpenAI allows (-2..2).
+    p.frequency_penalty = -1.0f;
+    p.presence_penalty = 0.0f;
+    sampler neg = sampler_create(p);
+    std::vector<float> m = {0.0f, 0.5f, 0.0f};
+    EXPECT_EQ(sampler_sample(neg, m.data(), 3, {2}, 0), 2);
+}
+
 TEST(Generate, Utf8IncompleteTailCountsTheBytesOfAnUnfinishedCharacter) {
     EXPECT_EQ(utf8_incomplete_tail("abc"), 0u);
     EXPECT_EQ(utf8_incomplete_tail("a\xC3"), 1u);             // first byte of é

@@ -28,7 +28,7 @@ TEST(BadInput, MalformedJsonUnknownModelBadFieldsAndUnknownRoutes) {
     const nlohmann::json messages = {{{"role", "user"}, {"content", "hi"}}};
     expect_error(srv.post("/v1/chat/completions", {{"model", "gpt-4"}, {"messages", messages}}), 404, "model_not_found",
                  "gpt-4");
-    expect_error(srv.post("/v1/chat/completions", {{"messages", messages}}), 400, "missing_field", "model");
+    expect_error(srv.post("/v1/chat/completions", {{"model", 42}, {"messages", messages}}), 400, "invalid_field", "model");
     expect_error(srv.post("/v1/chat/completions", {{"model", "stories"}, {"messages", nlohmann::json::array()}}), 400,
                  "invalid_field", "messages");
     expect_error(srv.post("/v1/chat/completions", {{"model", "stories"}, {"messages", {{{"role", "robot"}}}}}), 400,

@@ -3,6 +3,7 @@
 // same text and token counts.
 #include "generate/chat_prompt.h"
 #include "generate/generate.h"
+#include "notes/json_schema_validate.h"
 #include "server_fixture.h"
 
 namespace clinote {
@@ -10,13 +11,16 @@ namespace {
 
 using test::running_server;
 
-generate_result reference(const nlohmann::json& messages, int max_tokens, const std::vector<std::string>& stop = {}) {
+generate_result reference(const nlohmann::json& messages, int max_tokens, const std::vector<std::string>& stop = {},
+                          float frequency_penalty = 0, float presence_penalty = 0) {
     auto m = test::tiny_model();
     inference_state st = inference_state_create(*m, 4096);
     generate_params p;
     p.max_tokens = max_tokens;
     p.stop = stop;
     p.sampling.temperature = 0;
+    p.sampling.frequency_penalty = frequency_penalty;
+    p.sampling.presence_penalty = presence_penalty;
     return generate(*m, st, chat_prompt_tokens(m->tok, messages, true), p);
 }
 
@@ -134,6 +138,93 @@ TEST(OpenAI, ModelsListsTheServedModel) {
     EXPECT_EQ(r["data"][0]["id"], "stories");
     srv.get_json("/v1/models/stories");
     srv.get_json("/v1/models/other", 404);
+}
+
+const nlohmann::json k_person_schema = nlohmann::json::parse(R"({
+    "type": "object",
+    "properties": {"name": {"type": "string", "maxLength": 12}, "age": {"type": "integer"}},
+    "required": ["name", "age"], "additionalProperties": false})");
+
+TEST(OpenAI, ResponseFormatJsonSchemaAlwaysParsesAndValidates) {
+    running_server srv;
+    // The schema's own property order ("name" before "age", not alphabetical) is kept.
+    const std::string raw = R"({"messages": )" + k_messages.dump() +
+                            R"(, "max_tokens": 40, "temperature": 0, "response_format": {"type": "json_schema",
+        "json_schema": {"name": "person", "strict": true, "schema": {"type": "object",
+        "properties": {"name": {"type": "string", "maxLength": 12}, "age": {"type": "integer"}},
+        "required": ["name", "age"], "additionalProperties": false}}}})";
+    for (int max_tokens : {40, 3}) {  // 3: cut short, completed by the grammar's shortest ending
+        nlohmann::ordered_json body = nlohmann::ordered_json::parse(raw);
+        body["max_tokens"] = max_tokens;
+        auto res = srv.client->Post("/v1/chat/completions", body.dump(), "application/json");
+        ASSERT_TRUE(res);
+        ASSERT_EQ(res->status, 200) << res->body;
+        const std::string content = nlohmann::json::parse(res->body)["choices"][0]["message"]["content"];
+        const nlohmann::json answer = nlohmann::json::parse(content);
+        EXPECT_TRUE(json_schema_validate(k_person_schema, answer).empty()) << content;
+        EXPECT_EQ(content.rfind("{\"name\":", 0), 0u) << content;
+        // Streamed: the deltas add up to a document that parses too.
+        body["stream"] = true;
+        auto streamed = srv.client->Post("/v1/chat/completions", body.dump(), "application/json");
+        ASSERT_TRUE(streamed);
+        std::string text;
+        for (const nlohmann::json& ev : test::sse_events(streamed->body))
+            if (ev.contains("choices") && !ev["choices"].empty() && ev["choices"][0]["delta"].contains("content"))
+                text += ev["choices"][0]["delta"]["content"].get<std::string>();
+        EXPECT_EQ(text, content);
+    }
+}
+
+TEST(OpenAI, FieldsThatWouldBeIgnoredAreRefusedByName) {
+    running_server srv;
+    const nlohmann::json ok = {{"messages", k_messages}, {"max_tokens", 4}};
+    auto refused = [&](const nlohmann::json& extra, const std::string& code, const std::string& names) {
+        nlohmann::json body = ok;
+        body.update(extra);
+        const nlohmann::json r = srv.post_json("/v1/chat/completions", body, 400);
+        EXPECT_EQ(r["error"]["code"], code) << extra.dump();
+        EXPECT_NE(r["error"]["message"].get<std::string>().find(names), std::string::npos) << r.dump();
+    };
+    refused({{"logprobs", true}}, "unsupported_field", "logprobs");
+    refused({{"top_logprobs", 3}}, "unsupported_field", "top_logprobs");
+    refused({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}}, "unsupported_field", "tools");
+    refused({{"logit_bias", {{"50256", -100}}}}, "unsupported_field", "logit_bias");
+    refused({{"frobnicate", 1}}, "unknown_field", "frobnicate");
+    refused({{"response_format", {{"type", "json_object"}}}}, "unsupported_field", "json_schema");
+    refused({{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}}}}}}, "missing_field",
+            "response_format.json_schema.schema");
+    refused({{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", {{"type", "object"}, {"pattern", "a"}}}}}}}},
+            "invalid_field", "response_format.json_schema.schema");
+    refused({{"n", 2}, {"stream", true}}, "unsupported_field", "n:");
+    // Asking for nothing, or null, is accepted; so are the fields clinote honours.
+    nlohmann::json fine = ok;
+    fine.update({{"logprobs", false}, {"tools", nlohmann::json::array()}, {"logit_bias", nlohmann::json::object()},
+                 {"user", "clinic-7"}, {"response_format", {{"type", "text"}}}, {"frequency_penalty", 0.5},
+                 {"presence_penalty", 0.5}, {"seed", 3}, {"store", nullptr}});
+    srv.post_json("/v1/chat/completions", fine);
+    srv.post_json("/v1/completions", {{"prompt", "Once"}, {"max_tokens", 2}, {"echo", false}, {"best_of", 1}});
+    srv.post_json("/v1/completions", {{"prompt", "Once"}, {"messages", k_messages}}, 400);
+}
+
+TEST(OpenAI, ModelIsOptionalNChoicesAndPenaltiesEqualDirectGeneration) {
+    running_server srv;
+    const generate_result ref = reference(k_messages, 24);
+    const nlohmann::json r =
+        srv.post_json("/v1/chat/completions", {{"messages", k_messages}, {"max_tokens", 24}, {"temperature", 0}, {"n", 2}});
+    EXPECT_EQ(r["model"], "stories");
+    ASSERT_EQ(r["choices"].size(), 2u);
+    for (int i = 0; i < 2; i++) {
+        EXPECT_EQ(r["choices"][i]["index"], i);
+        EXPECT_EQ(r["choices"][i]["message"]["content"], ref.text);
+    }
+    EXPECT_EQ(r["usage"]["completion_tokens"], 2 * int64_t(ref.tokens.size()));
+
+    const generate_result penalised = reference(k_messages, 24, {}, 1.5f, 0.5f);
+    const nlohmann::json p = srv.post_json("/v1/chat/completions", {{"messages", k_messages}, {"max_tokens", 24},
+                                                                    {"temperature", 0}, {"frequency_penalty", 1.5},
+                                                                    {"presence_penalty", 0.5}});
+    EXPECT_EQ(p["choices"][0]["message"]["content"], penalised.text);
+    EXPECT_NE(penalised.text, ref.text);  // the penalties change this answer, so the check means something
 }
 
 }  // namespace

@@ -93,6 +93,31 @@ class OpenAIClientTest(unittest.TestCase):
             self.client.chat.completions.create(model="stories", messages=MESSAGES, temperature=5)
         self.assertIn("temperature", str(e.exception))
 
+    def test_json_schema_response_parses_and_unsupported_fields_are_refused(self):
+        schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 12},
+                                                   "age": {"type": "integer"}},
+                  "required": ["name", "age"], "additionalProperties": False}
+        for max_tokens in (40, 3):  # 3: cut short, still a whole document
+            r = self.client.chat.completions.create(
+                model="stories", messages=MESSAGES, max_tokens=max_tokens, temperature=0,
+                response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": schema,
+                                                                         "strict": True}})
+            answer = json.loads(r.choices[0].message.content)
+            self.assertEqual(list(answer), ["name", "age"])
+            self.assertIsInstance(answer["age"], int)
+            self.assertLessEqual(len(answer["name"]), 12)
+        with self.assertRaises(openai.BadRequestError) as e:
+            self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=4, logprobs=True)
+        self.assertIn("logprobs", str(e.exception))
+        with self.assertRaises(openai.BadRequestError) as e:
+            self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=4,
+                                                response_format={"type": "json_object"})
+        self.assertIn("json_object", str(e.exception))
+        r = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=8, temperature=0, n=2,
+                                                frequency_penalty=0.5, presence_penalty=0.5)
+        self.assertEqual([c.index for c in r.choices], [0, 1])
+        self.assertEqual(r.choices[0].message.content, r.choices[1].message.content)
+
     def test_trained_adapter_served_with_flag_equals_clinote_generate(self):
         data = tiny_dataset(os.path.join(self.server.folder, "dataset"))
         status, _, body = self.server.request("POST", "/api/training", {
