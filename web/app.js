@@ -272,6 +272,34 @@ async function approve() {
   } catch (err) { status("error: " + err.message); }
 }
 
+// The approved note as plain text (the server strips entity tags).
+function approvedText() {
+  const approved = latest("approved");
+  return approved ? approved.plain : "";
+}
+
+$("copy-approved").addEventListener("click", async () => {
+  const text = approvedText();
+  if (!text) { status("nothing approved yet"); return; }
+  try {
+    await navigator.clipboard.writeText(text);
+    status("approved note copied");
+  } catch (err) { status("copy failed: " + err.message); }
+});
+
+$("print-approved").addEventListener("click", () => {
+  const text = approvedText();
+  if (!text) { status("nothing approved yet"); return; }
+  let sheet = $("print-note");
+  if (!sheet) {
+    sheet = document.createElement("div");
+    sheet.id = "print-note";
+    document.body.append(sheet);
+  }
+  sheet.textContent = (current.title || "Encounter " + current.id) + "\n\n" + text;
+  window.print();
+});
+
 for (const id of ["export-markdown", "export-summary", "export-fhir"]) {
   $(id).addEventListener("click", async () => {
     const format = $(id).dataset.format;

@@ -42,6 +42,7 @@ nlohmann::json note_json(const note_record& n) {
             {"kind", n.kind},
             {"text", n.text},
             {"html", entities_to_html(n.text)},
+            {"plain", entities_strip(n.text)},  // without entity tags: what is copied and printed
             {"diff", n.diff},
             {"author", n.author},
             {"based_on", n.based_on ? nlohmann::json(*n.based_on) : nlohmann::json()},

@@ -128,6 +128,7 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
     EXPECT_EQ(approved["kind"], "approved");
     EXPECT_EQ(approved["diff"], line_diff_unified(ref.text + "\n", edited));
     EXPECT_EQ(approved["html"], entities_to_html(edited));
+    EXPECT_EQ(approved["plain"], entities_strip(edited));
     EXPECT_NE(approved["html"].get<std::string>().find("<mark class=\"ent ent-drug\">ibuprofen</mark>"), std::string::npos);
 
     const nlohmann::json versions = srv.get_json(path + "/notes");

@@ -115,6 +115,21 @@ class BrowserTest(unittest.TestCase):
         self.assertIn("approved", self.el("encounter-list").text)
         self.shot("5-approved")
 
+        # Copy and print hand over the approved note without its tags (the clipboard and the
+        # print dialog are stubbed: headless Chromium has neither).
+        d.execute_script("window.copied = null; navigator.clipboard.writeText = async (t) => { window.copied = t; };"
+                         "window.printed = null; window.print = () => {"
+                         " window.printed = document.getElementById('print-note').textContent; };")
+        self.el("copy-approved").click()
+        self.wait.until(lambda _: d.execute_script("return window.copied") is not None)
+        copied = d.execute_script("return window.copied")
+        self.assertIn("ibuprofen 400 mg twice daily; follow up in one week.", copied)
+        self.assertNotIn("{{", copied)
+        self.el("print-approved").click()
+        printed = d.execute_script("return window.printed")
+        self.assertTrue(printed.startswith("Headache follow-up\n\n"), printed)
+        self.assertIn(copied, printed)
+
         # Export Markdown: the approved note without tags, and the transcript.
         self.el("export-markdown").click()
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "export-preview"), "# Headache follow-up"))
