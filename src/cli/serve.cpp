@@ -159,6 +159,10 @@ void add_serve_command(CLI::App& app) {
     cmd->add_option("--max-connections", s.max_connections,
                     "Connections open at once; at the cap a new one displaces the one waiting longest for its head")
         ->capture_default_str()->check(CLI::PositiveNumber);
+    s.request_log = true;
+    cmd->add_flag_function(
+        "--quiet", [opt](int64_t) { opt->server.request_log = false; },
+        "No log line per request on stderr (method, path, status, bytes, milliseconds)");
     cmd->add_flag_function(
         "--insecure-test-kdf", [opt](int64_t) { opt->server.vault_kdf = "min"; },
         "Create vaults with the test-only key derivation cost (8 KiB, 1 pass): fast to open and fast to guess. For "

@@ -21,18 +21,24 @@ std::string format_duration(double seconds) {
 
 progress_bar::progress_bar(std::string label_, int64_t total_, std::string unit_)
     : label(std::move(label_)), unit(std::move(unit_)), total(total_) {
-    // A bar is for people: draw it on a terminal, or when CLINOTE_PROGRESS=1 asks for it.
     const char* force = std::getenv("CLINOTE_PROGRESS");
-    enabled = force ? force[0] == '1' : isatty(STDERR_FILENO) != 0;
+    if (force && force[0] == '0') shown = style::off;
+    else if ((force && force[0] == '1') || isatty(STDERR_FILENO)) shown = style::bar;
+    else shown = style::lines;
     start = last_draw = std::chrono::steady_clock::now();
 }
 
-static void draw(const progress_bar& p, const std::string& extra, bool final) {
+namespace {
+
+constexpr auto k_redraw = std::chrono::milliseconds(100);
+
+void draw(const progress_bar& p, const std::string& extra, bool final) {
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - p.start).count();
     const double rate = elapsed > 0 ? double(p.done) / elapsed : 0.0;
+    const bool bar_style = p.shown == progress_bar::style::bar;
     std::string bar;
-    if (p.total > 0) {
+    if (p.total > 0 && bar_style) {
         const int width = 24;
         const int filled = std::clamp(int(double(width) * double(p.done) / double(p.total)), 0, width);
         bar.push_back('[');
@@ -49,22 +55,29 @@ static void draw(const progress_bar& p, const std::string& extra, bool final) {
         std::snprintf(buf, sizeof buf, "%lld %.1f %s/s %s", (long long)p.done, rate, p.unit.c_str(),
                       format_duration(elapsed).c_str());
     }
-    std::fprintf(stderr, "\r%s %s%s%s%s\x1b[K%s", p.label.c_str(), bar.c_str(), buf, extra.empty() ? "" : " ",
-                 extra.c_str(), final ? "\n" : "");
+    if (bar_style)
+        std::fprintf(stderr, "\r%s %s%s%s%s\x1b[K%s", p.label.c_str(), bar.c_str(), buf, extra.empty() ? "" : " ",
+                     extra.c_str(), final ? "\n" : "");
+    else
+        std::fprintf(stderr, "%s: %s%s%s\n", p.label.c_str(), buf, extra.empty() ? "" : " ", extra.c_str());
     std::fflush(stderr);
 }
 
+}  // namespace
+
 void progress_bar::advance(int64_t n, const std::string& extra) {
     done += n;
-    if (!enabled) return;
+    if (shown == style::off) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - last_draw < std::chrono::milliseconds(100)) return;  // finish() draws the last state
+    if (now - last_draw < (shown == style::bar ? std::chrono::steady_clock::duration(k_redraw)
+                                                : std::chrono::steady_clock::duration(line_every)))
+        return;  // finish() draws the last state
     last_draw = now;
     draw(*this, extra, false);
 }
 
 void progress_bar::finish(const std::string& extra) {
-    if (enabled) draw(*this, extra, true);
+    if (shown != style::off) draw(*this, extra, true);
 }
 
 }  // namespace clinote

@@ -1,4 +1,6 @@
-// A one-line progress bar on stderr with rate and ETA, for any long loop.
+// Progress of any long loop on stderr, with rate and ETA: a bar redrawn in place on a
+// terminal; elsewhere (a log file, CI, the server's log) one plain line every 10 seconds.
+// CLINOTE_PROGRESS=1 forces the bar, =0 silences both.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -11,7 +13,9 @@ struct progress_bar {
     std::string unit;          // what is counted, e.g. "tok", "ex", "step"
     int64_t total = 0;         // 0: unknown, no ETA
     int64_t done = 0;
-    bool enabled = true;       // false when stderr is not a terminal and not forced
+    enum class style { bar, lines, off };
+    style shown = style::bar;  // from the terminal and CLINOTE_PROGRESS
+    std::chrono::milliseconds line_every{10000};  // style::lines: at most one line this often
     std::chrono::steady_clock::time_point start;
     std::chrono::steady_clock::time_point last_draw;
 

@@ -79,7 +79,7 @@ const char* k_openapi = R"json({
         "adapter": {"type": "string", "description": "serve the best adapter under this name when the run ends"}}},
       "Note": {"type": "object", "properties": {"id": {"type": "integer"}, "encounter_id": {"type": "integer"},
         "version": {"type": "integer"}, "kind": {"enum": ["draft", "approved"]}, "text": {"type": "string"},
-        "html": {"type": "string"}, "diff": {"type": "string"}, "author": {"type": "string"},
+        "html": {"type": "string"}, "plain": {"type": "string", "description": "the text without entity tags"}, "diff": {"type": "string"}, "author": {"type": "string"},
         "based_on": {"type": ["integer", "null"]}, "created_at": {"type": "string"}}},
       "Job": {"type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
         "state": {"enum": ["queued", "running", "done", "failed", "cancelled"]},

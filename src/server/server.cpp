@@ -111,6 +111,10 @@ bool origin_allowed(const server_options& opt, const httplib::Request& req) {
     return lower(origin) == "http://" + lower(req.get_header_value("Host"));
 }
 
+// When the request being handled reached routing, for the request log line: a request is
+// handled from routing to its log line by one worker thread.
+thread_local std::chrono::steady_clock::time_point request_start;
+
 void count_request(server_context& ctx, const httplib::Request& req, int status) {
     // Route families, not raw paths: ids in paths would grow the table without bound.
     std::string family = "static";
@@ -179,6 +183,7 @@ void routes_add(server& s) {
     server_context& ctx = s.ctx;
 
     http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
+        request_start = std::chrono::steady_clock::now();
         if (!host_allowed(ctx.opt, req)) {
             reply_error(res, 403, "host_not_allowed",
                         "Host: '" + req.get_header_value("Host") +
@@ -251,6 +256,13 @@ void routes_add(server& s) {
         res.set_header("Referrer-Policy", "no-referrer");
         count_request(ctx, req, res.status);
     });
+    if (ctx.opt.request_log)
+        http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+            const double ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start).count();
+            std::fprintf(stderr, "clinote: %s %s %d %zu B %.0f ms\n", req.method.c_str(), req.path.c_str(), res.status,
+                         res.body.size(), ms);
+        });
     http.set_exception_handler([&ctx](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         try {
             std::rethrow_exception(ep);

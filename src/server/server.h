@@ -26,6 +26,7 @@ struct server_options {
     std::function<std::unique_ptr<model>(const std::string& path)> model_loader;
     int64_t n_ctx = 4096;
     int default_max_tokens = 256;   // when a request gives none
+    bool request_log = false;       // one line per request on stderr (clinote serve: on unless --quiet)
     size_t queue_capacity = 64;     // jobs waiting beyond the running one; more → 503
     size_t max_body_bytes = 4u << 20;
     int head_timeout_s = 10;        // a request's whole head (line and headers) must arrive within this

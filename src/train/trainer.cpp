@@ -419,7 +419,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
     if (cur.step == 0 && !opt.resume) evaluate(0);  // the base model's loss, the curve's start
     sigint_scope sigint;
     progress_bar bar("train", total - cur.step, "step");
-    bar.enabled = bar.enabled && opt.progress;
+    if (!opt.progress) bar.shown = progress_bar::style::off;
     while (cur.step < total) {
         const auto t0 = std::chrono::steady_clock::now();
         // This step's micro-batches: the next grad_accum of the stream, epochs following each other.

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 
+#include "../clinote_cli.h"
 #include "core/file.h"
 #include "core/paths.h"
 #include "eval/fake_openai.h"
@@ -21,23 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string clinote_binary() {
-    return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "clinote").string();
-}
-
 // Runs clinote with these arguments; stdout (and stderr) land in files under dir.
 int clinote_run(const fs::path& dir, const std::string& args, const std::string& out_name = "stdout.txt") {
-    const std::string cmd = "'" + clinote_binary() + "' " + args + " >'" + (dir / out_name).string() + "' 2>'" +
+    const std::string cmd = "'" + test::clinote_binary() + "' " + args + " >'" + (dir / out_name).string() + "' 2>'" +
                             (dir / "stderr.txt").string() + "'";
     const int raw = std::system(cmd.c_str());
     return WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-}
-
-// Shell-quoted, for the arguments of clinote_run.
-std::string quoted(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
 }
 
 // stories260K.gguf plus a ChatML template, so that chat prompts work on a model that runs in seconds.
@@ -76,7 +66,7 @@ const char* encounters =
 TEST(EvalCli, DefaultModelWritesTheReport) {
     const std::string model = source_dir() + "/models/SmolLM2-135M-Instruct.Q4_1.gguf";
     if (!fs::exists(model)) GTEST_SKIP() << model << " absent (scripts/setup.sh installs it)";
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     const fs::path dir = fs::temp_directory_path() / ("clinote_eval_cli_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     { std::ofstream(dir / "test.jsonl") << encounters; }
@@ -84,7 +74,7 @@ TEST(EvalCli, DefaultModelWritesTheReport) {
         "{\"accuracy\": 2, \"completeness\": 1, \"hallucination\": 3, \"organization\": 2, \"clarity\": 3, "
         "\"conciseness\": 4, \"clinical_usefulness\": 1, \"safety\": 3}";
     fake_endpoint judge({"not json", "not json", good});  // note 1: two garbage answers (1 retry) -> failure
-    const std::string cmd = "'" + clinote_binary() + "' eval -m '" + model + "' --data '" + (dir / "test.jsonl").string() +
+    const std::string cmd = "'" + test::clinote_binary() + "' eval -m '" + model + "' --data '" + (dir / "test.jsonl").string() +
                             "' --out '" + (dir / "report").string() + "' --adapter none --limit 2 -n 6 --ctx 1024 --judge-retries 1" +
                             " --judge-url http://127.0.0.1:" + std::to_string(judge.port) + "/v1 --judge-model fake" +
                             " 2>'" + (dir / "stderr.txt").string() + "'";
@@ -117,11 +107,11 @@ TEST(EvalCli, DefaultModelWritesTheReport) {
 }
 
 TEST(EvalCli, BadDataLineNamesFileAndLine) {
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     const fs::path dir = fs::temp_directory_path() / ("clinote_eval_bad_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     { std::ofstream(dir / "bad.jsonl") << encounters << "{not json\n"; }
-    const std::string cmd = "'" + clinote_binary() + "' eval -m /nonexistent.gguf --data '" + (dir / "bad.jsonl").string() +
+    const std::string cmd = "'" + test::clinote_binary() + "' eval -m /nonexistent.gguf --data '" + (dir / "bad.jsonl").string() +
                             "' --out '" + (dir / "r").string() + "' 2>'" + (dir / "err.txt").string() + "'";
     EXPECT_NE(std::system(cmd.c_str()), 0);
     EXPECT_NE(file_read((dir / "err.txt").string()).find("bad.jsonl:3: not valid JSON"), std::string::npos)
@@ -131,7 +121,7 @@ TEST(EvalCli, BadDataLineNamesFileAndLine) {
 
 TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
     if (!fs::exists(shared_dir() + "/models/stories260k/stories260K.gguf")) GTEST_SKIP() << "no stories260K";
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     const fs::path dir = fs::temp_directory_path() / ("clinote_eval_adapter_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir / "data");
@@ -148,16 +138,16 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
         for (size_t i = 0; i < 2; i++) test << chat_line(stories[i].first, stories[i].second).dump() << "\n";
     }
     // A tiny adapter with a large learning rate, so that it changes what the model writes.
-    ASSERT_EQ(clinote_run(dir, "train -m " + quoted(model) + " --data " + quoted((dir / "data").string()) + " --out " +
-                                   quoted((dir / "run").string()) +
+    ASSERT_EQ(clinote_run(dir, "train -m " + test::shell_quote(model) + " --data " + test::shell_quote((dir / "data").string()) + " --out " +
+                                   test::shell_quote((dir / "run").string()) +
                                    " --max-steps 6 --lr 0.05 --lora-r 4 --lora-alpha 8 --batch 2 --eval-every 0 -t 1"),
               0)
         << file_read((dir / "stderr.txt").string());
     const std::string adapter = (dir / "run/last").string();
     // The same decoding for eval and generate (eval's default note guard is off in generate).
     const std::string gen = " -n 16 --ctx 512 -t 1 --dry-multiplier 0";
-    ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --data " +
-                                   quoted((dir / "test.jsonl").string()) + " --out " + quoted((dir / "report").string()) +
+    ASSERT_EQ(clinote_run(dir, "eval -m " + test::shell_quote(model) + " --adapter " + test::shell_quote(adapter) + " --data " +
+                                   test::shell_quote((dir / "test.jsonl").string()) + " --out " + test::shell_quote((dir / "report").string()) +
                                    " --no-embedding" + gen),
               0)
         << file_read((dir / "stderr.txt").string());
@@ -172,10 +162,10 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
     ASSERT_EQ(generated["candidate"].size(), 2u);
     bool adapter_changed_a_note = false;
     for (size_t i = 0; i < 2; i++) {
-        const std::string common = "generate -m " + quoted(model) + " --system 'Tell a story.' -p " +
-                                   quoted(stories[i].first) + gen;
+        const std::string common = "generate -m " + test::shell_quote(model) + " --system 'Tell a story.' -p " +
+                                   test::shell_quote(stories[i].first) + gen;
         ASSERT_EQ(clinote_run(dir, common, "base.txt"), 0) << file_read((dir / "stderr.txt").string());
-        ASSERT_EQ(clinote_run(dir, common + " --adapter " + quoted(adapter), "adapter.txt"), 0)
+        ASSERT_EQ(clinote_run(dir, common + " --adapter " + test::shell_quote(adapter), "adapter.txt"), 0)
             << file_read((dir / "stderr.txt").string());
         // generate ends its streamed answer with a newline.
         EXPECT_EQ(file_read((dir / "base.txt").string()), generated["base"][i] + "\n") << "note " << i;
@@ -196,12 +186,12 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
     EXPECT_NE(file_read((dir / "report/report.md").string()).find("candidate - base"), std::string::npos);
 
     // A base-only report reused as the base: the same two systems, without generating the base again.
-    const std::string data = " --data " + quoted((dir / "test.jsonl").string()) + " --no-embedding" + gen;
-    ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + data + " --out " + quoted((dir / "base-only").string())), 0)
+    const std::string data = " --data " + test::shell_quote((dir / "test.jsonl").string()) + " --no-embedding" + gen;
+    ASSERT_EQ(clinote_run(dir, "eval -m " + test::shell_quote(model) + data + " --out " + test::shell_quote((dir / "base-only").string())), 0)
         << file_read((dir / "stderr.txt").string());
-    ASSERT_EQ(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --baseline-report " +
-                                   quoted((dir / "base-only").string()) + data + " --out " +
-                                   quoted((dir / "reused").string())),
+    ASSERT_EQ(clinote_run(dir, "eval -m " + test::shell_quote(model) + " --adapter " + test::shell_quote(adapter) + " --baseline-report " +
+                                   test::shell_quote((dir / "base-only").string()) + data + " --out " +
+                                   test::shell_quote((dir / "reused").string())),
               0)
         << file_read((dir / "stderr.txt").string());
     const nlohmann::json reused = nlohmann::json::parse(file_read((dir / "reused/summary.json").string()));
@@ -211,18 +201,18 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
                 << system << " " << metric;
     EXPECT_EQ(reused["deltas"]["rougeL"], summary["deltas"]["rougeL"]);
     // ... but only from a report made with the same settings.
-    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --baseline-report " +
-                                   quoted((dir / "base-only").string()) + " --data " +
-                                   quoted((dir / "test.jsonl").string()) + " --no-embedding -n 8 --ctx 512 -t 1 --out " +
-                                   quoted((dir / "r3").string())),
+    EXPECT_NE(clinote_run(dir, "eval -m " + test::shell_quote(model) + " --adapter " + test::shell_quote(adapter) + " --baseline-report " +
+                                   test::shell_quote((dir / "base-only").string()) + " --data " +
+                                   test::shell_quote((dir / "test.jsonl").string()) + " --no-embedding -n 8 --ctx 512 -t 1 --out " +
+                                   test::shell_quote((dir / "r3").string())),
               0);
     EXPECT_NE(file_read((dir / "stderr.txt").string()).find("settings.max_tokens is 16, this run's is 8"), std::string::npos)
         << file_read((dir / "stderr.txt").string());
 
     // The same adapter on both sides compares nothing.
-    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --adapter " + quoted(adapter) + " --baseline-adapter " +
-                                   quoted(adapter) + " --data " + quoted((dir / "test.jsonl").string()) + " --out " +
-                                   quoted((dir / "r2").string()) + gen),
+    EXPECT_NE(clinote_run(dir, "eval -m " + test::shell_quote(model) + " --adapter " + test::shell_quote(adapter) + " --baseline-adapter " +
+                                   test::shell_quote(adapter) + " --data " + test::shell_quote((dir / "test.jsonl").string()) + " --out " +
+                                   test::shell_quote((dir / "r2").string()) + gen),
               0);
     EXPECT_NE(file_read((dir / "stderr.txt").string()).find("--baseline-adapter: the baseline is the same"),
               std::string::npos)
@@ -233,7 +223,7 @@ TEST(EvalCli, AdapterAgainstBaseEqualsGenerate) {
 // A visit too long for the context stops the run before the first note, naming every such
 // item, instead of after hours of generating the ones before it.
 TEST(EvalCli, PromptsThatDoNotFitAreNamedBeforeGenerating) {
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     const fs::path dir = fs::temp_directory_path() / ("clinote_eval_long_" + std::to_string(::getpid()));
     fs::create_directories(dir);
     const std::string model = stories_chat_model(dir);
@@ -247,8 +237,8 @@ TEST(EvalCli, PromptsThatDoNotFitAreNamedBeforeGenerating) {
         out << long_line.dump() << "\n";
         out << chat_line("A bird.", "The bird sang.").dump() << "\n";
     }
-    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --data " + quoted((dir / "test.jsonl").string()) +
-                                   " --no-embedding -n 8 --ctx 128 -t 1 --out " + quoted((dir / "r").string())),
+    EXPECT_NE(clinote_run(dir, "eval -m " + test::shell_quote(model) + " --data " + test::shell_quote((dir / "test.jsonl").string()) +
+                                   " --no-embedding -n 8 --ctx 128 -t 1 --out " + test::shell_quote((dir / "r").string())),
               0);
     const std::string err = file_read((dir / "stderr.txt").string());
     EXPECT_NE(err.find("test.jsonl: 1 of 3 prompts plus --max-tokens do not fit --ctx 128: long-visit ("),
@@ -263,7 +253,7 @@ TEST(EvalCli, PromptsThatDoNotFitAreNamedBeforeGenerating) {
 // writes stories, never JSON. A chat-export line is refused with its file and line.
 TEST(EvalCli, JsonModeScoresParseRateAndFields) {
     if (!fs::exists(shared_dir() + "/models/stories260k/stories260K.gguf")) GTEST_SKIP() << "no stories260K";
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     const fs::path dir = fs::temp_directory_path() / ("clinote_eval_json_" + std::to_string(::getpid()));
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -278,11 +268,11 @@ TEST(EvalCli, JsonModeScoresParseRateAndFields) {
             out << j.dump() << "\n";
         }
     }
-    const std::string common = "eval -m " + quoted(model) + " --data " + quoted((dir / "test.jsonl").string()) +
+    const std::string common = "eval -m " + test::shell_quote(model) + " --data " + test::shell_quote((dir / "test.jsonl").string()) +
                                " -n 48 --ctx 512 -t 1 --out ";
     for (const char* mode : {"--json", "--json-unconstrained"}) {
         const std::string out = (dir / mode).string();
-        ASSERT_EQ(clinote_run(dir, common + quoted(out) + " " + mode), 0) << file_read((dir / "stderr.txt").string());
+        ASSERT_EQ(clinote_run(dir, common + test::shell_quote(out) + " " + mode), 0) << file_read((dir / "stderr.txt").string());
         const nlohmann::json summary = nlohmann::json::parse(file_read(out + "/summary.json"));
         const auto& m = summary["systems"]["model"]["metrics"];
         const double expected = std::string(mode) == "--json" ? 1.0 : 0.0;
@@ -294,8 +284,8 @@ TEST(EvalCli, JsonModeScoresParseRateAndFields) {
         else EXPECT_FALSE(m.contains("json_field_f1"));
     }
     { std::ofstream(dir / "chat.jsonl") << chat_line("A cat.", "The cat sat.").dump() << "\n"; }
-    EXPECT_NE(clinote_run(dir, "eval -m " + quoted(model) + " --json --data " + quoted((dir / "chat.jsonl").string()) +
-                                   " --out " + quoted((dir / "r").string())),
+    EXPECT_NE(clinote_run(dir, "eval -m " + test::shell_quote(model) + " --json --data " + test::shell_quote((dir / "chat.jsonl").string()) +
+                                   " --out " + test::shell_quote((dir / "r").string())),
               0);
     EXPECT_NE(file_read((dir / "stderr.txt").string()).find("chat.jsonl:1: --json needs encounters"), std::string::npos)
         << file_read((dir / "stderr.txt").string());

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "../clinote_cli.h"
 #include "core/file.h"
 #include "core/paths.h"
 
@@ -20,38 +21,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string clinote_binary() {
-    return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "clinote").string();
-}
-
-// Runs clinote in the source tree (so the default model and adapter are found as a user's
-// run finds them); returns stdout, with the exit status in *status.
-std::string run_in_source_tree(const std::string& args, int* status, std::string* err) {
-    const fs::path dir = fs::temp_directory_path() / ("clinote_clinical_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    const std::string cmd = "cd '" + source_dir() + "' && '" + clinote_binary() + "' " + args + " >'" +
-                            (dir / "out.txt").string() + "' 2>'" + (dir / "err.txt").string() + "'";
-    const int raw = std::system(cmd.c_str());
-    *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    *err = file_read_text((dir / "err.txt").string());
-    std::string out = file_read_text((dir / "out.txt").string());
-    fs::remove_all(dir);
-    return out;
-}
-
 #define REQUIRE_DEFAULT_MODEL_AND_BINARY()                                                     \
     if (!fs::exists(source_dir() + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"))                  \
         GTEST_SKIP() << "the default model is absent (scripts/setup.sh installs it)";           \
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests"
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests"
 
 }  // namespace
 
 TEST(ClinicalAdapterDefaultModel, ExampleVisitBecomesAFourSectionSoapNoteWithTheSpokenDoses) {
     REQUIRE_DEFAULT_MODEL_AND_BINARY();
-    int status = 0;
-    std::string err;
-    const std::string note = run_in_source_tree("note examples/visit.txt --template soap -t 2", &status, &err);
-    ASSERT_EQ(status, 0) << err;
+    const test::cli_result r = test::clinote_cli("note examples/visit.txt --template soap -t 2", "", source_dir());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string& note = r.out;
+    const std::string& err = r.err;
     // The shipped adapter is the default: no flag asked for it.
     EXPECT_NE(err.find("adapters/smollm2-135m-clinical"), std::string::npos) << err;
 
@@ -67,9 +49,8 @@ TEST(ClinicalAdapterDefaultModel, ExampleVisitBecomesAFourSectionSoapNoteWithThe
 
 TEST(ClinicalAdapterDefaultModel, AdapterNoneIsTheBareModel) {
     REQUIRE_DEFAULT_MODEL_AND_BINARY();
-    int status = 0;
-    std::string err;
-    run_in_source_tree("note examples/visit.txt --template soap -n 4 -t 2 --adapter none", &status, &err);
-    ASSERT_EQ(status, 0) << err;
-    EXPECT_EQ(err.find("adapter"), std::string::npos) << err;
+    const test::cli_result r =
+        test::clinote_cli("note examples/visit.txt --template soap -n 4 -t 2 --adapter none", "", source_dir());
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err.find("adapter"), std::string::npos) << r.err;
 }

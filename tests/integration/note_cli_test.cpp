@@ -13,6 +13,7 @@
 #include <fstream>
 #include <regex>
 
+#include "../clinote_cli.h"
 #include "../server/server_fixture.h"
 #include "../store/store_test_util.h"
 #include "core/file.h"
@@ -45,32 +46,6 @@ std::string chat_model(const fs::path& dir) {
     return path;
 }
 
-std::string clinote_binary() {
-    return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "clinote").string();
-}
-
-struct run_result {
-    int status = -1;
-    std::string out, err;
-};
-
-// Runs clinote with stdin from a file; stdout and stderr captured.
-run_result run_clinote(const fs::path& dir, const std::string& args, const std::string& stdin_text = "") {
-    const fs::path in = dir / "stdin.txt", out = dir / "stdout.txt", err = dir / "stderr.txt";
-    test::write_bytes(in, stdin_text);
-    std::string cmd = "'";
-    for (const std::string& part : {clinote_binary(), "' " + args, " <'" + in.string(), "' >'" + out.string(),
-                                    "' 2>'" + err.string(), std::string("'")})
-        cmd.append(part);
-    run_result r;
-    const int raw = std::system(cmd.c_str());
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = test::file_bytes(out);
-    r.err = test::file_bytes(err);
-    fs::remove(in);
-    return r;
-}
-
 // A long real visit: the first ACI-Bench validation encounter.
 std::string long_transcript() {
     import_report report;
@@ -79,7 +54,7 @@ std::string long_transcript() {
 }
 
 #define REQUIRE_CLINOTE()                                                                          \
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests"
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests"
 
 TEST(NoteCli, LongVisitIsWrittenInTheChunksOfItsTokenBudget) {
     REQUIRE_CLINOTE();
@@ -102,7 +77,7 @@ TEST(NoteCli, LongVisitIsWrittenInTheChunksOfItsTokenBudget) {
     for (size_t i = 0; i < chunks.size(); i++)
         parts += (i ? ", turns " : "turns ") + std::to_string(chunks[i].begin + 1) + "-" + std::to_string(chunks[i].end);
 
-    const run_result r = run_clinote(d.path, "note --model '" + model + "' --ctx " + std::to_string(ctx) +
+    const test::cli_result r = test::clinote_cli("note --model '" + model + "' --ctx " + std::to_string(ctx) +
                                                  " --max-tokens " + std::to_string(max_tokens) + " '" +
                                                  (d.path / "visit.txt").string() + "'");
     ASSERT_EQ(r.status, 0) << r.err;
@@ -113,7 +88,7 @@ TEST(NoteCli, LongVisitIsWrittenInTheChunksOfItsTokenBudget) {
               std::string::npos);
 
     // The same visit with a context that holds it: one part, no warning.
-    const run_result whole = run_clinote(d.path, "note --model '" + model + "' --ctx 8192 --max-tokens 8 '" +
+    const test::cli_result whole = test::clinote_cli("note --model '" + model + "' --ctx 8192 --max-tokens 8 '" +
                                                      (d.path / "visit.txt").string() + "'");
     ASSERT_EQ(whole.status, 0) << whole.err;
     EXPECT_EQ(whole.err.find("parts"), std::string::npos) << whole.err;
@@ -132,12 +107,12 @@ TEST(NoteCli, SaveStoresVisitAndDraftEncrypted) {
     const std::string args = "note --model '" + model + "' --ctx 2048 --max-tokens 12 '" +
                              (d.path / "visit.txt").string() + "' --save --vault '" + d.vault() +
                              "' --passphrase-stdin";
-    const run_result wrong = run_clinote(d.path, args, "not the passphrase\n");
+    const test::cli_result wrong = test::clinote_cli(args, "not the passphrase\n");
     EXPECT_EQ(wrong.status, 1);
     EXPECT_NE(wrong.err.find("wrong passphrase"), std::string::npos) << wrong.err;
     EXPECT_TRUE(wrong.out.empty());  // nothing generated
 
-    const run_result r = run_clinote(d.path, args, test::k_pass + "\n");
+    const test::cli_result r = test::clinote_cli(args, test::k_pass + "\n");
     ASSERT_EQ(r.status, 0) << r.err;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.err, m, std::regex("saved as encounter ([0-9]+) in "))) << r.err;
@@ -157,7 +132,7 @@ TEST(NoteCli, SaveStoresVisitAndDraftEncrypted) {
     for (const auto& [name, bytes] : test::folder_bytes(d.vault()))
         EXPECT_EQ(bytes.find(marker), std::string::npos) << name;
 
-    const run_result no_vault = run_clinote(d.path, "note --model '" + model + "' '" +
+    const test::cli_result no_vault = test::clinote_cli("note --model '" + model + "' '" +
                                                         (d.path / "visit.txt").string() + "' --save");
     EXPECT_EQ(no_vault.status, 1);
     EXPECT_NE(no_vault.err.find("--save: needs --vault PATH"), std::string::npos) << no_vault.err;
@@ -191,7 +166,7 @@ TEST(NoteCli, SameNotesAsTheScribeApi) {
         SCOPED_TRACE(q.name);
         test::write_bytes(d.path / "visit.txt", q.transcript);
         const fs::path review = d.path / "review.json";
-        const run_result cli = run_clinote(d.path, "note --model '" + model + "' --chat-template '" + chat +
+        const test::cli_result cli = test::clinote_cli("note --model '" + model + "' --chat-template '" + chat +
                                                        "' --adapter none --ctx " + std::to_string(q.ctx) + " " + q.flags +
                                                        " --check --check-json '" + review.string() + "' '" +
                                                        (d.path / "visit.txt").string() + "'");

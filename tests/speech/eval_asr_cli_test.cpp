@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "../clinote_cli.h"
 #include "core/file.h"
 #include "core/paths.h"
 
@@ -16,10 +17,6 @@ using namespace clinote;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string clinote_binary() {
-    return (fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "clinote").string();
-}
 
 struct temp_dir {
     fs::path path = fs::temp_directory_path() / ("clinote_eval_asr_" + std::to_string(::getpid()));
@@ -32,18 +29,17 @@ struct temp_dir {
 };
 
 // Runs clinote with args; returns its exit status, stdout in out and stderr in err.
-int run_clinote(const std::string& args, const temp_dir& d, std::string& out, std::string& err) {
-    const std::string o = (d.path / "stdout").string(), e = (d.path / "stderr").string();
-    const int rc = std::system((clinote_binary() + " " + args + " >" + o + " 2>" + e).c_str());
-    out = file_read(o);
-    err = file_read(e);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+int run_clinote(const std::string& args, const temp_dir&, std::string& out, std::string& err) {
+    test::cli_result r = test::clinote_cli(args);
+    out = std::move(r.out);
+    err = std::move(r.err);
+    return r.status;
 }
 
 }  // namespace
 
 TEST(EvalAsrCli, ScoresGivenTranscripts) {
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     temp_dir d;
     // 1: ref [i take metformin twice a day] (6), hyp [i take met for men twice a day]: 1 S + 2 I,
     //    metformin missed. 2: ref [any chest pain or nausea] (5), hyp [any chest pain nausea]:
@@ -77,7 +73,7 @@ TEST(EvalAsrCli, ScoresGivenTranscripts) {
 }
 
 TEST(EvalAsrCli, BadManifestsNameTheLine) {
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     temp_dir d;
     std::string out, err;
     const std::string no_ref = d.write("a.jsonl", R"({"audio": "x.wav", "reference": "fine"})" "\n" R"({"audio": "y.wav"})" "\n");
@@ -92,7 +88,7 @@ TEST(EvalAsrCli, BadManifestsNameTheLine) {
 }
 
 TEST(EvalAsrCli, EspeakDictationThroughWhisperBaseSlow) {
-    if (!fs::exists(clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
+    if (!fs::exists(test::clinote_binary())) GTEST_SKIP() << "the clinote binary is not built beside the tests";
     if (!fs::exists(source_dir() + "/models/whisper-base/model.bin"))
         GTEST_SKIP() << "models/whisper-base is absent (run scripts/setup.sh)";
     if (std::system("command -v espeak-ng >/dev/null 2>&1") != 0)
