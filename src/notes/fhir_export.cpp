@@ -242,7 +242,7 @@ ojson fhir_bundle_from_summary(const clinical_summary& s, const fhir_export_opti
     ojson composition = {
         {"resourceType", "Composition"},
         {"id", composition_id},
-        {"status", "preliminary"},
+        {"status", opt.attester.empty() ? "preliminary" : "final"},
         {"type", {{"coding", ojson::array({coding(loinc, "11506-3", "Progress note")})}, {"text", "Clinical summary"}}},
         {"subject", {{"reference", b.patient_ref}}},
         {"date", timestamp},
@@ -258,6 +258,13 @@ ojson fhir_bundle_from_summary(const clinical_summary& s, const fhir_export_opti
             section("Assessment", "51848-0", "Evaluation note", assessment_lines, {}),
             section("Plan", "18776-5", "Plan of care note", plan_lines, {}),
         })}};
+
+    if (!opt.attester.empty()) {
+        ojson attester = {{"mode", "legal"}};
+        if (!opt.attested_at.empty()) attester["time"] = opt.attested_at;
+        attester["party"] = {{"display", opt.attester}};
+        composition["attester"] = ojson::array({attester});
+    }
 
     ojson bundle = {{"resourceType", "Bundle"}, {"id", bundle_id}};
     if (opt.bundle_type == "document")

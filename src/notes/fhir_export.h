@@ -18,6 +18,9 @@ struct fhir_export_options {
     std::string timestamp;                 // FHIR instant (e.g. 2024-05-01T10:00:00Z); empty: now, UTC
     uint64_t id_seed = 0;                  // resource ids are derived from it: same seed, same bundle
     std::string author = "clinote (generated, requires clinician review)";
+    // The clinician who approved the summary and when (FHIR dateTime); given, the
+    // Composition is "final" with a legal attester, else "preliminary".
+    std::string attester, attested_at;
 };
 
 // Throws clinote::error on a bad bundle_type or timestamp.

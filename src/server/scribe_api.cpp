@@ -70,18 +70,23 @@ const note_record* latest_note(const encounter_content& c, const std::string& ki
 }
 
 
-// The newest note, approved before draft, that is a ClinicalSummary.
-std::optional<clinical_summary> latest_summary(const encounter_content& c) {
-    for (const char* kind : {"approved", "draft"})
-        for (auto it = c.notes.rbegin(); it != c.notes.rend(); ++it) {
-            if (it->kind != kind) continue;
-            const nlohmann::json j = nlohmann::json::parse(it->text, nullptr, false);
-            if (j.is_discarded() || !j.is_object()) continue;
-            try {
-                return summary_from_json(j, "note " + std::to_string(it->id));
-            } catch (const clinote::error&) {
-            }
+// The newest approved note that is a ClinicalSummary: what leaves the vault as structured
+// data must have been reviewed, never an AI draft.
+struct approved_summary {
+    clinical_summary summary;
+    const note_record* note;
+};
+
+std::optional<approved_summary> latest_approved_summary(const encounter_content& c) {
+    for (auto it = c.notes.rbegin(); it != c.notes.rend(); ++it) {
+        if (it->kind != "approved") continue;
+        const nlohmann::json j = nlohmann::json::parse(it->text, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) continue;
+        try {
+            return approved_summary{summary_from_json(j, "note " + std::to_string(it->id)), &*it};
+        } catch (const clinote::error&) {
         }
+    }
     return std::nullopt;
 }
 
@@ -350,20 +355,23 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
                      res.set_content(export_markdown(c), "text/markdown; charset=utf-8");
                      return;
                  }
-                 const std::optional<clinical_summary> s = latest_summary(c);
+                 const std::optional<approved_summary> s = latest_approved_summary(c);
                  if (!s)
                      throw api_error(409, "no_summary",
                                      "encounter " + std::to_string(id) +
-                                         ": no note is a ClinicalSummary yet (generate one with format \"summary\")");
+                                         ": no approved ClinicalSummary yet (generate one with format \"summary\", "
+                                         "review it and approve it)");
                  vault_audit_record(v, "export." + format, object);
                  nlohmann::ordered_json out;
                  if (format == "summary") {
-                     out = summary_to_json(*s);
+                     out = summary_to_json(s->summary);
                  } else {
                      fhir_export_options fo;
                      fo.timestamp = utc_now();
                      fo.id_seed = uint64_t(id);
-                     out = fhir_bundle_from_summary(*s, fo);
+                     fo.attester = s->note->author;
+                     fo.attested_at = s->note->created_at;
+                     out = fhir_bundle_from_summary(s->summary, fo);
                  }
                  res.set_header("Content-Disposition",
                                 "attachment; filename=\"" + file + (format == "fhir" ? ".fhir.json\"" : ".summary.json\""));

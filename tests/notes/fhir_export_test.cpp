@@ -96,6 +96,8 @@ std::vector<std::string> check_bundle(const ojson& b) {
             need(r.contains("author") && r["author"].is_array() && !r["author"].empty(), "Composition.author");
             need(!r.value("title", "").empty(), "Composition.title");
             need(ref_to(r.value("subject", ojson()), "Patient"), "Composition.subject");
+            for (const auto& a : r.value("attester", ojson::array()))
+                need(in(a.value("mode", ojson()), {"personal", "professional", "legal", "official"}), "Composition.attester.mode");
             for (const auto& s : r.value("section", ojson::array())) {
                 need(s.contains("text") || s.contains("entry") || s.contains("section"), "cmp-1: empty section");
                 if (s.contains("text")) {
@@ -149,12 +151,23 @@ fhir_export_options options(const std::string& type) {
 
 TEST(FhirExport, BundlesAreStructurallyValidAndMatchGolden) {
     const bool update = std::getenv("CLINOTE_UPDATE_GOLDEN") != nullptr;
-    for (const char* name : {"full", "empty"})
-        for (const char* type : {"document", "collection"}) {
-            const ojson bundle = fhir_bundle_from_summary(read_summary(std::string("summary_") + name + ".json"), options(type));
+    struct variant {
+        std::string summary, type;
+        bool attested;
+    };
+    for (const variant& c : std::vector<variant>{{"full", "document", false}, {"full", "collection", false},
+                                                 {"empty", "document", false}, {"empty", "collection", false},
+                                                 {"full", "document", true}}) {
+            fhir_export_options o = options(c.type);
+            if (c.attested) {  // approved by a clinician: a final Composition with its legal attester
+                o.attester = "Dr. A. Example";
+                o.attested_at = "2024-03-05T14:25:00Z";
+            }
+            const ojson bundle = fhir_bundle_from_summary(read_summary("summary_" + c.summary + ".json"), o);
             const std::vector<std::string> problems = check_bundle(bundle);
-            EXPECT_TRUE(problems.empty()) << name << " " << type << ": " << (problems.empty() ? "" : problems[0]);
-            const std::string path = golden(std::string("fhir_") + name + "_" + type + ".json");
+            EXPECT_TRUE(problems.empty()) << c.summary << " " << c.type << ": " << (problems.empty() ? "" : problems[0]);
+            const std::string path =
+                golden("fhir_" + c.summary + "_" + c.type + (c.attested ? "_attested" : "") + ".json");
             if (update) {
                 std::ofstream(path) << bundle.dump(1) << "\n";
                 continue;

@@ -204,12 +204,23 @@ TEST(Scribe, SummaryByConstrainedDecodingValidatesAndExportsToFhir) {
     EXPECT_NO_THROW(summary_from_json(stored));
     EXPECT_EQ(gen["note"]["author"], "clinote:stories:summary");
 
+    // An AI draft never leaves as structured data: the summary must be reviewed and approved.
+    EXPECT_EQ(srv.get_json(path + "/export/fhir", 409)["error"]["code"], "no_summary");
+    EXPECT_EQ(srv.get_json(path + "/export/summary", 409)["error"]["code"], "no_summary");
+    const nlohmann::json approved = srv.post_json(path + "/approve", {{"text", gen["note"]["text"]}, {"format", "summary"}}, 201);
+
     const nlohmann::json summary = srv.get_json(path + "/export/summary");
     EXPECT_EQ(summary, nlohmann::json(summary_to_json(summary_from_json(stored))));
     const nlohmann::json bundle = srv.get_json(path + "/export/fhir");
     EXPECT_EQ(bundle["resourceType"], "Bundle");
     EXPECT_EQ(bundle["type"], "document");
-    EXPECT_EQ(bundle["entry"][0]["resource"]["resourceType"], "Composition");
+    const nlohmann::json& composition = bundle["entry"][0]["resource"];
+    EXPECT_EQ(composition["resourceType"], "Composition");
+    // Final, attested by the approving clinician at the time of approval.
+    EXPECT_EQ(composition["status"], "final");
+    EXPECT_EQ(composition["attester"][0]["mode"], "legal");
+    EXPECT_EQ(composition["attester"][0]["party"]["display"], approved["author"]);
+    EXPECT_EQ(composition["attester"][0]["time"], approved["created_at"]);
 }
 
 TEST(Scribe, TemplatesAndBadRequests) {

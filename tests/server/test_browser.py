@@ -73,6 +73,10 @@ class BrowserTest(unittest.TestCase):
         d.switch_to.active_element.send_keys("Headache follow-up" + Keys.ENTER)
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), "Headache follow-up"))
         self.el("transcript").send_keys(TRANSCRIPT)
+        # The model picker offers what /v1/models lists, the notes' default chosen.
+        models = Select(self.el("note-model"))
+        self.assertEqual([o.get_attribute("value") for o in models.options], ["stories"])
+        self.assertEqual(models.first_selected_option.get_attribute("value"), "stories")
         Select(self.el("template")).select_by_value("soap")
         self.el("max-tokens").clear()
         self.el("max-tokens").send_keys(os.environ.get("CLINOTE_BROWSER_MAX_TOKENS", "60"))
@@ -138,9 +142,9 @@ class BrowserTest(unittest.TestCase):
         self.assertNotIn("{{drug:", preview)
         self.assertIn("Doctor: Good morning", preview)
         self.assertTrue(self.el("export-download").is_displayed())
-        # FHIR needs a ClinicalSummary first: the page says so instead of failing silently.
+        # FHIR needs an approved ClinicalSummary first: the page says so instead of failing silently.
         self.el("export-fhir").click()
-        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "no note is a ClinicalSummary"))
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "no approved ClinicalSummary"))
         d.execute_script("document.getElementById('export-preview').scrollIntoView()")
         self.shot("6-export")
         self.assertTrue(draft_text)
