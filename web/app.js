@@ -67,6 +67,9 @@ $("lock-btn").addEventListener("click", async () => {
 
 async function openMain() {
   show("main");
+  // Every base and base+adapter the server offers; the one notes use by default first chosen.
+  const [health, models] = await Promise.all([api.get("/health"), api.get("/v1/models")]);
+  $("note-model").replaceChildren(...models.data.map((m) => new Option(m.id, m.id, false, m.id === health.note_model)));
   const templates = (await api.get("/api/templates")).data;
   $("template").replaceChildren(
     ...templates.map((t) => new Option(t.title || t.name, t.name)),
@@ -221,7 +224,7 @@ async function generate() {
     await saveTranscript();
   } catch (err) { status(err.message); return; }
   const choice = $("template").value;
-  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400 };
+  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400, model: $("note-model").value };
   if (choice === "summary") body.format = "summary"; else body.template = choice;
   generating = new AbortController();
   $("generate").disabled = true;

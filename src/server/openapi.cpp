@@ -89,7 +89,7 @@ const char* k_openapi = R"json({
   },
   "security": [{"bearer": []}],
   "paths": {
-    "/health": {"get": {"summary": "Liveness, the model in memory (models: loaded, default, switches), queue length, whether a token is required and the vault unlocked", "security": []}},
+    "/health": {"get": {"summary": "Liveness, the model in memory (models: loaded, default, switches), queue length, whether a token is required and the vault unlocked, note_model (what a note without model or adapter runs on)", "security": []}},
     "/metrics": {"get": {"summary": "Prometheus text: requests by route and status, jobs, tokens, queue length"}},
     "/openapi.json": {"get": {"summary": "This document", "security": []}},
     "/v1/models": {"get": {"summary": "Each base model (\"loaded\": whether it is the one in memory, \"default\": whether requests without a model get it) and, as \"<base>+<adapter>\", each base with its adapters"}},

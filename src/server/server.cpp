@@ -299,6 +299,9 @@ void routes_add(server& s) {
         reply_json(res, {{"status", ctx.stopping ? "stopping" : "ok"},
                          {"model", ctx.host.bases[ctx.host.loaded].id},
                          {"models", model_host_json(ctx.host)},
+                         // What a note request without "model" or "adapter" runs on, as /v1/models names it.
+                         {"note_model", model_host_default(ctx.host).id +
+                                            (ctx.opt.note_adapter.empty() ? "" : "+" + ctx.opt.note_adapter)},
                          {"queue_length", job_queue_length(ctx.queue)},
                          {"queue_capacity", ctx.queue.capacity},
                          {"auth_required", !ctx.opt.token.empty()},

@@ -68,7 +68,10 @@ TEST(Adapters, PerRequestAdapterEqualsDirectGenerationAndDiffersFromBase) {
     adapter_files files;
     server_options opt;
     opt.adapters = {{"story", files.one}};
+    opt.note_adapter = "story";
     running_server srv(opt);
+    // The page's model picker: what notes use by default, named as /v1/models names it.
+    EXPECT_EQ(srv.get_json("/health")["note_model"], "stories+story");
 
     const nlohmann::json models = srv.get_json("/v1/models");
     ASSERT_EQ(models["data"].size(), 2u);
