@@ -31,8 +31,9 @@ apt_install_missing() {
 apt_install_missing "${apt_packages[@]}"
 
 # Python packages the tests use as independent references (no torch: golden files are committed).
-python_packages=(numpy gguf rouge-score tokenizers jinja2 jsonschema)
-if ! python3 -c "import numpy, gguf, rouge_score, tokenizers, jinja2, jsonschema" 2>/dev/null; then
+# transformers: its tokenizers and chat templates, for the TRL export test (it runs without torch).
+python_packages=(numpy gguf rouge-score tokenizers jinja2 jsonschema transformers)
+if ! python3 -c "import numpy, gguf, rouge_score, tokenizers, jinja2, jsonschema, transformers" 2>/dev/null; then
   log "installing Python reference packages: ${python_packages[*]}"
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi

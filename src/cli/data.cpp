@@ -5,13 +5,16 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/model_options.h"
 #include "core/error.h"
 #include "data/encounter_store.h"
 #include "data/export.h"
 #include "data/import.h"
 #include "data/split.h"
 #include "data/stats.h"
+#include "model/model.h"
 #include "notes/note_template.h"
+#include "train/train_data.h"
 
 namespace clinote {
 
@@ -45,6 +48,15 @@ struct data_export_options {
     std::string template_name;  // empty: the --template-file template, else hp
     std::string template_file;
     bool tag_entities = false;
+    export_format format = export_format::messages;
+};
+
+struct data_tokens_options {
+    std::string input;
+    std::string model;          // a GGUF or a Hugging Face model folder
+    std::string tokenizer_dir;  // or only a tokenizer: tokenizer.json + tokenizer_config.json
+    std::string chat_template;  // --chat-template
+    bool all_tokens = false;
 };
 
 struct data_stats_options {
@@ -141,12 +153,33 @@ void run_export(const data_export_options& opt) {
     }
     export_options eo;
     eo.entity_tags = opt.tag_entities;
+    eo.format = opt.format;
     // export_chat_jsonl creates the output folder, so splits.json is written after it.
     const auto n = export_chat_jsonl(encounters, s, t, eo, opt.output_dir);
     if (opt.splits_file.empty()) write_json_file(opt.output_dir + "/splits.json", split_to_json(s, so));
     print_split_counts(s);
     std::fprintf(stderr, "clinote: wrote %s/{train,valid,test}.jsonl: %zu, %zu, %zu examples (template %s%s)\n",
                  opt.output_dir.c_str(), n[0], n[1], n[2], t.name.c_str(), opt.tag_entities ? ", entity tags" : "");
+}
+
+// What `clinote train` trains on, one JSON line per example: TRL's column names, so a
+// tokenized dataset can be compared with (or fed to) TRL's SFTTrainer.
+void run_tokens(const data_tokens_options& opt) {
+    if (opt.model.empty() == opt.tokenizer_dir.empty()) fail("data tokens", "give --model or --tokenizer (one of them)");
+    std::unique_ptr<model> m;
+    tokenizer tok;
+    if (!opt.model.empty()) {
+        m = model_load(opt.model);
+        tok = m->tok;
+    } else {
+        tok = tokenizer_from_hf_dir(opt.tokenizer_dir);
+    }
+    if (const std::string t = chat_template_from_flag(opt.chat_template); !t.empty()) tok.chat_template = t;
+    train_data_options o;
+    o.max_seq = INT64_MAX;
+    o.completion_only = !opt.all_tokens;
+    for (const train_example& ex : train_split_read(opt.input, tok, o).examples)
+        std::printf("%s\n", nlohmann::json{{"id", ex.id}, {"input_ids", ex.tokens}, {"completion_mask", ex.scored}}.dump().c_str());
 }
 
 }  // namespace
@@ -198,10 +231,31 @@ void add_data_command(CLI::App& app) {
                          "Note template for full notes: soap, hp, progress, discharge, procedure, consult, dap, or "
                          "the name in --template-file (default: the --template-file template, else hp)");
     c_export->add_option("--template-file", ex->template_file, "A user-defined template (JSON, see docs/data.md)");
+    c_export->add_option("--format", ex->format,
+                         "messages: {\"messages\":[system,user,assistant]}; trl: TRL's conversational "
+                         "prompt-completion form {\"prompt\":[system,user],\"completion\":[assistant]}, on which "
+                         "SFTTrainer scores the completion only, the tokens `clinote train` scores")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, export_format>{
+            {"messages", export_format::messages}, {"trl", export_format::prompt_completion}}))
+        ->default_str("messages");
     c_export->add_flag("--tag-entities", ex->tag_entities,
                        "Mark drugs, doses, diagnoses, labs and vitals in the reference notes as {{type:value}} and "
                        "ask for them in the prompt");
     c_export->callback([ex] { run_export(*ex); });
+
+    auto tk = std::make_shared<data_tokens_options>();
+    CLI::App* c_tokens = data->add_subcommand(
+        "tokens", "Print the token ids and loss mask clinote train uses for each example of a JSONL file, as JSON "
+                  "lines {id, input_ids, completion_mask} (TRL's names)");
+    c_tokens->add_option("input", tk->input, "A JSONL file of examples (messages, or prompt/completion)")->required();
+    c_tokens->add_option("-m,--model", tk->model, "The model whose tokenizer and chat template to use (GGUF or HF folder)");
+    c_tokens->add_option("--tokenizer", tk->tokenizer_dir,
+                         "Only a Hugging Face tokenizer folder (tokenizer.json, tokenizer_config.json with its chat "
+                         "template)");
+    c_tokens->add_option("--chat-template", tk->chat_template,
+                         "Chat template instead of the tokenizer's own: a built-in name or a Jinja file");
+    c_tokens->add_flag("--all-tokens", tk->all_tokens, "Score every token after the first, not only the answers");
+    c_tokens->callback([tk] { run_tokens(*tk); });
 }
 
 }  // namespace clinote

@@ -12,7 +12,10 @@ std::string export_line(const encounter& e, const note_template& t, const export
     prompt_options po;
     po.target_section = prompt_default_target(e);
     po.entity_tags = o.entity_tags;
-    return nlohmann::json{{"messages", prompt_training_messages(e, t, po)}}.dump();
+    const nlohmann::json messages = prompt_training_messages(e, t, po);
+    if (o.format == export_format::messages) return nlohmann::json{{"messages", messages}}.dump();
+    const nlohmann::json prompt(messages.begin(), messages.end() - 1);
+    return nlohmann::json{{"prompt", prompt}, {"completion", nlohmann::json::array({messages.back()})}}.dump();
 }
 
 std::array<size_t, 3> export_chat_jsonl(const std::vector<encounter>& encounters, const split_result& split,

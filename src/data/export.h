@@ -1,5 +1,8 @@
-// Training data export: train/valid/test JSONL in the chat form TRL and MLX-LM read,
-// {"messages":[system, user, assistant]}, built by the one prompt builder (notes/prompt.h).
+// Training data export: train/valid/test JSONL in the chat forms TRL and MLX-LM read, built
+// by the one prompt builder (notes/prompt.h): {"messages":[system, user, assistant]}, or
+// TRL's conversational prompt-completion form {"prompt":[system, user], "completion":
+// [assistant]}, on which TRL's SFTTrainer computes the loss on the completion only, the
+// tokens and mask `clinote train` uses (tests/data/test_trl_tokens.py checks them against transformers).
 #pragma once
 #include <array>
 #include <string>
@@ -13,8 +16,11 @@
 
 namespace clinote {
 
+enum class export_format { messages, prompt_completion };
+
 struct export_options {
     bool entity_tags = false;  // tag entities in the reference notes (entity_tagger.h)
+    export_format format = export_format::messages;
 };
 
 // One JSONL line (without the newline) for encounter e: section-level encounters target

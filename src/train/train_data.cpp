@@ -229,6 +229,12 @@ train_dataset train_data_load(const std::string& dir, const tokenizer& tok, cons
     return d;
 }
 
+train_split train_split_read(const std::string& path, const tokenizer& tok, const train_data_options& opt) {
+    if (tok.chat_template.empty())
+        fail("chat template", "the model has no chat template, so the examples cannot be rendered as at inference");
+    return split_load(path, std::filesystem::path(path).filename().string(), tok, opt);
+}
+
 train_dataset train_data_load(const std::string& dir, const model& m, const train_data_options& opt) {
     if (!m.has_tokenizer) fail(m.path, "the model has no tokenizer");
     return train_data_load(dir, m.tok, opt);

@@ -40,6 +40,9 @@ struct train_dataset {
 train_dataset train_data_load(const std::string& dir, const model& m, const train_data_options& opt);
 train_dataset train_data_load(const std::string& dir, const tokenizer& tok, const train_data_options& opt);
 
+// One JSONL file of examples (a split): ids are "<file name>:<line>".
+train_split train_split_read(const std::string& path, const tokenizer& tok, const train_data_options& opt);
+
 // One parsed JSONL row → a tokenised, masked example; `where` names it in errors. The
 // prompt/completion form scores every token after the prompt (TRL's completion mask); the
 // messages form scores each assistant turn's content and its end-of-turn token (TRL's

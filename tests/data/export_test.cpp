@@ -80,3 +80,21 @@ TEST(Export, EntityTaggedReferencesStripBackToTheNotes) {
     }
     EXPECT_GT(tagged, 1000u);
 }
+
+TEST(Export, TrlFormatIsTheSameMessagesSplitIntoPromptAndCompletion) {
+    REQUIRE_SHARED_DATA();
+    import_report r;
+    const auto encs = import_any(shared_data("mts-dialog/valid.csv"), "auto", {}, r);
+    ASSERT_FALSE(encs.empty());
+    export_options trl;
+    trl.format = export_format::prompt_completion;
+    for (size_t i = 0; i < 5; i++) {
+        const auto messages = nlohmann::json::parse(export_line(encs[i], template_find("soap"), {}))["messages"];
+        const auto pc = nlohmann::json::parse(export_line(encs[i], template_find("soap"), trl));
+        ASSERT_EQ(pc.size(), 2u) << pc.dump();
+        ASSERT_EQ(pc["prompt"].size(), 2u);
+        EXPECT_EQ(pc["prompt"][0], messages[0]);
+        EXPECT_EQ(pc["prompt"][1], messages[1]);
+        EXPECT_EQ(pc["completion"], nlohmann::json::array({messages[2]}));
+    }
+}
