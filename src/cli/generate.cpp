@@ -9,6 +9,7 @@
 #include "core/file.h"
 #include "core/utf8.h"
 #include "generate/chat_prompt.h"
+#include "model/transformer.h"
 
 namespace clinote {
 
@@ -20,6 +21,7 @@ struct generate_options {
     std::string prompt, prompt_file;
     bool raw = false;
     bool stats = false;
+    std::string logits_path;
 };
 
 void run_generate(const generate_options& opt) {
@@ -45,6 +47,17 @@ void run_generate(const generate_options& opt) {
     const auto adapter = load_adapter_for_cli(opt.model, *m);
     inference_state st = inference_state_create(*m, opt.model.n_ctx);
     st.adapter = adapter.get();
+    if (!opt.logits_path.empty()) {
+        // The prompt's logits at every position, to compare with another implementation.
+        std::vector<float> logits(tokens.size() * size_t(m->config.n_vocab));
+        model_forward(*m, st, tokens.data(), int64_t(tokens.size()), logits.data(), true);
+        nlohmann::json rows = nlohmann::json::array();
+        for (size_t i = 0; i < tokens.size(); i++)
+            rows.push_back(std::vector<float>(logits.begin() + long(i * size_t(m->config.n_vocab)),
+                                              logits.begin() + long((i + 1) * size_t(m->config.n_vocab))));
+        file_write(opt.logits_path, nlohmann::json{{"tokens", tokens}, {"logits", rows}}.dump() + "\n");
+        return;
+    }
     const generate_result r = generate(*m, st, tokens, opt.gen.params, [](const std::string& piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);
@@ -69,6 +82,9 @@ void add_generate_command(CLI::App& app) {
     cmd->add_flag("--raw", opt->raw, "Send the prompt as it is, without the model's chat template");
     add_generation_flags(cmd, opt->gen);
     cmd->add_flag("--stats", opt->stats, "Print prompt and generation speed to stderr");
+    cmd->add_option("--logits", opt->logits_path,
+                    "Write the prompt's token ids and the logits at every position to this JSON file instead of "
+                    "generating (to compare with another implementation; --matmul float for the exact reference)");
     cmd->callback([opt, prompt, file] {
         if (prompt->count() == 0 && file->count() == 0) fail("generate", "give --prompt TEXT or --prompt-file FILE");
         run_generate(*opt);
