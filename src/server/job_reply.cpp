@@ -1,4 +1,4 @@
-// Waiting for a job on an HTTP connection: streamed (SSE) or as one JSON document.
+// Waiting for a job on an HTTP connection: streamed (SSE, or JSON lines) or as one JSON document.
 #include <algorithm>
 
 #include "server/http_json.h"
@@ -64,18 +64,32 @@ void pump_start(httplib::Response& res, const char* content_type, std::shared_pt
         });
 }
 
-}  // namespace
-
-void reply_job_events(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
-                      std::function<std::string(const std::string& piece)> piece,
-                      std::function<std::string(job& j)> end) {
-    auto pump = std::make_shared<job_pump>(job_pump{ctx, j, {}, std::move(end), ": waiting\n\n"});
+// A stream of one text record per piece; `probe` keeps the connection tested while waiting.
+void reply_job_stream(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
+                      std::function<std::string(const std::string& piece)> piece, std::function<std::string(job& j)> end,
+                      const char* content_type, const char* probe) {
+    auto pump = std::make_shared<job_pump>(job_pump{ctx, j, {}, std::move(end), probe});
     pump->on_pieces = [piece](const std::vector<std::string>& pieces) {
         std::string out;
         for (const std::string& p : pieces) out += piece(p);
         return out;
     };
-    pump_start(res, "text/event-stream", pump);
+    pump_start(res, content_type, pump);
+}
+
+}  // namespace
+
+void reply_job_events(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
+                      std::function<std::string(const std::string& piece)> piece,
+                      std::function<std::string(job& j)> end) {
+    reply_job_stream(ctx, res, std::move(j), std::move(piece), std::move(end), "text/event-stream", ": waiting\n\n");
+}
+
+void reply_job_lines(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
+                     std::function<std::string(const std::string& piece)> piece, std::function<std::string(job& j)> end) {
+    // A space, never a line of its own: each line must be one JSON object, and leading
+    // whitespace is allowed before the next.
+    reply_job_stream(ctx, res, std::move(j), std::move(piece), std::move(end), "application/x-ndjson", " ");
 }
 
 void reply_job_json(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,

@@ -13,6 +13,9 @@ void model_host_add(model_host& h, std::unique_ptr<model> m, const std::string& 
     b.tok = m->tok;
     b.has_tokenizer = m->has_tokenizer;
     b.n_ctx = n_ctx > 0 ? n_ctx : m->config.n_ctx_train;
+    b.arch = m->config.arch_name;
+    b.n_layer = m->config.n_layer;
+    b.n_embd = m->config.n_embd;
     h.bases.push_back(std::move(b));
     if (h.bases.size() > 1) return;  // only looked at: its tokenizer and context are kept
     h.m = std::move(m);

@@ -25,6 +25,8 @@ struct base_model {
     tokenizer tok;
     bool has_tokenizer = false;
     int64_t n_ctx = 0;
+    std::string arch;             // "llama", "qwen2", "gemma3": what Ollama's /api/show and /api/tags call the family
+    int n_layer = 0, n_embd = 0;  // for /api/show
 };
 
 struct model_host {

@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "generate/chat_prompt.h"
-#include "generate/json_constraint.h"
+#include "server/completion.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
 
@@ -18,16 +18,12 @@ namespace clinote {
 
 namespace {
 
-struct completion_request {
-    model_choice model;
+// An OpenAI request: the completion, and how the answer is sent.
+struct openai_request {
+    completion_request completion;
     bool chat = true;
-    std::vector<int32_t> prompt;
-    generate_params params;
-    int64_t n = 1;  // choices, written one after another
     bool stream = false;
     bool include_usage = false;
-    // response_format json_schema: the answer is decoded under the schema's grammar.
-    std::shared_ptr<const nlohmann::ordered_json> schema;
 };
 
 // The fields clinote honours; top_k, min_p and repeat_penalty are llama-server's extensions.
@@ -90,40 +86,6 @@ int64_t unix_now() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// "content": a string, or OpenAI's array of parts of which only text parts are supported.
-std::string message_content(const nlohmann::json& m, size_t i) {
-    const std::string where = "messages[" + std::to_string(i) + "].content";
-    if (!m.contains("content") || m["content"].is_null())
-        throw api_error(400, "invalid_field", where + ": required (a string or an array of text parts)");
-    const nlohmann::json& c = m["content"];
-    if (c.is_string()) return c.get<std::string>();
-    if (!c.is_array()) throw api_error(400, "invalid_field", where + ": must be a string or an array of text parts");
-    std::string text;
-    for (const auto& part : c) {
-        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string())
-            throw api_error(400, "invalid_field", where + ": only {\"type\":\"text\",\"text\":...} parts are supported");
-        text += part["text"].get<std::string>();
-    }
-    return text;
-}
-
-nlohmann::json messages_parse(const nlohmann::json& body) {
-    if (!body.contains("messages")) throw api_error(400, "missing_field", "messages: required");
-    const nlohmann::json& in = body["messages"];
-    if (!in.is_array() || in.empty()) throw api_error(400, "invalid_field", "messages: must be a non-empty array");
-    nlohmann::json out = nlohmann::json::array();
-    for (size_t i = 0; i < in.size(); i++) {
-        const nlohmann::json& m = in[i];
-        const std::string where = "messages[" + std::to_string(i) + "]";
-        if (!m.is_object()) throw api_error(400, "invalid_field", where + ": must be an object");
-        const std::string role = json_string_required(m, "role");
-        if (role != "system" && role != "user" && role != "assistant" && role != "developer")
-            throw api_error(400, "invalid_field", where + ".role: must be system, user, assistant or developer");
-        out.push_back({{"role", role == "developer" ? "system" : role}, {"content", message_content(m, i)}});
-    }
-    return out;
-}
-
 std::vector<std::string> stop_parse(const nlohmann::json& body) {
     if (!body.contains("stop") || body["stop"].is_null()) return {};
     const nlohmann::json& s = body["stop"];
@@ -137,18 +99,19 @@ std::vector<std::string> stop_parse(const nlohmann::json& body) {
     return out;
 }
 
-completion_request request_parse(server_context& ctx, const httplib::Request& req, const nlohmann::json& body, bool chat) {
+openai_request request_parse(server_context& ctx, const httplib::Request& req, const nlohmann::json& body, bool chat) {
     fields_check(body, chat);
-    completion_request r;
+    openai_request o;
+    completion_request& r = o.completion;
     // No model: the default base, as the one model of llama-server.
-    r.model = body.contains("model") && !body["model"].is_null()
-                  ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
-                  : model_choice_resolve(ctx.host, ctx.adapters, model_host_default(ctx.host).id);
-    r.chat = chat;
+    r.model = completion_model(ctx, body.contains("model") && !body["model"].is_null()
+                                        ? json_string_required(body, "model")
+                                        : std::string());
+    o.chat = chat;
     const base_model& base = ctx.host.bases[r.model.base];
     const tokenizer& tok = base.tok;
     if (chat) {
-        r.prompt = chat_prompt_tokens(tok, messages_parse(body), true);
+        r.prompt = chat_prompt_tokens(tok, completion_messages_parse(body), true);
     } else {
         nlohmann::json p = body.contains("prompt") ? body["prompt"] : nlohmann::json();
         if (p.is_array() && p.size() == 1 && p[0].is_string()) p = p[0];
@@ -173,20 +136,14 @@ completion_request request_parse(server_context& ctx, const httplib::Request& re
     sp.presence_penalty = float(json_number(body, "presence_penalty", 0.0, -2.0, 2.0));
     const int64_t seed = json_integer(body, "seed", -1, INT64_MIN, INT64_MAX);
     sp.seed = body.contains("seed") && !body["seed"].is_null() ? uint64_t(seed) : std::random_device{}();
-    r.stream = json_bool(body, "stream", false);
-    if (r.stream && r.n > 1)
+    o.stream = json_bool(body, "stream", false);
+    if (o.stream && r.n > 1)
         throw api_error(400, "unsupported_field", "n: more than one choice is not streamed; ask without stream");
     if (body.contains("stream_options") && body["stream_options"].is_object())
-        r.include_usage = json_bool(body["stream_options"], "include_usage", false);
+        o.include_usage = json_bool(body["stream_options"], "include_usage", false);
     r.schema = response_schema(body, req.body);
-    if (r.schema) {
-        try {
-            json_constraint_create(*r.schema, tok);  // refused now, not when the job runs
-        } catch (const clinote::error& e) {
-            throw api_error(400, "invalid_field", std::string("response_format.json_schema.schema: ") + e.what());
-        }
-    }
-    return r;
+    if (r.schema) completion_schema_check(*r.schema, tok, "response_format.json_schema.schema");
+    return o;
 }
 
 nlohmann::json usage_json(const nlohmann::json& result) {
@@ -205,59 +162,22 @@ nlohmann::json model_json(const model_host& h, const model_choice& c) {
     return m;
 }
 
-// The job's outcome as the result fields, also for a job cancelled before it ran.
-nlohmann::json job_outcome(job& j) {
-    std::lock_guard<std::mutex> lock(j.mu);
-    if (j.result.is_object()) return j.result;
-    return {{"text", ""}, {"finish_reason", "cancelled"}, {"prompt_tokens", 0}, {"completion_tokens", 0}};
-}
-
-// Writes the request's n choices one after another; a JSON answer cut short by max_tokens
-// is completed by the grammar's shortest ending (and the ending streamed), so it parses.
-nlohmann::json choices_generate(server_context& ctx, job& jj, const completion_request& r) {
-    nlohmann::json choices = nlohmann::json::array();
-    int64_t n_prompt = 0, completion = 0;
-    for (int64_t i = 0; i < r.n; i++) {
-        generate_params params = r.params;
-        params.sampling.seed = r.params.sampling.seed + uint64_t(i);
-        std::unique_ptr<json_constraint> constraint;
-        if (r.schema) {
-            constraint = json_constraint_create(*r.schema, ctx.host.bases[r.model.base].tok);
-            params.filter = &constraint->filter;
-        }
-        const generate_result g = model_host_generate(ctx.host, jj, r.model.base, r.model.adapter.get(), r.prompt, params);
-        std::string text = g.text;
-        if (constraint && g.finish_reason != "cancelled") {
-            text = json_constraint_finish(*constraint, g.text);
-            if (text.size() > g.text.size()) job_emit(jj, text.substr(g.text.size()));
-        }
-        choices.push_back({{"text", text}, {"finish_reason", g.finish_reason}});
-        n_prompt = g.n_prompt;
-        completion += int64_t(g.tokens.size());
-        if (g.finish_reason == "cancelled") break;
-    }
-    return {{"choices", choices},
-            {"text", choices[0]["text"]},
-            {"finish_reason", choices.back()["finish_reason"]},
-            {"prompt_tokens", n_prompt},
-            {"completion_tokens", completion}};
-}
-
 void completion_handle(server_context& ctx, const httplib::Request& req, httplib::Response& res, bool chat) {
     const nlohmann::json body = json_body_parse(req);
-    auto r = std::make_shared<const completion_request>(request_parse(ctx, req, body, chat));
+    const openai_request o = request_parse(ctx, req, body, chat);
+    auto r = std::make_shared<const completion_request>(o.completion);
     const std::string model_id = r->model.name;
     auto j = job_queue_submit(ctx.queue, chat ? "chat.completion" : "text_completion", r->params.max_tokens * r->n,
-                              [&ctx, r](job& jj) { return choices_generate(ctx, jj, *r); });
+                              [&ctx, r](job& jj) { return completion_generate(ctx, jj, *r); });
     if (!j) throw_queue_full(ctx);
     const std::string id = (chat ? "chatcmpl-" : "cmpl-") + std::to_string(j->id);
     const int64_t created = unix_now();
     auto base = [=](const char* object) {
         return nlohmann::json{{"id", id}, {"object", object}, {"created", created}, {"model", model_id}};
     };
-    if (!r->stream) {
+    if (!o.stream) {
         reply_job_json(ctx, res, j, [=](job& jj) {
-            const nlohmann::json out = job_outcome(jj);
+            const nlohmann::json out = completion_outcome(jj);
             nlohmann::json body = base(chat ? "chat.completion" : "text_completion");
             body["choices"] = nlohmann::json::array();
             const nlohmann::json written = out.contains("choices") ? out["choices"] : nlohmann::json::array({out});
@@ -287,7 +207,7 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
         *first = false;
         return chunk({{"role", "assistant"}, {"content", ""}}, nullptr);
     };
-    const bool include_usage = r->include_usage;
+    const bool include_usage = o.include_usage;
     reply_job_events(
         ctx, res, j,
         [=](const std::string& piece) {
@@ -299,7 +219,7 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
                 std::lock_guard<std::mutex> lock(jj.mu);
                 return out + sse_event(error_body(jj.error_status, "job_failed", jj.error)) + "data: [DONE]\n\n";
             }
-            const nlohmann::json result = job_outcome(jj);
+            const nlohmann::json result = completion_outcome(jj);
             out += chunk(chat ? nlohmann::json::object() : nlohmann::json(""), result["finish_reason"]);
             if (include_usage) {
                 nlohmann::json u = base(chunk_object);

@@ -115,11 +115,19 @@ bool origin_allowed(const server_options& opt, const httplib::Request& req) {
 // handled from routing to its log line by one worker thread.
 thread_local std::chrono::steady_clock::time_point request_start;
 
+// Ollama's routes (ollama_api.cpp) share /api/ with the vault's but, like /v1, reach no data.
+bool ollama_path(const std::string& path) {
+    for (const char* p : {"/api/version", "/api/tags", "/api/show", "/api/chat", "/api/generate"})
+        if (path == p) return true;
+    return false;
+}
+
 void count_request(server_context& ctx, const httplib::Request& req, int status) {
     // Route families, not raw paths: ids in paths would grow the table without bound.
     std::string family = "static";
     for (const char* prefix : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/api/vault", "/api/encounters",
-                               "/api/jobs", "/api/adapters", "/api/model", "/api/dictation", "/api/training", "/api/templates", "/health", "/metrics", "/openapi.json"})
+                               "/api/jobs", "/api/adapters", "/api/model", "/api/dictation", "/api/training", "/api/templates", "/api/version", "/api/tags", "/api/show", "/api/chat", "/api/generate", "/health",
+                               "/metrics", "/openapi.json"})
         if (req.path.rfind(prefix, 0) == 0) family = prefix;
     std::lock_guard<std::mutex> lock(ctx.metrics_mu);
     ctx.requests_by_route_status[family + " " + std::to_string(status)]++;
@@ -209,8 +217,8 @@ void routes_add(server& s) {
         }
         // Without a token, the vault API needs the per-launch secret that only the server's
         // own page receives (as an HttpOnly, SameSite=Strict cookie): a request from another
-        // site's page never carries it.
-        if (ctx.opt.token.empty() && req.path.rfind("/api/", 0) == 0 &&
+        // site's page never carries it. Ollama's routes, like /v1, never touch the vault.
+        if (ctx.opt.token.empty() && req.path.rfind("/api/", 0) == 0 && !ollama_path(req.path) &&
             !equal_constant_time(cookie_value(req.get_header_value("Cookie"), session_cookie_name), ctx.session_secret)) {
             reply_error(res, 401, "missing_session",
                         std::string("Cookie: ") + session_cookie_name +
@@ -314,6 +322,7 @@ void routes_add(server& s) {
     http.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) { reply_json(res, openapi_document()); });
     jobs_routes_add(http, ctx);
     openai_routes_add(http, ctx);
+    ollama_routes_add(http, ctx);
     scribe_routes_add(http, ctx);
     adapter_routes_add(http, ctx);
     training_routes_add(http, ctx);

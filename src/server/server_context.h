@@ -59,6 +59,11 @@ void reply_job_events(server_context& ctx, httplib::Response& res, std::shared_p
                       std::function<std::string(const std::string& piece)> piece,
                       std::function<std::string(job& j)> end);
 
+// The same as newline-delimited JSON (application/x-ndjson, Ollama's streams): `piece` and
+// `end` return whole lines.
+void reply_job_lines(server_context& ctx, httplib::Response& res, std::shared_ptr<job> j,
+                     std::function<std::string(const std::string& piece)> piece, std::function<std::string(job& j)> end);
+
 // Answers with one JSON document once the job ends (`end` builds it). The connection is
 // probed with leading whitespace (JSON allows it) while the job waits, so a client that
 // has gone cancels it; a job that fails answers its error body.
@@ -71,6 +76,7 @@ std::string sse_event(const nlohmann::json& data);
 nlohmann::json job_reply_body(job& j);
 
 void openai_routes_add(httplib::Server& http, server_context& ctx);
+void ollama_routes_add(httplib::Server& http, server_context& ctx);
 void scribe_routes_add(httplib::Server& http, server_context& ctx);
 void adapter_routes_add(httplib::Server& http, server_context& ctx);
 void training_routes_add(httplib::Server& http, server_context& ctx);
