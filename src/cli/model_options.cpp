@@ -15,19 +15,9 @@
 
 namespace clinote {
 
-std::string default_model_path() {
-    const std::string name = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
-    struct stat st {};
-    if (::stat(name.c_str(), &st) == 0) return name;
-    return source_dir() + "/" + name;
-}
+std::string default_model_path() { return models_dir() + "/SmolLM2-135M-Instruct.Q4_1.gguf"; }
 
-std::string default_adapter_path() {
-    const std::string name = "adapters/smollm2-135m-clinical";
-    struct stat st {};
-    if (::stat(name.c_str(), &st) == 0) return name;
-    return source_dir() + "/" + name;
-}
+std::string default_adapter_path() { return app_dir() + "/adapters/smollm2-135m-clinical"; }
 
 std::string adapter_path_resolve(const model_options& opt) {
     if (opt.adapter_path == "none") return "";

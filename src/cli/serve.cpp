@@ -144,7 +144,10 @@ void add_serve_command(CLI::App& app) {
     cmd->add_option("--adapter-dir", s.adapter_dir,
                     "The only folder (besides --train-dir) whose adapters POST /api/adapters may name")
         ->capture_default_str();
-    cmd->add_option("--web", s.web_dir, "Folder of the web UI's files; default: the source tree's web/");
+    cmd->add_option("--embedding-model", s.embedding_dir,
+                    "Sentence encoder folder for /v1/embeddings (BERT-style, safetensors); default: "
+                    "models/all-MiniLM-L6-v2");
+    cmd->add_option("--web", s.web_dir, "Folder of the web UI's files; default: web/ of clinote's files (the source tree, or share/clinote when installed)");
     cmd->add_option("--queue", s.queue_capacity, "Jobs that may wait for the model; more get 503 + Retry-After")
         ->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("--max-tokens", s.default_max_tokens, "Tokens to generate when a request does not say")

@@ -16,11 +16,7 @@
 
 namespace clinote {
 
-std::string default_whisper_path() {
-    const std::string name = "models/whisper-base";
-    if (std::filesystem::is_directory(name)) return name;
-    return source_dir() + "/" + name;
-}
+std::string default_whisper_path() { return models_dir() + "/whisper-base"; }
 
 void add_speech_flags(CLI::App* cmd, speech_options& opt) {
     opt.model_path = default_whisper_path();

@@ -27,7 +27,7 @@ struct speech_options {
 
 void add_speech_flags(CLI::App* cmd, speech_options& opt);
 
-// models/whisper-base, as setup installs it: ./models/... or the source tree's models/.
+// whisper-base in the models folder (core/paths.h models_dir), where setup installs it.
 std::string default_whisper_path();
 
 // Whisper, the VAD weights (when --vad and they exist) and the decoding options, loaded once

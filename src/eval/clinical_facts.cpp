@@ -30,7 +30,7 @@ const char* body_side_name(body_side s) {
     return "?";
 }
 
-std::string fact_lexicon_dir_default() { return source_dir() + "/data/lexicon"; }
+std::string fact_lexicon_dir_default() { return app_dir() + "/data/lexicon"; }
 
 fact_lexicons fact_lexicons_load(const std::string& dir) {
     return {term_lexicon_load(dir + "/drugs.txt"), term_lexicon_load(dir + "/findings.txt")};

@@ -78,7 +78,7 @@ void self_attention(const float* q, const float* k, const float* v, float* out, 
 
 }  // namespace
 
-std::string sentence_encoder_default_dir() { return source_dir() + "/models/all-MiniLM-L6-v2"; }
+std::string sentence_encoder_default_dir() { return models_dir() + "/all-MiniLM-L6-v2"; }
 
 sentence_encoder sentence_encoder_load(const std::string& dir) {
     const std::string config_path = dir + "/config.json";

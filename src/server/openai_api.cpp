@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "eval/eval_report.h"
 #include "generate/chat_prompt.h"
 #include "server/completion.h"
 #include "server/http_json.h"
@@ -233,6 +234,61 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
 
 }  // namespace
 
+// /v1/embeddings: the sentence encoder the evaluation ships (all-MiniLM-L6-v2, mean pooled
+// and L2-normalised as sentence-transformers), loaded on the first request.
+const sentence_encoder& encoder_require(server_context& ctx) {
+    std::lock_guard<std::mutex> lock(ctx.encoder_mu);
+    if (!ctx.encoder) {
+        const std::string dir = ctx.opt.embedding_dir.empty() ? sentence_encoder_default_dir() : ctx.opt.embedding_dir;
+        try {
+            ctx.encoder = std::make_unique<sentence_encoder>(sentence_encoder_load(dir));
+        } catch (const clinote::error& e) {
+            throw api_error(503, "no_embedding_model",
+                            std::string("no sentence encoder: ") + e.what() + " (scripts/setup.sh installs all-MiniLM-L6-v2)");
+        }
+    }
+    return *ctx.encoder;
+}
+
+void embeddings_handle(server_context& ctx, const httplib::Request& req, httplib::Response& res) {
+    const nlohmann::json body = json_body_parse(req);
+    for (auto it = body.begin(); it != body.end(); ++it) {
+        const std::string& k = it.key();
+        if (k == "input" || k == "model" || k == "user" || it->is_null()) continue;
+        if (k == "encoding_format" && (*it == "float" || *it == "base64")) continue;
+        throw api_error(400, k == "encoding_format" || k == "dimensions" ? "unsupported_field" : "unknown_field",
+                        k + ": not supported by clinote's /v1/embeddings; it is refused rather than ignored");
+    }
+    // base64: the float32 values' little-endian bytes, as the openai clients ask by default.
+    const bool base64 = json_string(body, "encoding_format", "float") == "base64";
+    if (!body.contains("input")) throw api_error(400, "missing_field", "input: required (a string or an array of strings)");
+    std::vector<std::string> inputs;
+    if (body["input"].is_string()) inputs.push_back(body["input"].get<std::string>());
+    else if (body["input"].is_array() && !body["input"].empty())
+        for (const auto& x : body["input"]) {
+            if (!x.is_string()) throw api_error(400, "invalid_field", "input: token arrays are not supported; send strings");
+            inputs.push_back(x.get<std::string>());
+        }
+    else throw api_error(400, "invalid_field", "input: must be a string or a non-empty array of strings");
+    if (inputs.size() > 256) throw api_error(400, "invalid_field", "input: at most 256 strings per request");
+    const sentence_encoder& enc = encoder_require(ctx);
+    nlohmann::json data = nlohmann::json::array();
+    int64_t tokens = 0;
+    for (size_t i = 0; i < inputs.size(); i++) {
+        const encoded_text e = sentence_encode(enc, inputs[i]);
+        tokens += int64_t(e.ids.size());
+        nlohmann::json vec = e.sentence_embedding;
+        if (base64)
+            vec = base64_encode(std::string(reinterpret_cast<const char*>(e.sentence_embedding.data()),
+                                            e.sentence_embedding.size() * sizeof(float)));
+        data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", vec}});
+    }
+    reply_json(res, {{"object", "list"},
+                     {"data", data},
+                     {"model", enc.name},
+                     {"usage", {{"prompt_tokens", tokens}, {"total_tokens", tokens}}}});
+}
+
 void openai_routes_add(httplib::Server& http, server_context& ctx) {
     // Each base, then each base with each of its adapters.
     http.Get("/v1/models", [&ctx](const httplib::Request&, httplib::Response& res) {
@@ -259,6 +315,8 @@ void openai_routes_add(httplib::Server& http, server_context& ctx) {
     http.Post("/v1/completions", [&ctx](const httplib::Request& req, httplib::Response& res) {
         completion_handle(ctx, req, res, false);
     });
+    http.Post("/v1/embeddings",
+              [&ctx](const httplib::Request& req, httplib::Response& res) { embeddings_handle(ctx, req, res); });
 }
 
 }  // namespace clinote

@@ -56,7 +56,8 @@ bool equal_constant_time(const std::string& a, const std::string& b) {
 // The UI's files and the liveness check are public (the page asks for the token); every
 // API path needs the token when one is set.
 bool needs_token(const std::string& path) {
-    return path.rfind("/v1/", 0) == 0 || path.rfind("/api/", 0) == 0 || path == "/metrics";
+    return path.rfind("/v1/", 0) == 0 || path.rfind("/api/", 0) == 0 || path == "/metrics" || path == "/tokenize" ||
+           path == "/detokenize" || path == "/props";
 }
 
 const char* session_cookie_name = "clinote_session";
@@ -125,9 +126,11 @@ bool ollama_path(const std::string& path) {
 void count_request(server_context& ctx, const httplib::Request& req, int status) {
     // Route families, not raw paths: ids in paths would grow the table without bound.
     std::string family = "static";
-    for (const char* prefix : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/api/vault", "/api/encounters",
-                               "/api/jobs", "/api/adapters", "/api/model", "/api/dictation", "/api/training", "/api/templates", "/api/version", "/api/tags", "/api/show", "/api/chat", "/api/generate", "/health",
-                               "/metrics", "/openapi.json"})
+    for (const char* prefix : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/v1/embeddings", "/api/vault",
+                               "/api/encounters", "/api/jobs", "/api/adapters", "/api/model", "/api/dictation",
+                               "/api/training", "/api/templates", "/api/version", "/api/tags", "/api/show", "/api/chat",
+                               "/api/generate", "/tokenize", "/detokenize", "/props", "/health", "/metrics",
+                               "/openapi.json"})
         if (req.path.rfind(prefix, 0) == 0) family = prefix;
     std::lock_guard<std::mutex> lock(ctx.metrics_mu);
     ctx.requests_by_route_status[family + " " + std::to_string(status)]++;
@@ -323,6 +326,7 @@ void routes_add(server& s) {
     jobs_routes_add(http, ctx);
     openai_routes_add(http, ctx);
     ollama_routes_add(http, ctx);
+    llama_server_routes_add(http, ctx);
     scribe_routes_add(http, ctx);
     adapter_routes_add(http, ctx);
     training_routes_add(http, ctx);
@@ -333,7 +337,7 @@ void routes_add(server& s) {
             res.set_header("Set-Cookie", std::string(session_cookie_name) + "=" + ctx.session_secret +
                                              "; HttpOnly; SameSite=Strict; Path=/");
     });
-    const std::string web = ctx.opt.web_dir.empty() ? source_dir() + "/web" : ctx.opt.web_dir;
+    const std::string web = ctx.opt.web_dir.empty() ? app_dir() + "/web" : ctx.opt.web_dir;
     if (!http.set_mount_point("/", web)) fail(web, "web UI folder not found (--web)");
     http.set_file_extension_and_mimetype_mapping("js", "text/javascript");
 }

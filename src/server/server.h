@@ -59,6 +59,7 @@ struct server_options {
     std::string data_dir = "data";
     std::string adapter_dir = "adapters";
     std::string whisper_dir;        // Whisper for POST /api/encounters/{id}/audio; loaded on first use
+    std::string embedding_dir;      // sentence encoder for /v1/embeddings, loaded on first use; empty: models/all-MiniLM-L6-v2
 };
 
 struct server;

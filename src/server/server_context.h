@@ -13,6 +13,7 @@
 #include <string>
 
 #include "eval/clinical_facts.h"
+#include "eval/sentence_encoder.h"
 #include "server/adapters.h"
 #include "server/job_queue.h"
 #include "server/model_host.h"
@@ -43,6 +44,9 @@ struct server_context {
     std::mutex training_mu;  // guards the two below
     std::map<int64_t, std::shared_ptr<training_run>> training_runs;  // POST /api/training, by id
     int64_t next_training_id = 1;
+
+    std::mutex encoder_mu;  // guards the sentence encoder of /v1/embeddings, loaded on first use
+    std::unique_ptr<sentence_encoder> encoder;
 
     std::mutex metrics_mu;
     std::map<std::string, int64_t> requests_by_route_status;  // "route status" → count
@@ -77,6 +81,7 @@ nlohmann::json job_reply_body(job& j);
 
 void openai_routes_add(httplib::Server& http, server_context& ctx);
 void ollama_routes_add(httplib::Server& http, server_context& ctx);
+void llama_server_routes_add(httplib::Server& http, server_context& ctx);
 void scribe_routes_add(httplib::Server& http, server_context& ctx);
 void adapter_routes_add(httplib::Server& http, server_context& ctx);
 void training_routes_add(httplib::Server& http, server_context& ctx);

@@ -87,10 +87,10 @@ vad_model vad_load(const std::string& path) {
 }
 
 std::string vad_default_model_path() {
-    const std::string rel = "/models/silero-vad/silero_vad_16k.safetensors";
-    for (const std::string& dir : {source_dir(), shared_dir()})
+    const std::string rel = "/silero-vad/silero_vad_16k.safetensors";
+    for (const std::string& dir : {models_dir(), shared_dir() + "/models"})
         if (std::filesystem::exists(dir + rel)) return dir + rel;
-    fail(source_dir() + rel, "Silero VAD weights not found (run scripts/setup.sh)");
+    fail(models_dir() + rel, "Silero VAD weights not found (run scripts/setup.sh)");
 }
 
 float vad_frame_probability(const vad_model& m, vad_state& state, const float* frame) {

@@ -9,7 +9,7 @@ import sys
 import time
 import unittest
 
-from serve_util import MODEL, Server, binary, tiny_dataset
+from serve_util import MODEL, ROOT, Server, binary, tiny_dataset
 
 try:
     import openai
@@ -117,6 +117,19 @@ class OpenAIClientTest(unittest.TestCase):
                                                 frequency_penalty=0.5, presence_penalty=0.5)
         self.assertEqual([c.index for c in r.choices], [0, 1])
         self.assertEqual(r.choices[0].message.content, r.choices[1].message.content)
+
+    def test_embeddings(self):
+        if not os.path.exists(os.path.join(ROOT, "models", "all-MiniLM-L6-v2")):
+            self.skipTest("models/all-MiniLM-L6-v2 is absent (scripts/setup.sh installs it)")
+        # The client asks for base64 by default and decodes it.
+        r = self.client.embeddings.create(model="all-MiniLM-L6-v2", input=["chest pain", "pain in the chest", "a red car"])
+        vecs = [d.embedding for d in r.data]
+        self.assertEqual([len(v) for v in vecs], [384, 384, 384])
+        dot = lambda a, b: sum(x * y for x, y in zip(a, b))
+        self.assertAlmostEqual(dot(vecs[0], vecs[0]), 1.0, places=4)  # L2-normalised
+        self.assertGreater(dot(vecs[0], vecs[1]), dot(vecs[0], vecs[2]))
+        floats = self.client.embeddings.create(model="all-MiniLM-L6-v2", input="chest pain", encoding_format="float")
+        self.assertEqual([round(x, 6) for x in floats.data[0].embedding], [round(x, 6) for x in vecs[0]])
 
     def test_trained_adapter_served_with_flag_equals_clinote_generate(self):
         data = tiny_dataset(os.path.join(self.server.folder, "dataset"))
