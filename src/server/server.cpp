@@ -112,6 +112,15 @@ bool origin_allowed(const server_options& opt, const httplib::Request& req) {
     return lower(origin) == "http://" + lower(req.get_header_value("Host"));
 }
 
+// Whether path names a file of the web page (which answers GET and HEAD only).
+bool web_file_exists(const std::string& web, const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path root = fs::weakly_canonical(web, ec);
+    const fs::path file = fs::weakly_canonical(root / (path == "/" ? "index.html" : path.substr(1)), ec);
+    return !ec && file.string().rfind(root.string() + "/", 0) == 0 && fs::is_regular_file(file, ec);
+}
+
 // When the request being handled reached routing, for the request log line: a request is
 // handled from routing to its log line by one worker thread.
 thread_local std::chrono::steady_clock::time_point request_start;
@@ -289,9 +298,11 @@ void routes_add(server& s) {
         }
         if (res.status == 503) res.set_header("Retry-After", std::to_string(job_queue_retry_after(ctx.queue)));
     });
-    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    const std::string web = ctx.opt.web_dir.empty() ? app_dir() + "/web" : ctx.opt.web_dir;
+    http.set_error_handler([web](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;  // a handler's own error body
-        const std::string allowed = res.status == 404 ? openapi_allowed_methods(req.path) : "";
+        std::string allowed = res.status == 404 ? openapi_allowed_methods(req.path) : "";
+        if (res.status == 404 && allowed.empty() && web_file_exists(web, req.path)) allowed = "GET, HEAD";
         if (!allowed.empty() && (", " + allowed + ",").find(", " + req.method + ",") == std::string::npos) {
             res.set_header("Allow", allowed);
             reply_error(res, 405, "method_not_allowed", req.method + " " + req.path + ": allowed methods are " + allowed);
@@ -337,7 +348,6 @@ void routes_add(server& s) {
             res.set_header("Set-Cookie", std::string(session_cookie_name) + "=" + ctx.session_secret +
                                              "; HttpOnly; SameSite=Strict; Path=/");
     });
-    const std::string web = ctx.opt.web_dir.empty() ? app_dir() + "/web" : ctx.opt.web_dir;
     if (!http.set_mount_point("/", web)) fail(web, "web UI folder not found (--web)");
     http.set_file_extension_and_mimetype_mapping("js", "text/javascript");
 }

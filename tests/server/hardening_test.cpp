@@ -149,6 +149,14 @@ TEST(Hardening, WrongMethodOnAKnownPathIs405WithAllow) {
     expect_error(c.Get("/api/nothing-here"), 404, "not_found", "/api/nothing-here");
     expect_error(c.Delete("/api/nothing/1"), 404, "not_found", "no such route");
     expect_error(c.Get("/api/jobs/abc"), 404, "not_found", "no such route");
+    // The page's own files answer GET and HEAD only; a path outside the web folder stays 404.
+    for (const char* page : {"/", "/index.html", "/app.js"}) {
+        auto post = c.Post(page, "{}", "application/json");
+        expect_error(post, 405, "method_not_allowed", "GET, HEAD");
+        EXPECT_EQ(post->get_header_value("Allow"), "GET, HEAD") << page;
+    }
+    expect_error(c.Post("/nothing.js", "{}", "application/json"), 404, "not_found", "no such route");
+    expect_error(c.Post("/../README.md", "{}", "application/json"), 404, "not_found", "no such route");
 }
 
 // Writes `text` to path.
