@@ -115,6 +115,7 @@ bool origin_allowed(const server_options& opt, const httplib::Request& req) {
 // Whether path names a file of the web page (which answers GET and HEAD only).
 bool web_file_exists(const std::string& web, const std::string& path) {
     namespace fs = std::filesystem;
+    if (path.empty() || path[0] != '/') return false;  // "GET #x": httplib leaves the path empty
     std::error_code ec;
     const fs::path root = fs::weakly_canonical(web, ec);
     const fs::path file = fs::weakly_canonical(root / (path == "/" ? "index.html" : path.substr(1)), ec);

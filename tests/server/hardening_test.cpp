@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "fuzz_regressions.h"
 #include "server_fixture.h"
 
 namespace clinote {
@@ -256,5 +257,17 @@ TEST(Hardening, AHeadNotCompleteInTimeIsCutOff) {
     EXPECT_LT(waited, 8.0);  // the sends failed once the server closed, long before the head ended
 }
 
+// Inputs the HTTP fuzz target once crashed the server with (fuzz/regressions/http/), replayed
+// through the same entry point: each gets an HTTP answer, and the server still serves.
+TEST(Hardening, FuzzRegressionsGetAnAnswer) {
+    running_server srv;
+    for (const std::string& path : test::fuzz_regressions("http")) {
+        const std::string reply = server_handle_request(*srv.s, file_read(path));
+        EXPECT_EQ(reply.rfind("HTTP/1.1 ", 0), 0u) << path << ": " << reply.substr(0, 200);
+    }
+    EXPECT_EQ(srv.get_json("/health")["status"], "ok");
+}
+
 }  // namespace
 }  // namespace clinote
+
