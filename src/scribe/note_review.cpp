@@ -17,8 +17,8 @@ size_t line_of(std::string_view text, size_t offset) {
 
 std::string line_at(std::string_view text, size_t offset) {
     offset = std::min(offset, text.size());
-    const size_t start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-    const size_t from = (start == std::string_view::npos || (offset == 0 && text[0] != '\n')) ? 0 : start + 1;
+    const size_t newline = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
+    const size_t from = newline == std::string_view::npos ? 0 : newline + 1;
     const size_t to = std::min(text.find('\n', from), text.size());
     return std::string(text.substr(from, to - from));
 }

@@ -1,6 +1,7 @@
 #include "server/completion.h"
 
 #include "core/error.h"
+#include "generate/grammar.h"
 #include "generate/json_constraint.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
@@ -49,9 +50,9 @@ nlohmann::json completion_messages_parse(const nlohmann::json& body) {
 }
 
 
-void completion_schema_check(const nlohmann::ordered_json& schema, const tokenizer& tok, const std::string& field) {
+void completion_schema_check(const nlohmann::ordered_json& schema, const std::string& field) {
     try {
-        json_constraint_create(schema, tok);
+        json_grammar_compile(schema);  // the grammar alone: the vocabulary's trie is built on the worker
     } catch (const clinote::error& e) {
         throw api_error(400, "invalid_field", field + ": " + e.what());
     }

@@ -29,8 +29,9 @@ struct completion_request {
 // text parts; 400 naming the message otherwise.
 nlohmann::json completion_messages_parse(const nlohmann::json& body);
 
-// 400 naming `field` when the grammar cannot take the schema (compiled now, not on the worker).
-void completion_schema_check(const nlohmann::ordered_json& schema, const tokenizer& tok, const std::string& field);
+// 400 naming `field` when the grammar cannot take the schema (checked when the request comes,
+// not on the worker).
+void completion_schema_check(const nlohmann::ordered_json& schema, const std::string& field);
 
 // The model named by `name`, or the default base when it is empty.
 model_choice completion_model(server_context& ctx, const std::string& name);

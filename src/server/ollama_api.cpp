@@ -75,14 +75,13 @@ void options_apply(const nlohmann::json& body, const base_model& base, size_t n_
 }
 
 // "format": a JSON schema object (decoded under its grammar); "json" (any JSON) is refused.
-std::shared_ptr<const nlohmann::ordered_json> format_schema(const nlohmann::json& body, const std::string& raw,
-                                                            const tokenizer& tok) {
+std::shared_ptr<const nlohmann::ordered_json> format_schema(const nlohmann::json& body, const std::string& raw) {
     if (!body.contains("format") || body["format"].is_null() || body["format"] == "") return nullptr;
     if (!body["format"].is_object())
         throw api_error(400, "unsupported_field",
                         "format: \"json\" (any JSON) is not supported; send the JSON schema the answer must follow");
     auto schema = std::make_shared<const nlohmann::ordered_json>(nlohmann::ordered_json::parse(raw)["format"]);
-    completion_schema_check(*schema, tok, "format");
+    completion_schema_check(*schema, "format");
     return schema;
 }
 
@@ -152,6 +151,23 @@ void completion_reply(server_context& ctx, httplib::Response& res, std::shared_p
         });
 }
 
+// /api/chat and /api/generate: the fields checked, the prompt built (chat messages or a
+// prompt), Ollama's options and format applied, and the answer sent.
+void ollama_completion(server_context& ctx, const httplib::Request& req, httplib::Response& res,
+                       const std::set<std::string>& fields,
+                       const std::function<std::vector<int32_t>(const nlohmann::json&, const tokenizer&)>& prompt_of,
+                       std::function<nlohmann::json(const std::string& text)> piece_json) {
+    const nlohmann::json body = json_body_parse(req);
+    fields_check(body, fields);
+    auto r = std::make_shared<completion_request>();
+    r->model = completion_model(ctx, model_name(body));
+    const base_model& base = ctx.host.bases[r->model.base];
+    r->prompt = prompt_of(body, base.tok);
+    options_apply(body, base, r->prompt.size(), r->params);
+    r->schema = format_schema(body, req.body);
+    completion_reply(ctx, res, r, json_bool(body, "stream", true), std::move(piece_json));
+}
+
 nlohmann::json model_details(const base_model& b) {
     return {{"format", std::filesystem::is_directory(b.path) ? "safetensors" : "gguf"},
             {"family", b.arch},
@@ -206,40 +222,30 @@ void ollama_routes_add(httplib::Server& http, server_context& ctx) {
                          {"capabilities", nlohmann::json::array({"completion"})}});
     });
     http.Post("/api/chat", [&ctx](const httplib::Request& req, httplib::Response& res) {
-        const nlohmann::json body = json_body_parse(req);
-        fields_check(body, k_chat_fields);
-        auto r = std::make_shared<completion_request>();
-        r->model = completion_model(ctx, model_name(body));
-        const base_model& base = ctx.host.bases[r->model.base];
-        r->prompt = chat_prompt_tokens(base.tok, completion_messages_parse(body), true);
-        options_apply(body, base, r->prompt.size(), r->params);
-        r->schema = format_schema(body, req.body, base.tok);
-        completion_reply(ctx, res, r, json_bool(body, "stream", true), [](const std::string& text) {
-            return nlohmann::json{{"message", {{"role", "assistant"}, {"content", text}}}};
-        });
+        ollama_completion(
+            ctx, req, res, k_chat_fields,
+            [](const nlohmann::json& body, const tokenizer& tok) {
+                return chat_prompt_tokens(tok, completion_messages_parse(body), true);
+            },
+            [](const std::string& text) { return nlohmann::json{{"message", {{"role", "assistant"}, {"content", text}}}}; });
     });
     http.Post("/api/generate", [&ctx](const httplib::Request& req, httplib::Response& res) {
-        const nlohmann::json body = json_body_parse(req);
-        fields_check(body, k_generate_fields);
-        auto r = std::make_shared<completion_request>();
-        r->model = completion_model(ctx, model_name(body));
-        const base_model& base = ctx.host.bases[r->model.base];
-        const std::string prompt = json_string(body, "prompt", "");
-        if (json_bool(body, "raw", false)) {
-            if (body.contains("system") && !body["system"].is_null())
-                throw api_error(400, "invalid_field", "system: not with raw (the prompt is sent as it is)");
-            r->prompt = tokenizer_encode(base.tok, prompt, true);
-        } else {
-            nlohmann::json messages = nlohmann::json::array();
-            if (const std::string system = json_string(body, "system", ""); !system.empty())
-                messages.push_back({{"role", "system"}, {"content", system}});
-            messages.push_back({{"role", "user"}, {"content", prompt}});
-            r->prompt = chat_prompt_tokens(base.tok, messages, true);
-        }
-        options_apply(body, base, r->prompt.size(), r->params);
-        r->schema = format_schema(body, req.body, base.tok);
-        completion_reply(ctx, res, r, json_bool(body, "stream", true),
-                         [](const std::string& text) { return nlohmann::json{{"response", text}}; });
+        ollama_completion(
+            ctx, req, res, k_generate_fields,
+            [](const nlohmann::json& body, const tokenizer& tok) {
+                const std::string prompt = json_string(body, "prompt", "");
+                if (json_bool(body, "raw", false)) {
+                    if (body.contains("system") && !body["system"].is_null())
+                        throw api_error(400, "invalid_field", "system: not with raw (the prompt is sent as it is)");
+                    return tokenizer_encode(tok, prompt, true);
+                }
+                nlohmann::json messages = nlohmann::json::array();
+                if (const std::string system = json_string(body, "system", ""); !system.empty())
+                    messages.push_back({{"role", "system"}, {"content", system}});
+                messages.push_back({{"role", "user"}, {"content", prompt}});
+                return chat_prompt_tokens(tok, messages, true);
+            },
+            [](const std::string& text) { return nlohmann::json{{"response", text}}; });
     });
 }
 

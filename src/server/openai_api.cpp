@@ -143,7 +143,7 @@ openai_request request_parse(server_context& ctx, const httplib::Request& req, c
     if (body.contains("stream_options") && body["stream_options"].is_object())
         o.include_usage = json_bool(body["stream_options"], "include_usage", false);
     r.schema = response_schema(body, req.body);
-    if (r.schema) completion_schema_check(*r.schema, tok, "response_format.json_schema.schema");
+    if (r.schema) completion_schema_check(*r.schema, "response_format.json_schema.schema");
     return o;
 }
 

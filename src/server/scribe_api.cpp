@@ -114,26 +114,34 @@ struct note_job {
     bool stream = false;
 };
 
-// The JSON fields as `clinote note`'s flags: what a field leaves out, the CLI's default.
-note_job note_job_parse(server_context& ctx, const nlohmann::json& body, const encounter_content& c) {
+// What every note request names, for writing a note or reviewing one: the encounter's latest
+// transcript and the note's format, template and section.
+note_request note_fields_parse(const nlohmann::json& body, const encounter_content& c) {
     if (c.transcripts.empty())
         throw api_error(409, "no_transcript", "encounter " + std::to_string(c.encounter.id) + ": add a transcript first");
-    note_job r;
+    note_request q;
+    q.transcript = c.transcripts.back().text;
     const std::string format = json_string(body, "format", "note");
     if (format != "note" && format != "summary")
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
+    q.json = format == "summary";
+    q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
+                                            : template_find(json_string(body, "template", "soap"));
+    q.section = json_string(body, "section", "");
+    return q;
+}
+
+// The JSON fields as `clinote note`'s flags: what a field leaves out, the CLI's default.
+note_job note_job_parse(server_context& ctx, const nlohmann::json& body, const encounter_content& c) {
+    note_job r;
+    r.request = note_fields_parse(body, c);
     // "model" names a base (and adapter) like the OpenAI API; else the default base with "adapter".
     r.model = body.contains("model") ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
                                      : model_choice_default(ctx.host, ctx.adapters,
                                                             json_string(body, "adapter", ctx.opt.note_adapter));
     const base_model& base = ctx.host.bases[r.model.base];
     note_request& q = r.request;
-    q.transcript = c.transcripts.back().text;
     q.source = "encounter " + std::to_string(c.encounter.id) + " transcript " + std::to_string(c.transcripts.back().version);
-    q.json = format == "summary";
-    q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
-                                            : template_find(json_string(body, "template", "soap"));
-    q.section = json_string(body, "section", "");
     q.entity_tags = json_bool(body, "entity_tags", q.entity_tags);
     q.n_ctx = base.n_ctx;
     generate_params& p = q.params;
@@ -168,23 +176,6 @@ nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, 
     return {{"finish_reason", res.finish_reason},
             {"note", note_json(n)},
             {"review", note_review_json(note_review_make(r.request, res.text, ctx.lexicons), res.text)}};
-}
-
-// What a review of some text needs from a request: the encounter's transcript and the
-// note's template, section and format, as a note request names them.
-note_request review_request_parse(const nlohmann::json& body, const encounter_content& c) {
-    if (c.transcripts.empty())
-        throw api_error(409, "no_transcript", "encounter " + std::to_string(c.encounter.id) + ": add a transcript first");
-    note_request q;
-    q.transcript = c.transcripts.back().text;
-    const std::string format = json_string(body, "format", "note");
-    if (format != "note" && format != "summary")
-        throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
-    q.json = format == "summary";
-    q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
-                                            : template_find(json_string(body, "template", "soap"));
-    q.section = json_string(body, "section", "");
-    return q;
 }
 
 void vault_routes_add(httplib::Server& http, server_context& ctx) {
@@ -325,7 +316,7 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
         const encounter_content c = vault_encounter_load(v, id);
         // Approving with flags is allowed; how many were left is in the audit log.
         std::optional<note_review> review;
-        if (!c.transcripts.empty()) review = note_review_make(review_request_parse(body, c), text, ctx.lexicons);
+        if (!c.transcripts.empty()) review = note_review_make(note_fields_parse(body, c), text, ctx.lexicons);
         const note_record n = vault_note_approve(v, id, text, ctx.opt.actor);
         if (review && !review->flags.empty())
             vault_audit_record(v, "note.approved_with_flags",
@@ -339,7 +330,7 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
         const nlohmann::json body = json_body_parse(req);
         const std::string text = json_string_required(body, "text");
         const encounter_content c = vault_encounter_load(vault_require(ctx), path_id(req, 1));
-        reply_json(res, note_review_json(note_review_make(review_request_parse(body, c), text, ctx.lexicons), text));
+        reply_json(res, note_review_json(note_review_make(note_fields_parse(body, c), text, ctx.lexicons), text));
     });
     http.Get(R"(/api/encounters/(\d+)/export/(markdown|summary|fhir))",
              [&ctx](const httplib::Request& req, httplib::Response& res) {
