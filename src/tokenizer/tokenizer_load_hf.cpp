@@ -34,6 +34,14 @@ json read_json(const std::string& path, bool required) {
     }
 }
 
+// j[key] of a const json is undefined behaviour when the key is missing (nlohmann asserts),
+// and tokenizer.json is untrusted input: a missing member reads as null instead.
+const json& member(const json& j, const char* key) {
+    static const json absent;
+    const auto it = j.find(key);
+    return it == j.end() ? absent : *it;
+}
+
 // A Sequence's steps, or the one step itself.
 std::vector<json> steps_of(const json& j, const char* list_key) {
     if (j.is_null()) return {};
@@ -45,7 +53,8 @@ std::string type_of(const json& j) { return j.value("type", ""); }
 
 void configure_byte_level(tokenizer& tok, const json& root, const std::string& where) {
     tok.kind = tokenizer_kind::byte_bpe;
-    const std::vector<json> pre = steps_of(root["pre_tokenizer"], "pretokenizers");
+    const std::vector<json> pre = steps_of(member(root, "pre_tokenizer"), "pretokenizers");
+    if (pre.empty()) fail(where + ": pre_tokenizer", "an empty Sequence (expected ByteLevel last)");
     const json& last = pre.back();
     if (type_of(last) != "ByteLevel" || last.value("add_prefix_space", false)) {
         fail(where + ": pre_tokenizer", "expected ByteLevel without add_prefix_space last");
@@ -56,29 +65,29 @@ void configure_byte_level(tokenizer& tok, const json& root, const std::string& w
     } else if (pre.size() == 2 && own_regex && type_of(pre[0]) == "Digits" && pre[0].value("individual_digits", false)) {
         tok.pretokenizer = pretokenizer_kind::gpt2_digits;
     } else if (pre.size() == 2 && !own_regex && type_of(pre[0]) == "Split" && pre[0].value("behavior", "") == "Isolated" &&
-               !pre[0].value("invert", false) && pre[0]["pattern"].contains("Regex")) {
-        const std::string regex = pre[0]["pattern"]["Regex"].get<std::string>();
+               !pre[0].value("invert", false) && member(pre[0], "pattern").contains("Regex")) {
+        const std::string regex = member(member(pre[0], "pattern"), "Regex").get<std::string>();
         if (regex == llama3_regex) tok.pretokenizer = pretokenizer_kind::llama3;
         else if (regex == qwen2_regex) tok.pretokenizer = pretokenizer_kind::qwen2;
         else fail(where + ": pre_tokenizer", "unsupported Split regex " + regex);
     } else {
-        fail(where + ": pre_tokenizer", "unsupported sequence " + root["pre_tokenizer"].dump());
+        fail(where + ": pre_tokenizer", "unsupported sequence " + member(root, "pre_tokenizer").dump());
     }
-    for (const json& n : steps_of(root["normalizer"], "normalizers")) {
+    for (const json& n : steps_of(member(root, "normalizer"), "normalizers")) {
         if (type_of(n) != "NFC") fail(where + ": normalizer", "unsupported " + n.dump() + " for a byte-level tokenizer");
         tok.nfc = true;
     }
-    if (type_of(root["decoder"]) != "ByteLevel") fail(where + ": decoder", "expected ByteLevel");
+    if (type_of(member(root, "decoder")) != "ByteLevel") fail(where + ": decoder", "expected ByteLevel");
 }
 
 void configure_sentencepiece(tokenizer& tok, const json& root, const std::string& where) {
     tok.kind = tokenizer_kind::sentencepiece_bpe;
     tok.pretokenizer = pretokenizer_kind::none;
     bool replaces_spaces = false;
-    for (const json& n : steps_of(root["normalizer"], "normalizers")) {
+    for (const json& n : steps_of(member(root, "normalizer"), "normalizers")) {
         if (type_of(n) == "Prepend" && n.value("prepend", "") == space_marker && !replaces_spaces) {
             tok.add_space_prefix = true;
-        } else if (type_of(n) == "Replace" && n["pattern"].value("String", "") == " " && n.value("content", "") == space_marker) {
+        } else if (type_of(n) == "Replace" && member(n, "pattern").value("String", "") == " " && n.value("content", "") == space_marker) {
             replaces_spaces = true;
         } else {
             fail(where + ": normalizer", "unsupported " + n.dump());
@@ -86,11 +95,11 @@ void configure_sentencepiece(tokenizer& tok, const json& root, const std::string
     }
     if (!replaces_spaces) fail(where + ": normalizer", "expected Replace(\" \", \"\u2581\")");
     // Gemma's converter adds Split(" ") after the normalizer has replaced every space: a no-op.
-    const json& pre = root["pre_tokenizer"];
-    if (!pre.is_null() && !(type_of(pre) == "Split" && pre["pattern"].value("String", "") == " ")) {
+    const json& pre = member(root, "pre_tokenizer");
+    if (!pre.is_null() && !(type_of(pre) == "Split" && member(pre, "pattern").value("String", "") == " ")) {
         fail(where + ": pre_tokenizer", "unsupported " + pre.dump());
     }
-    for (const json& d : steps_of(root["decoder"], "decoders")) {
+    for (const json& d : steps_of(member(root, "decoder"), "decoders")) {
         const std::string t = type_of(d);
         if (t == "Strip") {
             if (d.value("content", "") != " " || d.value("start", 0) != 1 || d.value("stop", 0) != 0) {
@@ -98,7 +107,7 @@ void configure_sentencepiece(tokenizer& tok, const json& root, const std::string
             }
             tok.decode_strip_space = true;
         } else if (t == "Replace") {
-            if (d["pattern"].value("String", "") != space_marker || d.value("content", "") != " ") {
+            if (member(d, "pattern").value("String", "") != space_marker || d.value("content", "") != " ") {
                 fail(where + ": decoder", "unsupported " + d.dump());
             }
         } else if (t != "ByteFallback" && t != "Fuse") {
@@ -109,7 +118,7 @@ void configure_sentencepiece(tokenizer& tok, const json& root, const std::string
 
 // BOS/EOS of TemplateProcessing's "single" template: special tokens before and after $A.
 void configure_post_processor(tokenizer& tok, const json& root, const std::string& where) {
-    for (const json& p : steps_of(root["post_processor"], "processors")) {
+    for (const json& p : steps_of(member(root, "post_processor"), "processors")) {
         const std::string t = type_of(p);
         if (t == "ByteLevel") continue;
         if (t != "TemplateProcessing") fail(where + ": post_processor", "unsupported " + t);
@@ -183,8 +192,8 @@ tokenizer tokenizer_from_hf_dir(const std::string& dir) {
         if (tok.byte_fallback) configure_sentencepiece(tok, root, path);
         else configure_byte_level(tok, root, path);
         configure_post_processor(tok, root, path);
-        if (model.contains("unk_token") && model["unk_token"].is_string()) {
-            auto it = model.at("vocab").find(model["unk_token"].get<std::string>());
+        if (member(model, "unk_token").is_string()) {
+            auto it = model.at("vocab").find(member(model, "unk_token").get<std::string>());
             if (it != model.at("vocab").end()) tok.unk_id = it->get<int32_t>();
         }
     } catch (const json::exception& e) {
@@ -203,16 +212,16 @@ tokenizer tokenizer_from_hf_dir(const std::string& dir) {
         fail(config_path, "token '" + text + "' is not in the vocabulary");
     };
     if (config.is_object()) {
-        if (config.contains("bos_token") && !config["bos_token"].is_null()) {
-            tok.bos_token = token_text(config["bos_token"]);
+        if (!member(config, "bos_token").is_null()) {
+            tok.bos_token = token_text(member(config, "bos_token"));
             if (tok.bos_id < 0) tok.bos_id = id_of(tok.bos_token);
         }
-        if (config.contains("eos_token") && !config["eos_token"].is_null()) {
-            tok.eos_token = token_text(config["eos_token"]);
+        if (!member(config, "eos_token").is_null()) {
+            tok.eos_token = token_text(member(config, "eos_token"));
             tok.eos_id = id_of(tok.eos_token);
         }
-        if (config.contains("pad_token") && !config["pad_token"].is_null()) tok.pad_id = id_of(token_text(config["pad_token"]));
-        const json& tpl = config.contains("chat_template") ? config["chat_template"] : json();
+        if (!member(config, "pad_token").is_null()) tok.pad_id = id_of(token_text(member(config, "pad_token")));
+        const json& tpl = member(config, "chat_template");
         if (tpl.is_string()) {
             tok.chat_template = tpl.get<std::string>();
         } else if (tpl.is_array()) {

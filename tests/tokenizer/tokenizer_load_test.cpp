@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "fuzz_regressions.h"
 #include "io/gguf.h"
 #include "tokenizer/tokenizer.h"
 
@@ -191,6 +192,18 @@ TEST(TokenizerLoad, BadTokenizerJsonIsAnError) {
     j.erase("model");
     dir.write("tokenizer.json", j.dump());
     expect_error([&] { tokenizer_from_hf_dir(dir.path); }, {"tokenizer.json", "unexpected structure"});
+}
+
+// tokenizer.json files fuzz/hf_tokenizer.cpp found reading past what they hold (a missing
+// pre_tokenizer, an empty Sequence): each is refused with an error naming the file.
+TEST(TokenizerLoad, FuzzRegressionsAreRefusedNamingTheFile) {
+    scratch_dir dir("fuzzed");
+    const auto inputs = test::fuzz_regressions("hf_tokenizer");
+    ASSERT_FALSE(inputs.empty());
+    for (const std::string& input : inputs) {
+        std::filesystem::copy_file(input, dir.path + "/tokenizer.json", std::filesystem::copy_options::overwrite_existing);
+        expect_error([&] { tokenizer_from_hf_dir(dir.path); }, {dir.path + "/tokenizer.json", "pre_tokenizer"});
+    }
 }
 
 TEST(TokenizerLoad, BadGgufMetadataIsAnError) {
