@@ -86,7 +86,7 @@ void run_eval_asr(const eval_asr_options& opt) {
     const fact_lexicons lex = fact_lexicons_load(opt.lexicon_dir);
     std::optional<speech_engine> engine;
     for (const asr_item& it : items)
-        if (!it.hypothesis && !engine) engine = speech_engine_load(opt.speech);
+        if (!it.hypothesis && !engine) engine = speech_engine_load_for_cli(opt.speech);
 
     nlohmann::ordered_json report;
     report["items"] = nlohmann::ordered_json::array();
@@ -109,7 +109,7 @@ void run_eval_asr(const eval_asr_options& opt) {
         } else {
             const std::vector<float> audio = audio_read_mono_16k(it.audio);
             const auto t0 = std::chrono::steady_clock::now();
-            hypothesis = speech_transcribe(*engine, audio).text;
+            hypothesis = speech_transcribe(*engine, audio, speech_transcribe_options(opt.speech)).text;
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             const double duration = double(audio.size()) / whisper_sample_rate;
             audio_s += duration;

@@ -9,9 +9,6 @@
 
 #include "audio/audio_read.h"
 #include "core/paths.h"
-#include "speech/speaker_channels.h"
-#include "speech/speaker_clusters.h"
-#include "speech/whisper_chunked.h"
 #include "speech/whisper_mel.h"
 
 namespace clinote {
@@ -53,33 +50,25 @@ void add_speech_flags(CLI::App* cmd, speech_options& opt) {
         ->delimiter(',');
 }
 
-speech_engine speech_engine_load(const speech_options& opt) {
+speech_engine speech_engine_load_for_cli(const speech_options& opt) {
     if (opt.threads > 0) omp_set_num_threads(opt.threads);
-    speech_engine e;
-    e.whisper = whisper_load(opt.model_path);
+    speech_engine e = speech_engine_load(opt.model_path, opt.vad);
     std::fprintf(stderr, "clinote: loaded Whisper from %s (%d + %d layers, d_model %d)\n", opt.model_path.c_str(),
                  e.whisper->config.n_audio_layer, e.whisper->config.n_text_layer, e.whisper->config.d_model);
-    if (opt.vad) {
-        try {
-            e.vad = vad_load(vad_default_model_path());
-        } catch (const std::exception&) {
-            std::fprintf(stderr, "clinote: no Silero VAD weights: 30 s sliding windows instead of VAD chunks\n");
-        }
-    }
-    whisper_transcribe_options& o = e.options;
+    if (opt.vad && !e.vad)
+        std::fprintf(stderr, "clinote: no Silero VAD weights: 30 s sliding windows instead of VAD chunks\n");
+    return e;
+}
+
+whisper_transcribe_options speech_transcribe_options(const speech_options& opt) {
+    whisper_transcribe_options o;
     o.decoding.language = opt.language == "auto" ? "" : opt.language;
     o.decoding.translate = opt.translate;
     o.decoding.timestamps = opt.timestamps;
     o.decoding.beam_size = opt.beam;
     o.initial_prompt = opt.prompt;
     if (!opt.fallback) o.temperatures = {0.0f};
-    return e;
-}
-
-whisper_transcript speech_transcribe(const speech_engine& e, const std::vector<float>& audio,
-                                     const whisper_segment_callback& on_segments) {
-    return whisper_transcribe_recording(*e.whisper, e.vad ? &*e.vad : nullptr, audio.data(), int64_t(audio.size()),
-                                        e.options, on_segments);
+    return o;
 }
 
 whisper_transcript speech_transcribe_file(const std::string& audio_path, const speech_options& opt,
@@ -87,27 +76,11 @@ whisper_transcript speech_transcribe_file(const std::string& audio_path, const s
     const audio_pcm pcm = audio_decode(audio_path);
     const std::vector<float> audio =
         audio_to_mono_16k(pcm.samples.data(), pcm.frames(), pcm.channels, pcm.sample_rate, audio_path);
-    const bool label = !opt.speakers.empty() && pcm.channels > 1;
-    const bool cluster = !opt.speakers.empty() && pcm.channels == 1;
-    auto labelled = [&](std::vector<whisper_segment> segs) {
-        speaker_labels_apply(pcm, segs, opt.speakers);
-        return segs;
-    };
     const auto t_load = std::chrono::steady_clock::now();
-    const speech_engine e = speech_engine_load(opt);
+    const speech_engine e = speech_engine_load_for_cli(opt);
     const auto t0 = std::chrono::steady_clock::now();
-    whisper_transcript t = speech_transcribe(e, audio, [&](const std::vector<whisper_segment>& segs) {
-        // Mono labels need every stretch's voice: those segments are passed on at the end.
-        if (on_segments && !cluster) on_segments(label ? labelled(segs) : segs);
-    });
-    if (label) t.segments = labelled(std::move(t.segments));
-    if (cluster) {
-        // Without the VAD weights, each Whisper segment is taken as one voice.
-        std::vector<speech_segment> units;
-        if (e.vad) units = speaker_stretches(*e.vad, audio.data(), int64_t(audio.size()));
-        speaker_labels_cluster(audio.data(), int64_t(audio.size()), units, t.segments, opt.speakers);
-        if (on_segments) on_segments(t.segments);
-    }
+    whisper_transcript t =
+        speech_transcribe_speakers(e, pcm, audio, speech_transcribe_options(opt), opt.speakers, on_segments);
     const double duration = double(audio.size()) / whisper_sample_rate;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "clinote: %.1f s of audio in %.1f s (real-time factor %.2f; model load %.2f s)\n", duration,

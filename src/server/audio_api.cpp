@@ -12,8 +12,7 @@
 #include "server/http_json.h"
 #include "server/server_context.h"
 #include "server/speech_host.h"
-#include "speech/speaker_channels.h"
-#include "speech/whisper_chunked.h"
+#include "speech/speech_transcribe.h"
 #include "speech/whisper_mel.h"
 
 namespace clinote {
@@ -74,14 +73,11 @@ nlohmann::json audio_transcribe(server_context& ctx, speech_host& host, job& j, 
                                 const audio_request& r) {
     speech_host_require(host);
     const auto t0 = std::chrono::steady_clock::now();
-    whisper_transcript t = whisper_transcribe_recording(
-        *host.whisper, host.vad ? &*host.vad : nullptr, r.samples.data(), int64_t(r.samples.size()), r.options,
-        [&j, &r](std::vector<whisper_segment> segs) {
-            if (!r.speakers.empty()) speaker_labels_apply(r.pcm, segs, r.speakers);
+    const whisper_transcript t = speech_transcribe_speakers(
+        host.engine, r.pcm, r.samples, r.options, r.speakers, [&j](const std::vector<whisper_segment>& segs) {
             for (const whisper_segment& s : segs)
                 if (!job_emit(j, whisper_segment_line(s) + "\n")) throw clinote::error("transcription: cancelled");
         });
-    if (!r.speakers.empty()) speaker_labels_apply(r.pcm, t.segments, r.speakers);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     // One line per segment ("Doctor: ..." with speaker labels), as `clinote scribe` writes it.
     std::string text;

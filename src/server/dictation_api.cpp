@@ -96,22 +96,22 @@ void dictation_advance(speech_host& host, dictation_session& s, bool final) {
         if (n == 0) return;
         std::vector<float> probs;
         std::vector<speech_segment> segs;
-        if (host.vad) {
-            probs = vad_probabilities(*host.vad, region.data(), n);
+        if (host.engine.vad) {
+            probs = vad_probabilities(*host.engine.vad, region.data(), n);
             segs = vad_speech_segments(probs, n);
         }
         // Without the VAD, audio is cut only at Whisper's 30 s window (and at the end).
         const int64_t cut = final ? n
-                            : host.vad ? dictation_cut(segs, probs, n)
+                            : host.engine.vad ? dictation_cut(segs, probs, n)
                                        : (n >= whisper_chunk_samples ? int64_t(whisper_chunk_samples) : 0);
         if (cut == 0) return;
         const bool speech =
-            !host.vad || std::any_of(segs.begin(), segs.end(), [cut](const speech_segment& g) { return g.start < cut; });
+            !host.engine.vad || std::any_of(segs.begin(), segs.end(), [cut](const speech_segment& g) { return g.start < cut; });
         std::string text;
         if (speech) {
             whisper_transcribe_options o = s.options;
             if (!previous.empty()) o.initial_prompt += (o.initial_prompt.empty() ? "" : " ") + previous;
-            text = whisper_transcribe_recording(*host.whisper, host.vad ? &*host.vad : nullptr, region.data(), cut, o).text;
+            text = whisper_transcribe_recording(*host.engine.whisper, host.engine.vad ? &*host.engine.vad : nullptr, region.data(), cut, o).text;
         }
         std::lock_guard<std::mutex> lock(s.mu);
         s.committed += cut;

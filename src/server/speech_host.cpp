@@ -8,13 +8,7 @@
 namespace clinote {
 
 void speech_host_require(speech_host& h) {
-    if (h.whisper) return;
-    h.whisper = whisper_load(h.dir);
-    try {
-        h.vad = vad_load(vad_default_model_path());
-    } catch (const clinote::error&) {
-        // No Silero VAD weights: long recordings go through 30 s sliding windows instead.
-    }
+    if (!h.engine.whisper) h.engine = speech_engine_load(h.dir, true);
 }
 
 void speech_host_check_available(const speech_host& h) {

@@ -5,15 +5,13 @@
 #include <optional>
 #include <string>
 
-#include "speech/vad.h"
-#include "speech/whisper_model.h"
+#include "speech/speech_transcribe.h"
 
 namespace clinote {
 
 struct speech_host {
     std::string dir;  // serve --whisper
-    std::unique_ptr<whisper_model> whisper;
-    std::optional<vad_model> vad;
+    speech_engine engine;  // engine.whisper null until the first recording
 };
 
 // On the worker: loads Whisper (and the VAD when its weights are there) unless loaded.

@@ -14,7 +14,9 @@ import time
 import unittest
 import uuid
 
-from serve_util import ROOT, Server, output_dir
+import subprocess
+
+from serve_util import ROOT, Server, binary, output_dir
 
 try:
     from selenium import webdriver
@@ -112,6 +114,19 @@ class AudioApiTest(unittest.TestCase):
         self.assertIsNone(reply2["transcript"])  # store=false: nothing new in the vault
         status, _, body = self.server.request("GET", f"/api/encounters/{e}")
         self.assertEqual(len(json.loads(body)["transcripts"]), 1)
+
+    def test_speakers_on_a_mono_recording_label_as_the_cli_does(self):
+        # One pipeline (speech/speech_transcribe): a mono upload with speaker names is clustered
+        # by voice, exactly as `clinote transcribe --speakers` labels the same file.
+        status, reply = self.upload(self.encounter(), read_jfk(), "audio/wav", "?store=false&speakers=Doctor,Patient")
+        self.assertEqual(status, 200, reply)
+        cli = subprocess.run([binary(), "transcribe", JFK, "--whisper", WHISPER, "--speakers", "Doctor,Patient",
+                              "--json"], capture_output=True, text=True, check=True)
+        expected = json.loads(cli.stdout)["segments"]
+        self.assertTrue(all("speaker" in s for s in reply["segments"]), reply["segments"])
+        self.assertEqual([(s["speaker"], s["text"].strip()) for s in reply["segments"]],
+                         [(s["speaker"], s["text"].strip()) for s in expected])
+        self.assertRegex(reply["text"], r"^(Doctor|Patient): And so my fellow Americans")
 
     def test_bad_input(self):
         e = self.encounter()
