@@ -266,9 +266,20 @@ std::vector<size_t> slice_indices(size_t n, const jinja_value* start, const jinj
     return out;
 }
 
+// Python's integers have no bound; ours are 64-bit, and a result beyond them is an error
+// rather than undefined behaviour (templates are untrusted input).
+jinja_value int_result(int64_t a, int64_t b, const char* op) {
+    int64_t r = 0;
+    const bool overflowed = op[0] == '+' ? __builtin_add_overflow(a, b, &r)
+                          : op[0] == '-' ? __builtin_sub_overflow(a, b, &r)
+                                         : __builtin_mul_overflow(a, b, &r);
+    if (overflowed) type_error(std::string("integer result of ") + op + " is too large (beyond 64 bits)");
+    return jinja_int(r);
+}
+
 jinja_value add(const jinja_value& a, const jinja_value& b) {
     if (jinja_is_number(a) && jinja_is_number(b)) {
-        if (is_int_like(a) && is_int_like(b)) return jinja_int(as_int(a) + as_int(b));
+        if (is_int_like(a) && is_int_like(b)) return int_result(as_int(a), as_int(b), "+");
         return jinja_float(jinja_as_double(a) + jinja_as_double(b));
     }
     if (a.kind == jinja_kind::string && b.kind == jinja_kind::string) return jinja_string(a.text + b.text);
@@ -307,10 +318,15 @@ jinja_value arithmetic(const std::string& op, const jinja_value& a, const jinja_
     }
     bool ints = is_int_like(a) && is_int_like(b);
     double x = jinja_as_double(a), y = jinja_as_double(b);
-    if (op == "-") return ints ? jinja_int(as_int(a) - as_int(b)) : jinja_float(x - y);
-    if (op == "*") return ints ? jinja_int(as_int(a) * as_int(b)) : jinja_float(x * y);
+    if (op == "-") return ints ? int_result(as_int(a), as_int(b), "-") : jinja_float(x - y);
+    if (op == "*") return ints ? int_result(as_int(a), as_int(b), "*") : jinja_float(x * y);
     if (op == "/" || op == "//" || op == "%") {
         if (y == 0) type_error(op == "%" ? "modulo by zero" : "division by zero");
+        // The one quotient of two 64-bit integers that does not fit (its remainder is 0).
+        if (ints && as_int(a) == INT64_MIN && as_int(b) == -1) {
+            if (op == "%") return jinja_int(0);
+            if (op == "//") type_error("integer result of // is too large (beyond 64 bits)");
+        }
     }
     if (op == "/") return jinja_float(x / y);
     if (op == "//") {
@@ -549,7 +565,7 @@ jinja_value jinja_slice(const jinja_value& obj, const jinja_value* start, const 
 
 jinja_value jinja_negate(const jinja_value& v) {
     if (v.kind == jinja_kind::undefined) jinja_fail_undefined(v);
-    if (is_int_like(v)) return jinja_int(-as_int(v));
+    if (is_int_like(v)) return int_result(0, as_int(v), "-");
     if (v.kind == jinja_kind::floating) return jinja_float(-v.floating);
     type_error("bad operand type for unary -: '" + jinja_type_name(v) + "'");
 }

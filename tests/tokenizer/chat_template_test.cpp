@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/paths.h"
+#include "fuzz_regressions.h"
 #include "io/gguf.h"
 #include "tokenizer/chat_template.h"
 
@@ -149,6 +150,15 @@ TEST(ChatTemplate, HostileTemplatesFailCleanly) {
     EXPECT_THROW(chat_template_render("{{ range(1000000000) | length }}", {}), error);
     EXPECT_THROW(chat_template_render("{{ 3 ** 100 }}", {}), error);
     EXPECT_EQ(chat_template_render("{{ 3 ** 39 }}", {}), "4052555153018976267");
+    // Integer results beyond 64 bits are errors (fuzz/regressions/chat_template/), not overflow.
+    for (const char* t : {"{{ 4444 * 7661218005651456 }}", "{{ 9223372036854775807 + 1 }}", "{{ -9223372036854775807 - 2 }}",
+                          "{{ (-9223372036854775807 - 1) // -1 }}", "{{ -(-9223372036854775807 - 1) }}"})
+        EXPECT_THROW(chat_template_render(t, {}), error) << t;
+    EXPECT_EQ(chat_template_render("{{ (-9223372036854775807 - 1) % -1 }} {{ 4444 * 2075618 }}", {}), "0 9224046392");
+    for (const std::string& path : test::fuzz_regressions("chat_template")) {
+        const std::string in = read_text(path);
+        EXPECT_THROW(chat_template_render(in.substr(0, in.find('\0')), {}), error) << path;
+    }
 }
 
 // Without date_string, Llama 3.2's template asks strftime_now for today's date.
