@@ -39,7 +39,12 @@ struct job_pump {
         std::vector<std::string> pieces;
         const bool ended = job_wait(*j, ctx.opt.heartbeat_ms, pieces);
         std::string out = pieces.empty() ? std::string() : on_pieces(pieces);
-        if (ended) out += on_end(*j);
+        if (ended) {
+            out += on_end(*j);
+            std::lock_guard<std::mutex> lock(j->mu);
+            if (j->result.is_object() && j->result.contains("prompt_tokens"))
+                request_log_tokens(j->result.value("prompt_tokens", int64_t(0)), j->result.value("completion_tokens", int64_t(0)));
+        }
         if (out.empty()) out = probe;
         if (!sink.write(out.data(), out.size())) {
             job_queue_cancel(ctx.queue, *j);

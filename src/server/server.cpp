@@ -125,6 +125,16 @@ bool web_file_exists(const std::string& web, const std::string& path) {
 // When the request being handled reached routing, for the request log line: a request is
 // handled from routing to its log line by one worker thread.
 thread_local std::chrono::steady_clock::time_point request_start;
+thread_local int64_t request_prompt_tokens = -1, request_completion_tokens = -1;  // -1: no model ran
+
+}  // namespace
+
+void request_log_tokens(int64_t prompt, int64_t completion) {
+    request_prompt_tokens = prompt;
+    request_completion_tokens = completion;
+}
+
+namespace {
 
 // Ollama's routes (ollama_api.cpp) share /api/ with the vault's but, like /v1, reach no data.
 bool ollama_path(const std::string& path) {
@@ -205,6 +215,7 @@ void routes_add(server& s) {
 
     http.set_pre_routing_handler([&ctx](const httplib::Request& req, httplib::Response& res) {
         request_start = std::chrono::steady_clock::now();
+        request_prompt_tokens = request_completion_tokens = -1;
         if (!host_allowed(ctx.opt, req)) {
             reply_error(res, 403, "host_not_allowed",
                         "Host: '" + req.get_header_value("Host") +
@@ -281,8 +292,12 @@ void routes_add(server& s) {
         http.set_logger([](const httplib::Request& req, const httplib::Response& res) {
             const double ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - request_start).count();
-            std::fprintf(stderr, "clinote: %s %s %d %zu B %.0f ms\n", req.method.c_str(), req.path.c_str(), res.status,
-                         res.body.size(), ms);
+            // A streamed reply's body is not kept: its size is unknown here, its tokens are not.
+            const std::string tokens = request_prompt_tokens < 0 ? std::string()
+                                       : " " + std::to_string(request_prompt_tokens) + "+" +
+                                             std::to_string(request_completion_tokens) + " tokens";
+            std::fprintf(stderr, "clinote: %s %s %d %zu B %.0f ms%s\n", req.method.c_str(), req.path.c_str(), res.status,
+                         res.body.size(), ms, tokens.c_str());
         });
     http.set_exception_handler([&ctx](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
         try {

@@ -78,6 +78,9 @@ std::string sse_event(const nlohmann::json& data);
 
 // What a finished job answers: its result, its error body, or finish_reason "cancelled".
 nlohmann::json job_reply_body(job& j);
+// The tokens of the request this thread is answering, for its request log line (a job's
+// prompt_tokens and completion_tokens, noted when its reply ends).
+void request_log_tokens(int64_t prompt, int64_t completion);
 
 void openai_routes_add(httplib::Server& http, server_context& ctx);
 void ollama_routes_add(httplib::Server& http, server_context& ctx);

@@ -61,6 +61,14 @@ class OpenAIClientTest(unittest.TestCase):
         self.assertEqual(finish, "length")
         self.assertEqual(usage.prompt_tokens, r.usage.prompt_tokens)
         self.assertEqual(usage.completion_tokens, 24)
+        # The server's request log names both requests with their token counts, the streamed one too.
+        expected = f"POST /v1/chat/completions 200 "
+        tokens = f" ms {r.usage.prompt_tokens}+24 tokens"
+        deadline = time.time() + 10
+        while time.time() < deadline and sum(expected in l and tokens in l for l in self.server.log) < 2:
+            time.sleep(0.1)
+        self.assertGreaterEqual(sum(expected in l and l.rstrip().endswith(tokens) for l in self.server.log), 2,
+                                "".join(self.server.log[-10:]))
 
     def test_stop_and_seed(self):
         full = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=30,
