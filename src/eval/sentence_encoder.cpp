@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/half.h"
+#include "core/json_int.h"
 #include "core/paths.h"
 #include "ops/linear.h"
 
@@ -93,14 +94,16 @@ sentence_encoder sentence_encoder_load(const std::string& dir) {
     if (config.value("position_embedding_type", "absolute") != "absolute")
         fail(config_path, "position_embedding_type is not absolute");
     sentence_encoder enc;
+    int positions = 0;  // rows of the position embeddings; max_tokens may be fewer
     enc.name = dir.substr(dir.find_last_of('/') + 1);
     try {
-        enc.n_layer = config.at("num_hidden_layers").get<int>();
-        enc.n_head = config.at("num_attention_heads").get<int>();
-        enc.dim = config.at("hidden_size").get<int>();
-        enc.ffn_dim = config.at("intermediate_size").get<int>();
+        enc.n_layer = json_int<int>(config.at("num_hidden_layers"), config_path + ": num_hidden_layers");
+        enc.n_head = json_int<int>(config.at("num_attention_heads"), config_path + ": num_attention_heads");
+        enc.dim = json_int<int>(config.at("hidden_size"), config_path + ": hidden_size");
+        enc.ffn_dim = json_int<int>(config.at("intermediate_size"), config_path + ": intermediate_size");
         enc.norm_eps = config.value("layer_norm_eps", 1e-12f);
-        enc.max_tokens = config.at("max_position_embeddings").get<int>();
+        positions = json_int<int>(config.at("max_position_embeddings"), config_path + ": max_position_embeddings");
+        enc.max_tokens = positions;
     } catch (const nlohmann::json::exception& e) {
         fail(config_path, std::string("missing or wrong field: ") + e.what());
     }
@@ -116,7 +119,7 @@ sentence_encoder sentence_encoder_load(const std::string& dir) {
     const int64_t d = enc.dim, ff = enc.ffn_dim;
     const int64_t n_vocab = int64_t(enc.tokenizer.pieces.size());
     enc.word_embeddings = matrix(w, "embeddings.word_embeddings.weight", n_vocab, d, dir);
-    enc.position_embeddings = matrix(w, "embeddings.position_embeddings.weight", config["max_position_embeddings"].get<int64_t>(), d, dir);
+    enc.position_embeddings = matrix(w, "embeddings.position_embeddings.weight", int64_t(positions), d, dir);
     enc.token_type_embeddings = w.find_tensor("embeddings.token_type_embeddings.weight");
     if (!enc.token_type_embeddings || enc.token_type_embeddings->cols() != d)
         fail(dir + "/model.safetensors", "missing tensor embeddings.token_type_embeddings.weight");

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_int.h"
 #include "model/model.h"
 #include "model/model_config.h"
 
@@ -89,6 +90,10 @@ template <typename T>
 static T required(const nlohmann::json& j, const char* key, const std::string& where) {
     if (!j.contains(key) || j[key].is_null()) fail(where, std::string("missing \"") + key + "\"");
     try {
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+            if (const auto v = json_int_get<T>(j[key])) return *v;
+            fail(where, std::string("\"") + key + "\" is not an integer that fits");
+        }
         return j[key].get<T>();
     } catch (const nlohmann::json::exception&) {
         fail(where, std::string("\"") + key + "\" has the wrong type");
@@ -111,7 +116,7 @@ static model_config config_from_hf_json(nlohmann::json j, const std::string& whe
     c.n_head = size_check(required<int64_t>(j, "num_attention_heads", where), "num_attention_heads", where, 1, k_max_dim);
     c.n_head_kv = size_check(j.value("num_key_value_heads", int64_t(c.n_head)), "num_key_value_heads", where, 1, k_max_dim);
     c.n_ff = size_check(required<int64_t>(j, "intermediate_size", where), "intermediate_size", where, 1, k_max_dim);
-    c.head_dim = size_check((j.contains("head_dim") && !j["head_dim"].is_null()) ? j["head_dim"].get<int64_t>()
+    c.head_dim = size_check((j.contains("head_dim") && !j["head_dim"].is_null()) ? json_int<int64_t>(j["head_dim"], where + ": head_dim")
                                                                                   : int64_t(c.n_embd / c.n_head),
                             "head_dim", where, 1, k_max_dim);
     c.n_ctx_train = size_check(j.value("max_position_embeddings", int64_t(2048)), "max_position_embeddings", where, 1,

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/json_int.h"
 #include "core/json_pointer.h"
 
 namespace clinote {
@@ -69,15 +70,15 @@ struct validator {
         }
         if (v.is_string()) {
             const size_t n = code_points(v.get_ref<const std::string&>());
-            if (s.contains("minLength") && n < s["minLength"].get<size_t>())
+            if (s.contains("minLength") && n < json_int<size_t>(s["minLength"], "json schema minLength"))
                 add(path, "minLength", v.dump() + " is shorter than " + s["minLength"].dump() + " characters");
-            if (s.contains("maxLength") && n > s["maxLength"].get<size_t>())
+            if (s.contains("maxLength") && n > json_int<size_t>(s["maxLength"], "json schema maxLength"))
                 add(path, "maxLength", v.dump() + " is longer than " + s["maxLength"].dump() + " characters");
         }
         if (v.is_array()) {
-            if (s.contains("minItems") && v.size() < s["minItems"].get<size_t>())
+            if (s.contains("minItems") && v.size() < json_int<size_t>(s["minItems"], "json schema minItems"))
                 add(path, "minItems", "has fewer than " + s["minItems"].dump() + " items");
-            if (s.contains("maxItems") && v.size() > s["maxItems"].get<size_t>())
+            if (s.contains("maxItems") && v.size() > json_int<size_t>(s["maxItems"], "json schema maxItems"))
                 add(path, "maxItems", "has more than " + s["maxItems"].dump() + " items");
             if (s.contains("items"))
                 for (size_t i = 0; i < v.size(); i++) check(s["items"], spath + "/items", v[i], path + "/" + std::to_string(i));

@@ -1,6 +1,7 @@
 #include "notes/summary_schema.h"
 
 #include "core/error.h"
+#include "core/json_int.h"
 #include "notes/json_schema_validate.h"
 
 namespace clinote {
@@ -170,7 +171,7 @@ clinical_summary summary_from_json(const nlohmann::json& j, const std::string& w
     if (!errors.empty()) fail(where + errors[0].path, errors[0].message);
     clinical_summary s;
     const nlohmann::json& patient = j["patient"];
-    if (!patient["age"].is_null()) s.age = patient["age"].get<int>();
+    if (!patient["age"].is_null()) s.age = json_int<int>(patient["age"], "patient.age");
     s.sex = opt_string(patient["sex"]);
     const nlohmann::json& enc = j["encounter"];
     s.encounter_date = opt_string(enc["date"]);

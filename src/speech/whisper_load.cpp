@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/json_int.h"
 #include "quant/quant.h"
 #include "speech/whisper_model.h"
 
@@ -50,6 +51,10 @@ template <typename T>
 T required(const nlohmann::json& j, const char* key, const std::string& where) {
     if (!j.contains(key)) fail(where, std::string("missing ") + key);
     try {
+        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+            if (const auto v = json_int_get<T>(j.at(key))) return *v;
+            fail(where, std::string(key) + " is not an integer that fits");
+        }
         return j.at(key).get<T>();
     } catch (const nlohmann::json::exception&) {
         fail(where, std::string(key) + " has the wrong type");

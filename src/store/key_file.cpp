@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "core/error.h"
+#include "core/json_int.h"
 
 namespace clinote {
 
@@ -164,8 +165,8 @@ key_file key_file_read(const std::string& path) {
         kf.vault_id = j.at("vault_id").get<std::string>();
         const auto& kdf = j.at("kdf");
         if (kdf.at("alg").get<std::string>() != "argon2id13") fail(path, "unsupported KDF " + kdf.at("alg").dump());
-        kf.kdf.opslimit = kdf.at("opslimit").get<uint64_t>();
-        kf.kdf.memlimit = kdf.at("memlimit").get<uint64_t>();
+        kf.kdf.opslimit = json_int<uint64_t>(kdf.at("opslimit"), "kdf.opslimit");
+        kf.kdf.memlimit = json_int<uint64_t>(kdf.at("memlimit"), "kdf.memlimit");
         kf.salt = hex_decode(kdf.at("salt"), "kdf.salt", k_kdf_salt_bytes, path);
     } catch (const nlohmann::json::exception& e) {
         fail(path, std::string("damaged key file: ") + e.what());

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/json_int.h"
 #include "core/utf8.h"
 #include "store/audit_log.h"
 #include "store/sql.h"
@@ -135,14 +136,14 @@ int64_t import_encounter(vault_access& a, const json& e, const std::string& wher
     for (const json& t : e.value("transcripts", json::array())) {
         sql_stmt s(a.db, "INSERT INTO transcripts(encounter_id, version, text, source, created_at) VALUES (?,?,?,?,?)",
                    a.where());
-        s.bind(1, id).bind(2, t.at("version").get<int64_t>()).bind(3, text_of(t, "text", where));
+        s.bind(1, id).bind(2, json_int<int64_t>(t.at("version"), where + ": version")).bind(3, text_of(t, "text", where));
         s.bind(4, text_of(t, "source", where)).bind(5, text_of(t, "created_at", where)).run();
     }
     std::map<int64_t, int64_t> note_id_of_version;
     for (const json& n : e.value("notes", json::array())) {
         std::optional<int64_t> based_on, adapter_id;
         if (n.contains("based_on") && n["based_on"].is_number_integer()) {
-            const auto it = note_id_of_version.find(n["based_on"].get<int64_t>());
+            const auto it = note_id_of_version.find(json_int<int64_t>(n["based_on"], where + ": based_on"));
             if (it != note_id_of_version.end()) based_on = it->second;
         }
         if (n.contains("adapter") && n["adapter"].is_object()) {
@@ -150,7 +151,7 @@ int64_t import_encounter(vault_access& a, const json& e, const std::string& wher
             s.bind(1, text_of(n["adapter"], "name", where)).bind(2, text_of(n["adapter"], "sha256", where)).bind(3, utc_now()).run();
             adapter_id = sqlite3_last_insert_rowid(a.db);
         }
-        const int64_t version = n.at("version").get<int64_t>();
+        const int64_t version = json_int<int64_t>(n.at("version"), where + ": version");
         sql_stmt s(a.db,
                    "INSERT INTO notes(encounter_id, version, kind, text, diff, author, based_on, adapter_id, created_at)"
                    " VALUES (?,?,?,?,?,?,?,?,?)",
@@ -249,8 +250,8 @@ int64_t vault_import_archive(vault& v, const std::string& path, std::string_view
     kdf_params kdf;
     std::vector<unsigned char> salt, nonce;
     try {
-        kdf.opslimit = header.at("kdf").at("opslimit").get<uint64_t>();
-        kdf.memlimit = header.at("kdf").at("memlimit").get<uint64_t>();
+        kdf.opslimit = json_int<uint64_t>(header.at("kdf").at("opslimit"), "kdf.opslimit");
+        kdf.memlimit = json_int<uint64_t>(header.at("kdf").at("memlimit"), "kdf.memlimit");
         salt = from_hex(header.at("kdf").at("salt"), k_kdf_salt_bytes, path);
         nonce = from_hex(header.at("nonce"), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, path);
     } catch (const json::exception&) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_int.h"
 #include "tokenizer/tokenizer.h"
 
 namespace clinote {
@@ -132,7 +133,7 @@ void configure_post_processor(tokenizer& tok, const json& root, const std::strin
             const json& ids = p.at("special_tokens").at(name).at("ids");
             if (ids.size() != 1) fail(where + ": post_processor", "special token " + name + " must be one id");
             (after_sequence ? tok.add_eos : tok.add_bos) = true;
-            (after_sequence ? tok.eos_id : tok.bos_id) = ids[0].get<int32_t>();
+            (after_sequence ? tok.eos_id : tok.bos_id) = json_int<int32_t>(ids[0], where + ": post_processor special token " + name);
         }
     }
 }
@@ -155,7 +156,7 @@ tokenizer tokenizer_from_hf_dir(const std::string& dir) {
         const json& model = root.at("model");
         if (type_of(model) != "BPE") fail(path + ": model.type", "unsupported '" + type_of(model) + "' (expected BPE)");
         for (const auto& [text, id] : model.at("vocab").items()) {
-            const int32_t i = id.get<int32_t>();
+            const int32_t i = json_int<int32_t>(id, path + ": model.vocab[" + text + "]");
             if (i < 0) fail(path + ": model.vocab", "negative id for " + text);
             if (size_t(i) >= tok.id_to_token.size()) tok.id_to_token.resize(size_t(i) + 1);
             tok.id_to_token[size_t(i)] = text;
@@ -181,7 +182,7 @@ tokenizer tokenizer_from_hf_dir(const std::string& dir) {
             fail(path + ": model", "continuing_subword_prefix / end_of_word_suffix are not supported");
         }
         for (const json& a : root.at("added_tokens")) {
-            added_token t{a.at("id").get<int32_t>(), a.at("content").get<std::string>(), a.value("special", false),
+            added_token t{json_int<int32_t>(a.at("id"), path + ": added_tokens id"), a.at("content").get<std::string>(), a.value("special", false),
                           a.value("lstrip", false), a.value("rstrip", false)};
             if (a.value("single_word", false)) fail(path + ": added_tokens", "single_word is not supported (" + t.content + ")");
             if (t.id < 0) fail(path + ": added_tokens", "negative id for " + t.content);
@@ -194,7 +195,7 @@ tokenizer tokenizer_from_hf_dir(const std::string& dir) {
         configure_post_processor(tok, root, path);
         if (member(model, "unk_token").is_string()) {
             auto it = model.at("vocab").find(member(model, "unk_token").get<std::string>());
-            if (it != model.at("vocab").end()) tok.unk_id = it->get<int32_t>();
+            if (it != model.at("vocab").end()) tok.unk_id = json_int<int32_t>(*it, path + ": model.unk_token");
         }
     } catch (const json::exception& e) {
         fail(path, std::string("unexpected structure: ") + e.what());

@@ -195,14 +195,15 @@ TEST(TokenizerLoad, BadTokenizerJsonIsAnError) {
 }
 
 // tokenizer.json files fuzz/hf_tokenizer.cpp found reading past what they hold (a missing
-// pre_tokenizer, an empty Sequence): each is refused with an error naming the file.
+// pre_tokenizer, an empty Sequence) or converting a number that does not fit an id (2.2e98):
+// each is refused with an error naming the file.
 TEST(TokenizerLoad, FuzzRegressionsAreRefusedNamingTheFile) {
     scratch_dir dir("fuzzed");
     const auto inputs = test::fuzz_regressions("hf_tokenizer");
     ASSERT_FALSE(inputs.empty());
     for (const std::string& input : inputs) {
         std::filesystem::copy_file(input, dir.path + "/tokenizer.json", std::filesystem::copy_options::overwrite_existing);
-        expect_error([&] { tokenizer_from_hf_dir(dir.path); }, {dir.path + "/tokenizer.json", "pre_tokenizer"});
+        expect_error([&] { tokenizer_from_hf_dir(dir.path); }, {dir.path + "/tokenizer.json"});
     }
 }
 
