@@ -35,7 +35,12 @@ void run_rouge(const rouge_options& opt) {
     std::vector<rouge_scores> all;
     all.reserve(refs.size());
     for (size_t i = 0; i < refs.size(); i++) {
-        all.push_back(rouge_score(refs[i].text, hyps[i].text, !opt.no_stemmer));
+        try {
+            all.push_back(rouge_score(refs[i].text, hyps[i].text, !opt.no_stemmer));
+        } catch (const error& e) {
+            fail(opt.hypothesis_path + ":" + std::to_string(hyps[i].line), std::string("against ") + opt.reference_path +
+                                                                          ":" + std::to_string(refs[i].line) + ": " + e.what());
+        }
         if (opt.summary) continue;
         nlohmann::json j = scores_json(all.back());
         j["pair"] = i + 1;

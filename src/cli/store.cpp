@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/utc_time.h"
 #include "core/utf8.h"
 #include "store/passphrase_input.h"
 #include "store/vault.h"
@@ -33,12 +34,6 @@ struct store_options {
     std::string out, in, plaintext;
     bool new_archive_passphrase = false;
 };
-
-std::vector<unsigned char> read_binary_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open");
-    return std::vector<unsigned char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::string audio_mime(const std::string& path) {
     const std::string ext = path.substr(path.find_last_of('.') + 1);
@@ -107,10 +102,15 @@ void run_unlock(const store_options& o) {
 }
 
 void run_add(const store_options& o) {
+    // Everything is checked before the vault is opened: a refused add leaves nothing behind.
     const std::string transcript = file_read_text(o.transcript);
+    if (transcript.find_first_not_of(" \t\r\n") == std::string::npos) fail(o.transcript, "empty transcript");
+    if (!o.birth_date.empty() && !iso_date_valid(o.birth_date))
+        fail("--birth-date", "'" + o.birth_date + "' is not a date (YYYY-MM-DD)");
     const std::string note = o.note.empty() ? std::string() : file_read_text(o.note);
     const std::string approved = o.approved_note.empty() ? std::string() : file_read_text(o.approved_note);
-    const std::vector<unsigned char> audio = o.audio.empty() ? std::vector<unsigned char>() : read_binary_file(o.audio);
+    const std::string audio_bytes = o.audio.empty() ? std::string() : file_read(o.audio);
+    const std::vector<unsigned char> audio(audio_bytes.begin(), audio_bytes.end());
     vault_ptr v = open_vault(o);
     encounter_record e;
     e.title = o.title;

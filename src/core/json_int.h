@@ -1,4 +1,4 @@
-// An integer read from JSON that came from outside (a model's config.json, tokenizer.json,
+// A number read from JSON that came from outside (a model's config.json, tokenizer.json,
 // a vault archive, a request): nlohmann's get<int>() on a number that does not fit (1e70,
 // -1 as unsigned, 3e9 as int32) is undefined behaviour or a silent wrap. Integral floats
 // (2048.0) are accepted, as Python reads them.
@@ -47,6 +47,27 @@ T json_int(const Json& v, const std::string& where) {
     if (const auto r = json_int_get<T>(v)) return *r;
     fail(where, "expected an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
                     std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump().substr(0, 40));
+}
+
+// obj[key] as a T, fallback when obj has no such member (or it is null); an error naming
+// "where: key" when it is there and not a T.
+template <class T, class Json>
+T json_int_or(const Json& obj, const char* key, T fallback, const std::string& where) {
+    if (!obj.is_object()) return fallback;
+    const auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return fallback;
+    return json_int<T>(*it, where + ": " + key);
+}
+
+// Every number anywhere in j fits a float (|x| <= FLT_MAX): a file whose numbers are read as
+// floats (a model's config.json) is refused naming where, instead of a conversion out of
+// range, which is undefined behaviour.
+template <class Json>
+void json_numbers_fit_float(const Json& j, const std::string& where) {
+    if (j.is_number_float() && !(std::fabs(j.template get<double>()) <= double(std::numeric_limits<float>::max())))
+        fail(where, "the number " + j.dump() + " is beyond the range of a float");
+    if (j.is_structured())
+        for (const auto& child : j) json_numbers_fit_float(child, where);
 }
 
 }  // namespace clinote

@@ -3,6 +3,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "core/error.h"
 #include "eval/porter_stemmer.h"
 
 namespace clinote {
@@ -54,7 +55,15 @@ struct lcs_table {
     int32_t at(size_t i, size_t j) const { return cells[i * (cols + 1) + j]; }
 };
 
+// The LCS table is (reference tokens + 1) x (candidate tokens + 1) ints: two 12,000-token
+// texts fill the limit (576 MB). rouge-score itself would run for hours on such a pair.
+constexpr size_t lcs_cells_max = size_t(1) << 27;
+
 lcs_table lcs_table_build(const token_ids& ref, const token_ids& can) {
+    if ((ref.size() + 1) > lcs_cells_max / (can.size() + 1))
+        fail("ROUGE-L", "texts of " + std::to_string(ref.size()) + " and " + std::to_string(can.size()) +
+                            " tokens are beyond what is scored (their LCS table would have more than 2^27 cells; "
+                            "a note is a few thousand tokens)");
     lcs_table t{can.size(), std::vector<int32_t>((ref.size() + 1) * (can.size() + 1), 0)};
     const size_t w = can.size() + 1;
     for (size_t i = 1; i <= ref.size(); i++)

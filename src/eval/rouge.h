@@ -24,7 +24,8 @@ std::vector<std::string> rouge_tokenize(std::string_view text, bool use_stemmer)
 
 // Scores hypothesis against reference. rougeLsum treats each '\n'-separated line as a
 // sentence (rouge-score's default, split_summaries=False) and uses the union LCS with
-// ROUGE-1.5.5's guard against counting a token twice.
+// ROUGE-1.5.5's guard against counting a token twice. Throws clinote::error "ROUGE-L: ..." for
+// two texts whose LCS table would pass 2^27 cells (about 11,000 tokens each).
 rouge_scores rouge_score(std::string_view reference, std::string_view hypothesis, bool use_stemmer = true);
 
 // Mean of each field over a set of scored pairs (what rouge-score's users report as the

@@ -93,6 +93,7 @@ sentence_encoder sentence_encoder_load(const std::string& dir) {
     if (config.value("hidden_act", "") != "gelu") fail(config_path, "hidden_act is not gelu (exact GELU is implemented)");
     if (config.value("position_embedding_type", "absolute") != "absolute")
         fail(config_path, "position_embedding_type is not absolute");
+    json_numbers_fit_float(config, config_path);
     sentence_encoder enc;
     int positions = 0;  // rows of the position embeddings; max_tokens may be fewer
     enc.name = dir.substr(dir.find_last_of('/') + 1);

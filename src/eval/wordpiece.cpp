@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/json_int.h"
 #include "core/utf8.h"
 #include "eval/wordpiece_tables.h"
 #include "tokenizer/unicode.h"
@@ -128,7 +129,7 @@ wordpiece_tokenizer wordpiece_load(const std::string& path) {
     if (!model.contains("vocab") || !model["vocab"].is_object()) fail(path, "model.vocab: missing or not an object");
     wordpiece_tokenizer tok;
     tok.continuing_prefix = model.value("continuing_subword_prefix", "##");
-    tok.max_chars_per_word = model.value("max_input_chars_per_word", size_t(100));
+    tok.max_chars_per_word = json_int_or<size_t>(model, "max_input_chars_per_word", 100, path);
     tok.pieces.resize(model["vocab"].size());
     for (const auto& [piece, id] : model["vocab"].items()) {
         if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<size_t>() >= tok.pieces.size())

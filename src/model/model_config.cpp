@@ -114,12 +114,12 @@ static model_config config_from_hf_json(nlohmann::json j, const std::string& whe
     c.n_embd = size_check(required<int64_t>(j, "hidden_size", where), "hidden_size", where, 1, k_max_dim);
     c.n_layer = size_check(required<int64_t>(j, "num_hidden_layers", where), "num_hidden_layers", where, 1, k_max_dim);
     c.n_head = size_check(required<int64_t>(j, "num_attention_heads", where), "num_attention_heads", where, 1, k_max_dim);
-    c.n_head_kv = size_check(j.value("num_key_value_heads", int64_t(c.n_head)), "num_key_value_heads", where, 1, k_max_dim);
+    c.n_head_kv = size_check(json_int_or<int64_t>(j, "num_key_value_heads", c.n_head, where), "num_key_value_heads", where, 1, k_max_dim);
     c.n_ff = size_check(required<int64_t>(j, "intermediate_size", where), "intermediate_size", where, 1, k_max_dim);
     c.head_dim = size_check((j.contains("head_dim") && !j["head_dim"].is_null()) ? json_int<int64_t>(j["head_dim"], where + ": head_dim")
                                                                                   : int64_t(c.n_embd / c.n_head),
                             "head_dim", where, 1, k_max_dim);
-    c.n_ctx_train = size_check(j.value("max_position_embeddings", int64_t(2048)), "max_position_embeddings", where, 1,
+    c.n_ctx_train = size_check(json_int_or<int64_t>(j, "max_position_embeddings", 2048, where), "max_position_embeddings", where, 1,
                                k_max_context);
     c.rms_eps = j.value("rms_norm_eps", 1e-6f);
     c.attn_scale = 1.0f / std::sqrt(float(c.head_dim));
@@ -153,13 +153,13 @@ static model_config config_from_hf_json(nlohmann::json j, const std::string& whe
         c.qk_norm = true;
         c.post_norms = true;
         c.attn_scale = 1.0f / std::sqrt(j.value("query_pre_attn_scalar", float(c.head_dim)));
-        c.sliding_window = j.value("sliding_window", 4096);
+        c.sliding_window = json_int_or<int>(j, "sliding_window", 4096, where);
         if (j.contains("layer_types") && j["layer_types"].is_array()) {
             if (int(j["layer_types"].size()) != c.n_layer) fail(where, "\"layer_types\" does not list every layer");
             for (int i = 0; i < c.n_layer; i++)
                 c.layer_is_sliding[size_t(i)] = j["layer_types"][size_t(i)].get<std::string>() == "sliding_attention";
         } else {
-            const int pattern = size_check(j.value("sliding_window_pattern", int64_t(6)), "sliding_window_pattern", where, 1,
+            const int pattern = size_check(json_int_or<int64_t>(j, "sliding_window_pattern", 6, where), "sliding_window_pattern", where, 1,
                                            k_max_dim);
             for (int i = 0; i < c.n_layer; i++) c.layer_is_sliding[size_t(i)] = (i + 1) % pattern != 0;
         }
@@ -177,6 +177,7 @@ model_config model_config_from_hf(const std::string& text, const std::string& wh
         fail(where, std::string("invalid JSON: ") + e.what());
     }
     if (!j.is_object()) fail(where, "must be a JSON object");
+    json_numbers_fit_float(j, where);  // floats are read as float; 1e300 would not convert
     // Optional fields are read with json::value and get, which throw on a wrong type (found
     // by fuzz/hf_config.cpp: a config.json that is a number, or a string where a number goes).
     try {

@@ -157,7 +157,7 @@ key_file key_file_read(const std::string& path) {
     const std::string stored = j["checksum"].get<std::string>();
     j.erase("checksum");
     if (checksum_of(j) != stored) fail(path, "damaged key file: checksum does not match its contents");
-    if (j.value("version", 0) != k_version)
+    if (json_int_or<int64_t>(j, "version", 0, "key file") != k_version)
         fail(path, "key file version " + j.value("version", nlohmann::json()).dump() + " is not supported");
 
     key_file kf;

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json_int.h"
+#include "core/utc_time.h"
 #include "core/utf8.h"
 #include "store/audit_log.h"
 #include "store/sql.h"
@@ -127,7 +128,9 @@ int64_t import_encounter(vault_access& a, const json& e, const std::string& wher
     if (e.contains("patient") && e["patient"].is_object()) {
         const json& p = e["patient"];
         sql_stmt s(a.db, "INSERT INTO patients(external_ref, name, birth_date) VALUES (?,?,?)", a.where());
-        s.bind(1, text_of(p, "external_ref", where)).bind(2, text_of(p, "name", where)).bind(3, text_of(p, "birth_date", where)).run();
+        const std::string birth_date = text_of(p, "birth_date", where);
+        if (!birth_date.empty() && !iso_date_valid(birth_date)) fail(where, "birth_date '" + birth_date + "' is not a date");
+        s.bind(1, text_of(p, "external_ref", where)).bind(2, text_of(p, "name", where)).bind(3, birth_date).run();
         patient_id = sqlite3_last_insert_rowid(a.db);
     }
     sql_stmt enc(a.db, "INSERT INTO encounters(patient_id, title, created_at) VALUES (?,?,?)", a.where());

@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 
 #include "core/error.h"
+#include "core/utc_time.h"
 #include "core/utf8.h"
 #include "store/audit_log.h"
 #include "store/line_diff.h"
@@ -74,6 +75,8 @@ note_record note_insert(vault_access& a, note_record n, const char* action) {
 }  // namespace
 
 int64_t vault_patient_add(vault& v, const patient_record& p) {
+    if (!p.birth_date.empty() && !iso_date_valid(p.birth_date))
+        fail("birth date", "'" + p.birth_date + "' is not a date (YYYY-MM-DD)");
     vault_access a(v);
     sql_transaction tx(a.db, a.where());
     sql_stmt s(a.db, "INSERT INTO patients(external_ref, name, birth_date) VALUES (?,?,?)", a.where());
@@ -192,6 +195,8 @@ void vault_encounter_delete(vault& v, int64_t encounter_id) {
 
 transcript_record vault_transcript_add(vault& v, int64_t encounter_id, std::string_view text, const std::string& source) {
     utf8_require(text, source.empty() ? "transcript" : source);
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+        fail(source.empty() ? "transcript" : source, "empty transcript");
     vault_access a(v);
     sql_transaction tx(a.db, a.where());
     require_encounter(a, encounter_id);

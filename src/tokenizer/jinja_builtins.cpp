@@ -382,7 +382,9 @@ jinja_value get_path(const jinja_value& obj, const std::string& path) {
         size_t dot = path.find('.', pos);
         std::string part = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
         bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-        v = jinja_get_item(v, numeric ? jinja_int(std::stoll(part)) : jinja_string(part));
+        // An index past int64 names no item either way: looked up as the string it is.
+        const bool index = numeric && part.size() <= 18;
+        v = jinja_get_item(v, index ? jinja_int(std::stoll(part)) : jinja_string(part));
         if (dot == std::string::npos) return v;
         pos = dot + 1;
     }

@@ -103,7 +103,7 @@ void configure_sentencepiece(tokenizer& tok, const json& root, const std::string
     for (const json& d : steps_of(member(root, "decoder"), "decoders")) {
         const std::string t = type_of(d);
         if (t == "Strip") {
-            if (d.value("content", "") != " " || d.value("start", 0) != 1 || d.value("stop", 0) != 0) {
+            if (d.value("content", "") != " " || json_int_or<int64_t>(d, "start", 0, where) != 1 || json_int_or<int64_t>(d, "stop", 0, where) != 0) {
                 fail(where + ": decoder", "unsupported " + d.dump());
             }
             tok.decode_strip_space = true;

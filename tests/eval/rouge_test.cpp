@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "core/paths.h"
 #include "eval/porter_stemmer.h"
 #include "eval/rouge.h"
@@ -98,6 +99,21 @@ TEST(Rouge, HandComputedScores) {
     const rouge_scores l = rouge_score("a b\nc d", "c d a b");
     EXPECT_DOUBLE_EQ(l.rougeL.recall, 0.5);
     EXPECT_DOUBLE_EQ(l.rougeLsum.recall, 1.0);
+}
+
+// A pair too long to score is one clear error (it was std::bad_alloc from a 4 MB text).
+TEST(Rouge, TextsBeyondTheLcsLimitAreRefused) {
+    std::string long_text;
+    for (int i = 0; i < 12000; i++) long_text += "word ";
+    try {
+        rouge_score(long_text, long_text);
+        FAIL() << "scored";
+    } catch (const error& e) {
+        EXPECT_NE(std::string(e.what()).find("ROUGE-L: texts of 12000 and 12000 tokens are beyond what is scored"),
+                  std::string::npos)
+            << e.what();
+    }
+    EXPECT_DOUBLE_EQ(rouge_score(long_text.substr(0, 5000), long_text.substr(0, 5000)).rougeL.fmeasure, 1.0);
 }
 
 TEST(Rouge, MeanAveragesEachField) {

@@ -34,7 +34,11 @@ TEST(ModelConfigFuzz, WrongTypesAreRefused) {
                              R"("num_attention_heads":2,"intermediate_size":16)";
     EXPECT_EQ(refusal("4445"), "config.json: must be a JSON object");
     EXPECT_EQ(refusal("[]"), "config.json: must be a JSON object");
-    EXPECT_THAT(refusal(base + R"(,"num_key_value_heads":"two"})"), HasSubstr("config.json: a field has the wrong type"));
+    EXPECT_THAT(refusal(base + R"(,"num_key_value_heads":"two"})"),
+                HasSubstr("config.json: num_key_value_heads: expected an integer"));
+    EXPECT_THAT(refusal(base + R"(,"num_key_value_heads":3.6e30})"),
+                HasSubstr("config.json: num_key_value_heads: expected an integer"));
+    EXPECT_THAT(refusal(base + R"(,"rms_norm_eps":1e300})"), HasSubstr("config.json: the number 1e+300 is beyond the range of a float"));
     EXPECT_THAT(refusal(base + R"(,"rope_theta":[1]})"), HasSubstr("config.json: a field has the wrong type"));
     EXPECT_THAT(refusal(R"({"model_type":7})"), HasSubstr("config.json: a field has the wrong type"));
     EXPECT_EQ(refusal(base + "}"), "accepted");  // the same file with right types loads

@@ -155,10 +155,18 @@ TEST(ChatTemplate, HostileTemplatesFailCleanly) {
                           "{{ (-9223372036854775807 - 1) // -1 }}", "{{ -(-9223372036854775807 - 1) }}"})
         EXPECT_THROW(chat_template_render(t, {}), error) << t;
     EXPECT_EQ(chat_template_render("{{ (-9223372036854775807 - 1) % -1 }} {{ 4444 * 2075618 }}", {}), "0 9224046392");
+    // Each input the fuzzer once crashed on renders, or fails with a clinote::error (an
+    // attribute path "x.99999999999999999999" was std::out_of_range from stoll).
     for (const std::string& path : test::fuzz_regressions("chat_template")) {
         const std::string in = read_text(path);
-        EXPECT_THROW(chat_template_render(in.substr(0, in.find('\0')), {}), error) << path;
+        EXPECT_NO_THROW({
+            try {
+                chat_template_render(in.substr(0, in.find('\0')), {});
+            } catch (const error&) {
+            }
+        }) << path;
     }
+    EXPECT_EQ(chat_template_render("{{ [[1, 2]] | map(attribute='99999999999999999999') | list | length }}", {}), "1");
 }
 
 // Without date_string, Llama 3.2's template asks strftime_now for today's date.
