@@ -85,6 +85,7 @@ void run_eval_asr(const eval_asr_options& opt) {
     const std::vector<asr_item> items = manifest_read(opt.manifest);
     const fact_lexicons lex = fact_lexicons_load(opt.lexicon_dir);
     std::optional<speech_engine> engine;
+    const whisper_transcribe_options options = speech_transcribe_options(opt.speech);
     for (const asr_item& it : items)
         if (!it.hypothesis && !engine) engine = speech_engine_load_for_cli(opt.speech);
 
@@ -109,7 +110,7 @@ void run_eval_asr(const eval_asr_options& opt) {
         } else {
             const std::vector<float> audio = audio_read_mono_16k(it.audio);
             const auto t0 = std::chrono::steady_clock::now();
-            hypothesis = speech_transcribe(*engine, audio, speech_transcribe_options(opt.speech)).text;
+            hypothesis = speech_transcribe(*engine, audio.data(), int64_t(audio.size()), options).text;
             const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             const double duration = double(audio.size()) / whisper_sample_rate;
             audio_s += duration;

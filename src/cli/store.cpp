@@ -8,7 +8,6 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "core/file.h"
-#include "core/utc_time.h"
 #include "core/utf8.h"
 #include "store/passphrase_input.h"
 #include "store/vault.h"
@@ -103,10 +102,9 @@ void run_unlock(const store_options& o) {
 
 void run_add(const store_options& o) {
     // Everything is checked before the vault is opened: a refused add leaves nothing behind.
-    const std::string transcript = file_read_text(o.transcript);
-    if (transcript.find_first_not_of(" \t\r\n") == std::string::npos) fail(o.transcript, "empty transcript");
-    if (!o.birth_date.empty() && !iso_date_valid(o.birth_date))
-        fail("--birth-date", "'" + o.birth_date + "' is not a date (YYYY-MM-DD)");
+    const std::string transcript = file_read(o.transcript);  // vault_transcript_check checks the UTF-8
+    vault_transcript_check(transcript, o.transcript);
+    vault_birth_date_check(o.birth_date, "--birth-date");
     const std::string note = o.note.empty() ? std::string() : file_read_text(o.note);
     const std::string approved = o.approved_note.empty() ? std::string() : file_read_text(o.approved_note);
     const std::string audio_bytes = o.audio.empty() ? std::string() : file_read(o.audio);

@@ -49,6 +49,21 @@ T json_int(const Json& v, const std::string& where) {
                     std::to_string(std::numeric_limits<T>::max()) + ", got " + v.dump().substr(0, 40));
 }
 
+// v as a T, or nothing when it is not one: integers range-checked (json_int_get), anything
+// else as nlohmann's get<T>() reads it.
+template <class T, class Json>
+std::optional<T> json_get(const Json& v) {
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+        return json_int_get<T>(v);
+    } else {
+        try {
+            return v.template get<T>();
+        } catch (const typename Json::exception&) {
+            return std::nullopt;
+        }
+    }
+}
+
 // obj[key] as a T, fallback when obj has no such member (or it is null); an error naming
 // "where: key" when it is there and not a T.
 template <class T, class Json>

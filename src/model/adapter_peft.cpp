@@ -30,15 +30,8 @@ std::string peft_copy_key(bool embeddings) {
 template <typename T>
 T config_value(const nlohmann::json& j, const char* key, T fallback, const std::string& where) {
     if (!j.contains(key) || j[key].is_null()) return fallback;
-    try {
-        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-            if (const auto v = json_int_get<T>(j[key])) return *v;
-            fail(where, std::string("\"") + key + "\" is not an integer that fits");
-        }
-        return j[key].get<T>();
-    } catch (const nlohmann::json::exception&) {
-        fail(where, std::string("\"") + key + "\" has the wrong type");
-    }
+    if (const auto v = json_get<T>(j[key])) return *v;
+    fail(where, std::string("\"") + key + "\" has the wrong type");
 }
 
 lora_config read_config(const std::string& path) {

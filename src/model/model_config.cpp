@@ -89,15 +89,8 @@ static std::vector<float> hf_inv_freq(const nlohmann::json& rp, float default_th
 template <typename T>
 static T required(const nlohmann::json& j, const char* key, const std::string& where) {
     if (!j.contains(key) || j[key].is_null()) fail(where, std::string("missing \"") + key + "\"");
-    try {
-        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-            if (const auto v = json_int_get<T>(j[key])) return *v;
-            fail(where, std::string("\"") + key + "\" is not an integer that fits");
-        }
-        return j[key].get<T>();
-    } catch (const nlohmann::json::exception&) {
-        fail(where, std::string("\"") + key + "\" has the wrong type");
-    }
+    if (const auto v = json_get<T>(j[key])) return *v;
+    fail(where, std::string("\"") + key + "\" has the wrong type");
 }
 
 static model_config config_from_hf_json(nlohmann::json j, const std::string& where) {

@@ -21,7 +21,7 @@
 #include "server/server_context.h"
 #include "server/speech_host.h"
 #include "speech/vad_chunks.h"
-#include "speech/whisper_chunked.h"
+#include "speech/speech_transcribe.h"
 #include "speech/whisper_mel.h"
 
 namespace clinote {
@@ -111,7 +111,7 @@ void dictation_advance(speech_host& host, dictation_session& s, bool final) {
         if (speech) {
             whisper_transcribe_options o = s.options;
             if (!previous.empty()) o.initial_prompt += (o.initial_prompt.empty() ? "" : " ") + previous;
-            text = whisper_transcribe_recording(*host.engine.whisper, host.engine.vad ? &*host.engine.vad : nullptr, region.data(), cut, o).text;
+            text = speech_transcribe(host.engine, region.data(), cut, o).text;
         }
         std::lock_guard<std::mutex> lock(s.mu);
         s.committed += cut;

@@ -20,11 +20,10 @@ speech_engine speech_engine_load(const std::string& whisper_dir, bool use_vad) {
     return e;
 }
 
-whisper_transcript speech_transcribe(const speech_engine& e, const std::vector<float>& mono_16k,
+whisper_transcript speech_transcribe(const speech_engine& e, const float* mono_16k, int64_t n,
                                      const whisper_transcribe_options& options,
                                      const whisper_segment_callback& on_segments) {
-    return whisper_transcribe_recording(*e.whisper, e.vad ? &*e.vad : nullptr, mono_16k.data(),
-                                        int64_t(mono_16k.size()), options, on_segments);
+    return whisper_transcribe_recording(*e.whisper, e.vad ? &*e.vad : nullptr, mono_16k, n, options, on_segments);
 }
 
 whisper_transcript speech_transcribe_speakers(const speech_engine& e, const audio_pcm& pcm,
@@ -32,20 +31,20 @@ whisper_transcript speech_transcribe_speakers(const speech_engine& e, const audi
                                               const whisper_transcribe_options& options,
                                               const std::vector<std::string>& speakers,
                                               const whisper_segment_callback& on_segments) {
-    if (speakers.empty()) return speech_transcribe(e, mono_16k, options, on_segments);
+    if (speakers.empty()) return speech_transcribe(e, mono_16k.data(), int64_t(mono_16k.size()), options, on_segments);
     if (pcm.channels > 1) {
         auto labelled = [&](std::vector<whisper_segment> segs) {
             speaker_labels_apply(pcm, segs, speakers);
             return segs;
         };
-        whisper_transcript t = speech_transcribe(e, mono_16k, options, [&](const std::vector<whisper_segment>& segs) {
+        whisper_transcript t = speech_transcribe(e, mono_16k.data(), int64_t(mono_16k.size()), options, [&](const std::vector<whisper_segment>& segs) {
             if (on_segments) on_segments(labelled(segs));
         });
         t.segments = labelled(std::move(t.segments));
         return t;
     }
     // Mono labels need every stretch's voice: the segments are passed on at the end.
-    whisper_transcript t = speech_transcribe(e, mono_16k, options);
+    whisper_transcript t = speech_transcribe(e, mono_16k.data(), int64_t(mono_16k.size()), options);
     // Without the VAD weights, each Whisper segment is taken as one voice.
     std::vector<speech_segment> units;
     if (e.vad) units = speaker_stretches(*e.vad, mono_16k.data(), int64_t(mono_16k.size()));

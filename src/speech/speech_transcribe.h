@@ -25,8 +25,8 @@ struct speech_engine {
 // at vad_default_model_path() when they are there.
 speech_engine speech_engine_load(const std::string& whisper_dir, bool use_vad);
 
-// 16 kHz mono samples → transcript; on_segments sees each window's segments as decoded.
-whisper_transcript speech_transcribe(const speech_engine& e, const std::vector<float>& mono_16k,
+// n samples of 16 kHz mono → transcript; on_segments sees each window's segments as decoded.
+whisper_transcript speech_transcribe(const speech_engine& e, const float* mono_16k, int64_t n,
                                      const whisper_transcribe_options& options,
                                      const whisper_segment_callback& on_segments = {});
 

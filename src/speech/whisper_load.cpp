@@ -50,15 +50,8 @@ struct weight_source {
 template <typename T>
 T required(const nlohmann::json& j, const char* key, const std::string& where) {
     if (!j.contains(key)) fail(where, std::string("missing ") + key);
-    try {
-        if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-            if (const auto v = json_int_get<T>(j.at(key))) return *v;
-            fail(where, std::string(key) + " is not an integer that fits");
-        }
-        return j.at(key).get<T>();
-    } catch (const nlohmann::json::exception&) {
-        fail(where, std::string(key) + " has the wrong type");
-    }
+    if (const auto v = json_get<T>(j.at(key))) return *v;
+    fail(where, std::string(key) + " has the wrong type");
 }
 
 }  // namespace

@@ -125,6 +125,12 @@ struct encounter_summary {
     bool approved = false;  // has at least one clinician-approved note
 };
 
+// What vault_patient_add and vault_transcript_add refuse, for a caller that checks a whole
+// request before it writes any of it: a birth date that is not a YYYY-MM-DD calendar date
+// (empty is allowed), a transcript that is not UTF-8 or holds only whitespace.
+void vault_birth_date_check(const std::string& birth_date, const std::string& where);
+void vault_transcript_check(std::string_view text, const std::string& where);
+
 int64_t vault_patient_add(vault& v, const patient_record& p);
 int64_t vault_encounter_add(vault& v, const encounter_record& e);
 std::vector<encounter_summary> vault_encounter_list(vault& v);
@@ -132,7 +138,7 @@ std::vector<encounter_summary> vault_encounter_list(vault& v);
 encounter_content vault_encounter_load(vault& v, int64_t encounter_id);
 void vault_encounter_delete(vault& v, int64_t encounter_id);
 
-// Text must be UTF-8 (checked; the error names `source`). Returns the new version's record.
+// Text is checked (vault_transcript_check; the error names `source`). Returns the new version's record.
 transcript_record vault_transcript_add(vault& v, int64_t encounter_id, std::string_view text, const std::string& source);
 int64_t vault_audio_add(vault& v, int64_t encounter_id, const std::string& mime, const std::vector<unsigned char>& data);
 int64_t vault_adapter_add(vault& v, const std::string& name, const std::string& sha256);

@@ -129,7 +129,7 @@ int64_t import_encounter(vault_access& a, const json& e, const std::string& wher
         const json& p = e["patient"];
         sql_stmt s(a.db, "INSERT INTO patients(external_ref, name, birth_date) VALUES (?,?,?)", a.where());
         const std::string birth_date = text_of(p, "birth_date", where);
-        if (!birth_date.empty() && !iso_date_valid(birth_date)) fail(where, "birth_date '" + birth_date + "' is not a date");
+        vault_birth_date_check(birth_date, where + ": birth_date");
         s.bind(1, text_of(p, "external_ref", where)).bind(2, text_of(p, "name", where)).bind(3, birth_date).run();
         patient_id = sqlite3_last_insert_rowid(a.db);
     }

@@ -74,9 +74,17 @@ note_record note_insert(vault_access& a, note_record n, const char* action) {
 
 }  // namespace
 
+void vault_birth_date_check(const std::string& birth_date, const std::string& where) {
+    if (!birth_date.empty() && !iso_date_valid(birth_date)) fail(where, "'" + birth_date + "' is not a date (YYYY-MM-DD)");
+}
+
+void vault_transcript_check(std::string_view text, const std::string& where) {
+    utf8_require(text, where);
+    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) fail(where, "empty transcript");
+}
+
 int64_t vault_patient_add(vault& v, const patient_record& p) {
-    if (!p.birth_date.empty() && !iso_date_valid(p.birth_date))
-        fail("birth date", "'" + p.birth_date + "' is not a date (YYYY-MM-DD)");
+    vault_birth_date_check(p.birth_date, "birth date");
     vault_access a(v);
     sql_transaction tx(a.db, a.where());
     sql_stmt s(a.db, "INSERT INTO patients(external_ref, name, birth_date) VALUES (?,?,?)", a.where());
@@ -194,9 +202,7 @@ void vault_encounter_delete(vault& v, int64_t encounter_id) {
 }
 
 transcript_record vault_transcript_add(vault& v, int64_t encounter_id, std::string_view text, const std::string& source) {
-    utf8_require(text, source.empty() ? "transcript" : source);
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-        fail(source.empty() ? "transcript" : source, "empty transcript");
+    vault_transcript_check(text, source.empty() ? "transcript" : source);
     vault_access a(v);
     sql_transaction tx(a.db, a.where());
     require_encounter(a, encounter_id);
