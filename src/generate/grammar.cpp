@@ -14,6 +14,7 @@ namespace clinote {
 namespace {
 
 enum : uint8_t { obj_open, obj_start, obj_key, obj_after_value, obj_after_comma };
+enum : uint8_t { map_open, map_start, map_colon, map_after_value, map_after_comma };
 enum : uint8_t { arr_open, arr_start, arr_after_item, arr_after_comma };
 enum : uint8_t { str_open, str_body, str_escape, str_hex, str_utf8 };
 enum : uint8_t { num_start, num_minus, num_zero, num_int, num_dot, num_frac };
@@ -164,215 +165,285 @@ grammar_state grammar_start(const json_grammar& g) {
     return st;
 }
 
-bool grammar_step(grammar_state& st, uint8_t ch) {
+namespace {
+
+// What a frame did with a byte: took it, refused it, or finished (or turned into its chosen
+// alternative) without taking it, so the byte goes to the new top of the stack.
+enum class step_result { take, refuse, again };
+
+step_result step_choice(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
     const json_grammar& g = *st.grammar;
+    const uint32_t* alt = std::find_if(n.children.data(), n.children.data() + n.children.size(),
+                                       [&](uint32_t c) { return g.nodes[c].first_byte[ch]; });
+    if (alt == n.children.data() + n.children.size()) return step_result::refuse;
+    f = grammar_frame_open(g, *alt);
+    return step_result::again;
+}
+
+step_result step_literals(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
+    auto get = [&](uint32_t i) -> const std::string& { return n.literals[i]; };
+    if (literal_narrow(get, f.a, f.b, f.c, ch)) {
+        f.c++;
+        if (f.b - f.a == 1 && n.literals[f.a].size() == f.c) st.stack.pop_back();
+        return step_result::take;
+    }
+    if (!literal_complete(n, f)) return step_result::refuse;
+    st.stack.pop_back();
+    return step_result::again;
+}
+
+// a: the next property that may come; in obj_key, x is where the key choice started and
+// [a, b) the key literals still matching their first c bytes.
+step_result step_object(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
+    switch (f.phase) {
+    case obj_open:
+        if (ch != '{') return step_result::refuse;
+        f.phase = obj_start;
+        return step_result::take;
+    case obj_start:
+    case obj_after_comma: {
+        const uint32_t next = f.phase == obj_start ? 0 : f.a;
+        if (f.phase == obj_start && ch == '}' && n.close_ok[0]) {
+            st.stack.pop_back();
+            return step_result::take;
+        }
+        if (next >= n.keys.size()) return step_result::refuse;
+        f.phase = obj_key;
+        f.x = next;
+        f.a = 0;
+        f.b = uint32_t(n.key_choices[next].size());
+        f.c = 0;
+        return step_result::again;
+    }
+    case obj_key: {
+        const auto& choices = n.key_choices[size_t(f.x)];
+        auto get = [&](uint32_t i) -> const std::string& { return choices[i].first; };
+        if (!literal_narrow(get, f.a, f.b, f.c, ch)) return step_result::refuse;
+        f.c++;
+        // No key literal is a prefix of another (each ends in `":` and quotes inside are
+        // escaped), so a full match is the only candidate left.
+        if (choices[f.a].first.size() == f.c) {
+            const uint32_t prop = choices[f.a].second;
+            f.phase = obj_after_value;
+            f.a = prop + 1;
+            push_value(st, n.children[prop]);
+        }
+        return step_result::take;
+    }
+    case obj_after_value:
+        if (ch == ',' && f.a < n.keys.size()) {
+            f.phase = obj_after_comma;
+            return step_result::take;
+        }
+        if (ch == '}' && n.close_ok[f.a]) {
+            st.stack.pop_back();
+            return step_result::take;
+        }
+        return step_result::refuse;
+    }
+    return step_result::refuse;
+}
+
+// Any keys: each is a frame of the key string node, then ':' and a value.
+step_result step_map(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
+    switch (f.phase) {
+    case map_open:
+        if (ch != '{') return step_result::refuse;
+        f.phase = map_start;
+        return step_result::take;
+    case map_start:
+        if (ch == '}') {
+            st.stack.pop_back();
+            return step_result::take;
+        }
+        [[fallthrough]];
+    case map_after_comma:
+        f.phase = map_colon;
+        push_value(st, n.children[1]);
+        return step_result::again;
+    case map_colon:
+        if (ch != ':') return step_result::refuse;
+        f.phase = map_after_value;
+        push_value(st, n.children[0]);
+        return step_result::take;
+    case map_after_value:
+        if (ch == ',') {
+            f.phase = map_after_comma;
+            return step_result::take;
+        }
+        if (ch != '}') return step_result::refuse;
+        st.stack.pop_back();
+        return step_result::take;
+    }
+    return step_result::refuse;
+}
+
+// a: items started.
+step_result step_array(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
+    switch (f.phase) {
+    case arr_open:
+        if (ch != '[') return step_result::refuse;
+        f.phase = arr_start;
+        return step_result::take;
+    case arr_start:
+        if (ch == ']' && n.min_count == 0) {
+            st.stack.pop_back();
+            return step_result::take;
+        }
+        [[fallthrough]];
+    case arr_after_comma:
+        if (f.a >= n.max_count) return step_result::refuse;
+        f.a++;
+        f.phase = arr_after_item;
+        push_value(st, n.children[0]);
+        return step_result::again;
+    case arr_after_item:
+        if (ch == ',' && f.a < n.max_count) {
+            f.phase = arr_after_comma;
+            return step_result::take;
+        }
+        if (ch == ']' && f.a >= n.min_count) {
+            st.stack.pop_back();
+            return step_result::take;
+        }
+        return step_result::refuse;
+    }
+    return step_result::refuse;
+}
+
+// a: characters started; b, c: continuation bytes left and the next one's range (UTF-8), or
+// hex digits read and whether a surrogate is being written (\u escape).
+step_result step_string(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
+    switch (f.phase) {
+    case str_open:
+        if (ch != '"') return step_result::refuse;
+        f.phase = str_body;
+        return step_result::take;
+    case str_body:
+        if (ch == '"') {
+            if (f.a < n.min_count) return step_result::refuse;
+            st.stack.pop_back();
+            return step_result::take;
+        }
+        if (ch < 0x20 || f.a >= n.max_count) return step_result::refuse;
+        if (ch == '\\') {
+            f.phase = str_escape;
+        } else if (ch >= 0x80) {
+            if (!utf8_lead(ch, f.b, f.c)) return step_result::refuse;
+            f.phase = str_utf8;
+        }
+        f.a++;  // a character started; escapes and multi-byte ones count once
+        return step_result::take;
+    case str_utf8:
+        if (ch < (f.c & 0xFF) || ch > (f.c >> 8)) return step_result::refuse;
+        f.c = 0x80 | 0xBF << 8;
+        if (--f.b == 0) f.phase = str_body;
+        return step_result::take;
+    case str_escape:
+        if (ch == 'u') {
+            f.phase = str_hex;
+            f.b = 0;
+            f.c = 0;
+            return step_result::take;
+        }
+        if (!std::strchr("\"\\/bfnrt", ch) || ch == 0) return step_result::refuse;
+        f.phase = str_body;
+        return step_result::take;
+    case str_hex: {
+        const int v = hex_value(ch);
+        if (v < 0) return step_result::refuse;
+        // \uD800-\uDFFF would need a surrogate pair: only scalar values are written.
+        if (f.b == 0 && v == 0xD) f.c = 1;
+        if (f.b == 1 && f.c == 1 && v >= 8) return step_result::refuse;
+        if (++f.b == 4) f.phase = str_body;
+        return step_result::take;
+    }
+    }
+    return step_result::refuse;
+}
+
+// a, b: integer and fraction digits written; x, y: their values. A byte is taken only if the
+// number can still end within the node's bounds.
+step_result step_number(grammar_state& st, grammar_frame& f, const grammar_node& n, uint8_t ch) {
+    const bool decimals = n.kind == grammar_kind::number;
+    const bool digit = ch >= '0' && ch <= '9';
+    grammar_frame next = f;
+    bool takes = false;
+    switch (f.phase) {
+    case num_start:
+        if (ch == '-') {
+            next.phase = num_minus;
+            next.negative = 1;
+            takes = true;
+            break;
+        }
+        [[fallthrough]];
+    case num_minus:
+        if (digit) {
+            next.phase = ch == '0' ? num_zero : num_int;
+            next.a = 1;
+            next.x = ch - '0';
+            takes = true;
+        }
+        break;
+    case num_zero:
+    case num_int:
+        if (decimals && ch == '.') {
+            next.phase = num_dot;
+            takes = true;
+        } else if (digit && f.phase == num_int && f.a < max_int_digits) {
+            next.a++;
+            next.x = f.x * 10 + (ch - '0');
+            takes = true;
+        }
+        break;
+    case num_dot:
+    case num_frac:
+        if (digit && f.b < max_frac_digits) {
+            next.phase = num_frac;
+            next.b++;
+            next.y = f.y * 10 + (ch - '0');
+            takes = true;
+        }
+        break;
+    }
+    if (takes) {
+        if (!number_suffix(n, next, nullptr)) return step_result::refuse;
+        f = next;
+        return step_result::take;
+    }
+    if (!number_accepting(n, f)) return step_result::refuse;
+    st.stack.pop_back();
+    return step_result::again;
+}
+
+step_result step_frame(grammar_state& st, uint8_t ch) {
+    grammar_frame& f = st.stack.back();
+    const grammar_node& n = st.grammar->nodes[f.node];
+    switch (n.kind) {
+    case grammar_kind::choice: return step_choice(st, f, n, ch);
+    case grammar_kind::literals: return step_literals(st, f, n, ch);
+    case grammar_kind::object: return step_object(st, f, n, ch);
+    case grammar_kind::map: return step_map(st, f, n, ch);
+    case grammar_kind::array: return step_array(st, f, n, ch);
+    case grammar_kind::string: return step_string(st, f, n, ch);
+    case grammar_kind::integer:
+    case grammar_kind::number: return step_number(st, f, n, ch);
+    }
+    return step_result::refuse;
+}
+
+}  // namespace
+
+bool grammar_step(grammar_state& st, uint8_t ch) {
     st.started = true;
     for (;;) {
         if (st.stack.empty()) return false;
-        grammar_frame& f = st.stack.back();
-        const grammar_node& n = g.nodes[f.node];
-        switch (n.kind) {
-        case grammar_kind::choice: {
-            const uint32_t* alt = std::find_if(n.children.data(), n.children.data() + n.children.size(),
-                                               [&](uint32_t c) { return g.nodes[c].first_byte[ch]; });
-            if (alt == n.children.data() + n.children.size()) return false;
-            f = grammar_frame_open(g, *alt);
-            continue;
+        switch (step_frame(st, ch)) {
+        case step_result::take: return true;
+        case step_result::refuse: return false;
+        case step_result::again: break;
         }
-        case grammar_kind::literals: {
-            auto get = [&](uint32_t i) -> const std::string& { return n.literals[i]; };
-            if (literal_narrow(get, f.a, f.b, f.c, ch)) {
-                f.c++;
-                if (f.b - f.a == 1 && n.literals[f.a].size() == f.c) st.stack.pop_back();
-                return true;
-            }
-            if (!literal_complete(n, f)) return false;
-            st.stack.pop_back();
-            continue;
-        }
-        case grammar_kind::object: {
-            switch (f.phase) {
-            case obj_open:
-                if (ch != '{') return false;
-                f.phase = obj_start;
-                return true;
-            case obj_start:
-            case obj_after_comma: {
-                const uint32_t next = f.phase == obj_start ? 0 : f.a;
-                if (f.phase == obj_start && ch == '}' && n.close_ok[0]) {
-                    st.stack.pop_back();
-                    return true;
-                }
-                if (next >= n.keys.size()) return false;
-                f.phase = obj_key;
-                f.x = next;
-                f.a = 0;
-                f.b = uint32_t(n.key_choices[next].size());
-                f.c = 0;
-                continue;
-            }
-            case obj_key: {
-                const auto& choices = n.key_choices[size_t(f.x)];
-                auto get = [&](uint32_t i) -> const std::string& { return choices[i].first; };
-                if (!literal_narrow(get, f.a, f.b, f.c, ch)) return false;
-                f.c++;
-                // No key literal is a prefix of another (each ends in `":` and quotes inside
-                // are escaped), so a full match is the only candidate left.
-                if (choices[f.a].first.size() == f.c) {
-                    const uint32_t prop = choices[f.a].second;
-                    f.phase = obj_after_value;
-                    f.a = prop + 1;
-                    push_value(st, n.children[prop]);
-                }
-                return true;
-            }
-            case obj_after_value:
-                if (ch == ',' && f.a < n.keys.size()) {
-                    f.phase = obj_after_comma;
-                    return true;
-                }
-                if (ch == '}' && n.close_ok[f.a]) {
-                    st.stack.pop_back();
-                    return true;
-                }
-                return false;
-            }
-            return false;
-        }
-        case grammar_kind::array: {
-            switch (f.phase) {
-            case arr_open:
-                if (ch != '[') return false;
-                f.phase = arr_start;
-                return true;
-            case arr_start:
-                if (ch == ']' && n.min_count == 0) {
-                    st.stack.pop_back();
-                    return true;
-                }
-                [[fallthrough]];
-            case arr_after_comma:
-                if (f.a >= n.max_count) return false;
-                f.a++;
-                f.phase = arr_after_item;
-                push_value(st, n.children[0]);
-                continue;
-            case arr_after_item:
-                if (ch == ',' && f.a < n.max_count) {
-                    f.phase = arr_after_comma;
-                    return true;
-                }
-                if (ch == ']' && f.a >= n.min_count) {
-                    st.stack.pop_back();
-                    return true;
-                }
-                return false;
-            }
-            return false;
-        }
-        case grammar_kind::string: {
-            switch (f.phase) {
-            case str_open:
-                if (ch != '"') return false;
-                f.phase = str_body;
-                return true;
-            case str_body:
-                if (ch == '"') {
-                    if (f.a < n.min_count) return false;
-                    st.stack.pop_back();
-                    return true;
-                }
-                if (ch < 0x20 || f.a >= n.max_count) return false;
-                if (ch == '\\') {
-                    f.phase = str_escape;
-                } else if (ch >= 0x80) {
-                    if (!utf8_lead(ch, f.b, f.c)) return false;
-                    f.phase = str_utf8;
-                }
-                f.a++;  // a character started; escapes and multi-byte ones count once
-                return true;
-            case str_utf8:
-                if (ch < (f.c & 0xFF) || ch > (f.c >> 8)) return false;
-                f.c = 0x80 | 0xBF << 8;
-                if (--f.b == 0) f.phase = str_body;
-                return true;
-            case str_escape:
-                if (ch == 'u') {
-                    f.phase = str_hex;
-                    f.b = 0;
-                    f.c = 0;
-                    return true;
-                }
-                if (!std::strchr("\"\\/bfnrt", ch) || ch == 0) return false;
-                f.phase = str_body;
-                return true;
-            case str_hex: {
-                const int v = hex_value(ch);
-                if (v < 0) return false;
-                // \uD800-\uDFFF would need a surrogate pair: only scalar values are written.
-                if (f.b == 0 && v == 0xD) f.c = 1;
-                if (f.b == 1 && f.c == 1 && v >= 8) return false;
-                if (++f.b == 4) f.phase = str_body;
-                return true;
-            }
-            }
-            return false;
-        }
-        case grammar_kind::integer:
-        case grammar_kind::number: {
-            const bool decimals = n.kind == grammar_kind::number;
-            const bool digit = ch >= '0' && ch <= '9';
-            grammar_frame next = f;
-            bool takes = false;
-            switch (f.phase) {
-            case num_start:
-                if (ch == '-') {
-                    next.phase = num_minus;
-                    next.negative = 1;
-                    takes = true;
-                    break;
-                }
-                [[fallthrough]];
-            case num_minus:
-                if (digit) {
-                    next.phase = ch == '0' ? num_zero : num_int;
-                    next.a = 1;
-                    next.x = ch - '0';
-                    takes = true;
-                }
-                break;
-            case num_zero:
-            case num_int:
-                if (decimals && ch == '.') {
-                    next.phase = num_dot;
-                    takes = true;
-                } else if (digit && f.phase == num_int && f.a < max_int_digits) {
-                    next.a++;
-                    next.x = f.x * 10 + (ch - '0');
-                    takes = true;
-                }
-                break;
-            case num_dot:
-            case num_frac:
-                if (digit && f.b < max_frac_digits) {
-                    next.phase = num_frac;
-                    next.b++;
-                    next.y = f.y * 10 + (ch - '0');
-                    takes = true;
-                }
-                break;
-            }
-            if (takes) {
-                if (!number_suffix(n, next, nullptr)) return false;
-                f = next;
-                return true;
-            }
-            if (!number_accepting(n, f)) return false;
-            st.stack.pop_back();
-            continue;
-        }
-        }
-        return false;
     }
 }
 
@@ -432,6 +503,8 @@ std::string grammar_node_shortest(const json_grammar& g, uint32_t node) {
         for (uint32_t i = 0; i < n.min_count; i++) s += (i ? "," : "") + g.nodes[n.children[0]].shortest;
         return s + "]";
     }
+    case grammar_kind::map:
+        return "{}";
     case grammar_kind::object: {
         std::string s = "{";
         for (size_t i = 0; i < n.keys.size(); i++)
@@ -488,6 +561,15 @@ std::string frame_completion(const grammar_state& st) {
         }
         return {};
     }
+    case grammar_kind::map:
+        switch (f.phase) {
+        case map_open: return n.shortest;
+        case map_start:
+        case map_after_value: return "}";
+        case map_colon: return ":";
+        case map_after_comma: return "\"\"";
+        }
+        return {};
     case grammar_kind::object: {
         switch (f.phase) {
         case obj_open: return n.shortest;

@@ -2,10 +2,13 @@
 // matcher over BYTES, so a model can only write output that parses and validates.
 //
 // Supported keywords: type (one type or an array of types), properties, required,
-// additionalProperties (false; true/absent also accepted, only declared properties are written),
-// items, minItems/maxItems, enum, const, minimum/maximum (integer and number),
+// additionalProperties (with properties: false, or true/absent with only the declared properties
+// written; without properties: absent/true for any keys with any values, or a schema for the
+// values), items, minItems/maxItems, enum, const, minimum/maximum (integer and number),
 // minLength/maxLength (code points), plus the annotations title, description, $schema, $id,
 // $comment, examples, default, format, deprecated, readOnly, writeOnly. Anything else is an error.
+// A schema with no type, enum or const (e.g. {}) allows any JSON value: {"type": "object"} is
+// what OpenAI's json_object and Ollama's "json" format ask for.
 //
 // What the matcher writes is compact JSON: no whitespace, object keys in the schema's
 // `properties` order, numbers without exponent (at most 15 integer digits and 6 decimals),
@@ -22,7 +25,9 @@
 
 namespace clinote {
 
-enum class grammar_kind : uint8_t { object, array, string, integer, number, literals, choice };
+// object: the schema's properties in their order; map: any keys (strings), every value of
+// children[0] (children[1] is the keys' string node); the rest as their JSON types.
+enum class grammar_kind : uint8_t { object, map, array, string, integer, number, literals, choice };
 
 // One compiled schema node. Children are indices into json_grammar::nodes.
 struct grammar_node {
@@ -34,7 +39,7 @@ struct grammar_node {
     // For each start property i, the properties that may come next (i up to the first required
     // one), as key literals sorted bytewise so a matched prefix is a contiguous range.
     std::vector<std::vector<std::pair<std::string, uint32_t>>> key_choices;
-    std::vector<uint32_t> children;     // object: per property; array: [items]; choice: alternatives
+    std::vector<uint32_t> children;     // object: per property; map: [values, keys]; array: [items]; choice: alternatives
     uint32_t min_count = 0, max_count = UINT32_MAX;  // array items or string code points
     // integer / number bounds, scaled by 10^6 for numbers (integers are exact)
     __int128 lo = 0, hi = 0;

@@ -24,6 +24,7 @@ const std::set<std::string> assertion_keywords = {
 struct compiler {
     json_grammar g;
     std::vector<std::string> where;  // schema pointer per node, for errors found after compiling
+    uint32_t any = UINT32_MAX;       // the node for any JSON value, made when first needed
 };
 
 [[noreturn]] void schema_fail(const std::string& pointer, const std::string& what) {
@@ -84,9 +85,48 @@ uint32_t compile_literals(compiler& c, std::vector<std::string> texts, const std
     return id;
 }
 
+uint32_t compile_any(compiler& c, const std::string& ptr);
+
+// An object of any keys whose values follow `values` (any JSON value when null).
+uint32_t compile_map(compiler& c, const nlohmann::ordered_json* values, const std::string& ptr) {
+    const uint32_t id = add_node(c, ptr);
+    const uint32_t keys = add_node(c, ptr);
+    c.g.nodes[keys].kind = grammar_kind::string;
+    const uint32_t child = values ? compile_schema(c, *values, ptr + "/additionalProperties") : compile_any(c, ptr);
+    c.g.nodes[id].kind = grammar_kind::map;
+    c.g.nodes[id].children = {child, keys};
+    return id;
+}
+
+// Any JSON value: a choice of an object and an array whose values are this same node, a
+// string, a number, true, false or null — the one cycle a grammar can have.
+uint32_t compile_any(compiler& c, const std::string& ptr) {
+    if (c.any != UINT32_MAX) return c.any;
+    c.any = add_node(c, ptr);
+    std::vector<uint32_t> alts;
+    alts.push_back(compile_map(c, nullptr, ptr));
+    const uint32_t array = add_node(c, ptr);
+    c.g.nodes[array].kind = grammar_kind::array;
+    c.g.nodes[array].children = {c.any};
+    alts.push_back(array);
+    for (grammar_kind kind : {grammar_kind::string, grammar_kind::number}) {
+        alts.push_back(add_node(c, ptr));
+        c.g.nodes[alts.back()].kind = kind;
+    }
+    alts.push_back(compile_literals(c, {"false", "null", "true"}, ptr));
+    c.g.nodes[c.any].kind = grammar_kind::choice;
+    c.g.nodes[c.any].children = std::move(alts);
+    return c.any;
+}
+
 uint32_t compile_type(compiler& c, const nlohmann::ordered_json& s, const std::string& type, const std::string& ptr) {
     if (type == "null") return compile_literals(c, {"null"}, ptr);
     if (type == "boolean") return compile_literals(c, {"false", "true"}, ptr);
+    if (type == "object" && !s.contains("properties")) {
+        // No declared properties: any keys, their values of additionalProperties' schema.
+        if (!s.contains("additionalProperties") || s["additionalProperties"] == true) return compile_map(c, nullptr, ptr);
+        if (s["additionalProperties"].is_object()) return compile_map(c, &s["additionalProperties"], ptr);
+    }
     const uint32_t id = add_node(c, ptr);
     grammar_node n;
     if (type == "string") {
@@ -113,7 +153,7 @@ uint32_t compile_type(compiler& c, const nlohmann::ordered_json& s, const std::s
     } else if (type == "object") {
         n.kind = grammar_kind::object;
         if (s.contains("additionalProperties") && !s["additionalProperties"].is_boolean())
-            schema_fail(ptr + "/additionalProperties", "only true or false is supported");
+            schema_fail(ptr + "/additionalProperties", "with properties, only true or false is supported");
         const nlohmann::ordered_json props = s.value("properties", nlohmann::ordered_json::object());
         if (!props.is_object()) schema_fail(ptr + "/properties", "must be an object");
         std::vector<std::string> names;
@@ -181,7 +221,7 @@ uint32_t compile_schema(compiler& c, const nlohmann::ordered_json& s, const std:
         if (texts.empty()) schema_fail(ptr + (s.contains("const") ? "/const" : "/enum"), "no value matches \"type\"");
         return compile_literals(c, std::move(texts), ptr);
     }
-    if (types.empty()) schema_fail(ptr, "needs \"type\", \"enum\" or \"const\"");
+    if (types.empty()) return compile_any(c, ptr);
     // Every integer is a number: a value allowed to be either is compiled as a number.
     if (std::count(types.begin(), types.end(), "number") && std::count(types.begin(), types.end(), "integer"))
         types.erase(std::find(types.begin(), types.end(), "integer"));
@@ -200,7 +240,9 @@ json_grammar json_grammar_compile(const nlohmann::ordered_json& schema) {
     compiler c;
     compile_schema(c, schema, "");
     json_grammar& g = c.g;
-    // Children have higher indices than their parents, so one backward pass sees them first.
+    // Children have higher indices than their parents, so one backward pass sees them first;
+    // the exception, any value's object and array pointing back at it, needs neither its
+    // first bytes nor its shortest value (those start with '{' or '[' and are {} and []).
     for (size_t i = g.nodes.size(); i-- > 0;) {
         grammar_node& n = g.nodes[i];
         if (n.kind == grammar_kind::choice) {

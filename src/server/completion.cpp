@@ -50,6 +50,11 @@ nlohmann::json completion_messages_parse(const nlohmann::json& body) {
 }
 
 
+std::shared_ptr<const nlohmann::ordered_json> completion_any_object_schema() {
+    static const auto schema = std::make_shared<const nlohmann::ordered_json>(nlohmann::ordered_json{{"type", "object"}});
+    return schema;
+}
+
 void completion_schema_check(const nlohmann::ordered_json& schema, const std::string& field) {
     try {
         json_grammar_compile(schema);  // the grammar alone: the vocabulary's trie is built on the worker

@@ -29,6 +29,10 @@ struct completion_request {
 // text parts; 400 naming the message otherwise.
 nlohmann::json completion_messages_parse(const nlohmann::json& body);
 
+// Any JSON object: the schema OpenAI's response_format json_object and Ollama's "json"
+// format decode under.
+std::shared_ptr<const nlohmann::ordered_json> completion_any_object_schema();
+
 // 400 naming `field` when the grammar cannot take the schema (checked when the request comes,
 // not on the worker).
 void completion_schema_check(const nlohmann::ordered_json& schema, const std::string& field);

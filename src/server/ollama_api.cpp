@@ -74,12 +74,12 @@ void options_apply(const nlohmann::json& body, const base_model& base, size_t n_
     }
 }
 
-// "format": a JSON schema object (decoded under its grammar); "json" (any JSON) is refused.
+// "format": "json" (any JSON object) or a JSON schema object, the answer decoded under its grammar.
 std::shared_ptr<const nlohmann::ordered_json> format_schema(const nlohmann::json& body, const std::string& raw) {
     if (!body.contains("format") || body["format"].is_null() || body["format"] == "") return nullptr;
+    if (body["format"] == "json") return completion_any_object_schema();
     if (!body["format"].is_object())
-        throw api_error(400, "unsupported_field",
-                        "format: \"json\" (any JSON) is not supported; send the JSON schema the answer must follow");
+        throw api_error(400, "invalid_field", "format: must be \"json\" or a JSON schema object");
     auto schema = std::make_shared<const nlohmann::ordered_json>(nlohmann::ordered_json::parse(raw)["format"]);
     completion_schema_check(*schema, "format");
     return schema;

@@ -59,21 +59,18 @@ void fields_check(const nlohmann::json& body, bool chat) {
     }
 }
 
-// response_format: {"type": "text"}, or {"type": "json_schema", "json_schema": {"name", "schema",
-// "strict"?}}; the schema is read from the raw body so that its property order, which is the
-// order the answer writes them in, is kept.
+// response_format: {"type": "text"}, {"type": "json_object"} (any JSON object), or
+// {"type": "json_schema", "json_schema": {"name", "schema", "strict"?}}; the schema is read from
+// the raw body so that its property order, which is the order the answer writes them in, is kept.
 std::shared_ptr<const nlohmann::ordered_json> response_schema(const nlohmann::json& body, const std::string& raw) {
     if (!body.contains("response_format") || body["response_format"].is_null()) return nullptr;
     const nlohmann::json& f = body["response_format"];
     if (!f.is_object()) throw api_error(400, "invalid_field", "response_format: must be an object");
     const std::string type = json_string_required(f, "type");
     if (type == "text") return nullptr;
-    if (type == "json_object")
-        throw api_error(400, "unsupported_field",
-                        "response_format.type: \"json_object\" (any JSON) is not supported; send \"json_schema\" "
-                        "with the schema the answer must follow");
+    if (type == "json_object") return completion_any_object_schema();
     if (type != "json_schema")
-        throw api_error(400, "invalid_field", "response_format.type: must be \"text\" or \"json_schema\"");
+        throw api_error(400, "invalid_field", "response_format.type: must be \"text\", \"json_object\" or \"json_schema\"");
     if (!f.contains("json_schema") || !f["json_schema"].is_object() || !f["json_schema"].contains("schema"))
         throw api_error(400, "missing_field", "response_format.json_schema.schema: required");
     for (auto it = f["json_schema"].begin(); it != f["json_schema"].end(); ++it)

@@ -35,7 +35,7 @@ const char* k_openapi = R"json({
         "presence_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
         "top_k": {"type": "integer"}, "min_p": {"type": "number"}, "repeat_penalty": {"type": "number"},
         "user": {"type": "string"},
-        "response_format": {"type": "object", "description": "{\"type\": \"text\"} or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\", \"strict\"}}: decoded under the schema's grammar, always parses"}}},
+        "response_format": {"type": "object", "description": "{\"type\": \"text\"}, {\"type\": \"json_object\"} (any JSON object) or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\", \"strict\"}}: decoded under the schema's grammar, always parses"}}},
       "CompletionRequest": {"type": "object", "required": ["prompt"], "properties": {
         "model": {"type": "string"}, "prompt": {"type": ["string", "array"]},
         "max_tokens": {"type": "integer"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},

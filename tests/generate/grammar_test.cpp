@@ -400,9 +400,72 @@ TEST(Grammar, SchemaErrorsNameKeywordAndPath) {
     EXPECT_EQ(message(R"({"type":"integer","minimum":4.2,"maximum":4.8})"), "json schema /: no integer within minimum/maximum can be written");
     EXPECT_EQ(message(R"({"type":["string","string"]})"),
               "json schema /type: listed types must start with different characters (duplicate type?)");
-    EXPECT_EQ(message(R"({"type":"object","additionalProperties":{"type":"string"}})"),
-              "json schema /additionalProperties: only true or false is supported");
-    EXPECT_EQ(message(R"({"description":"no type"})"), "json schema /: needs \"type\", \"enum\" or \"const\"");
+    EXPECT_EQ(message(R"({"type":"object","properties":{"a":{"type":"null"}},"additionalProperties":{"type":"string"}})"),
+              "json schema /additionalProperties: with properties, only true or false is supported");
+    EXPECT_EQ(message(R"({"type":"object","additionalProperties":{"type":"strng"}})"),
+              "json schema /additionalProperties/type: unknown type \"strng\"");
     EXPECT_EQ(message(R"({"type":"string","enum":[1,2]})"), "json schema /enum: no value matches \"type\"");
     EXPECT_EQ(message(R"({"type":"array","items":true})"), "json schema /items: a schema must be an object (boolean schemas are not supported)");
+}
+
+// Free-form JSON (OpenAI's json_object, Ollama's "json"): {"type":"object"} is any object,
+// {} any value, additionalProperties a schema for every value of an object of any keys.
+TEST(Grammar, FreeFormJsonTakesAnyDocumentAndOnlyJson) {
+    const json_grammar object = json_grammar_compile(nlohmann::ordered_json::parse(R"({"type":"object"})"));
+    const json_grammar any = json_grammar_compile(nlohmann::ordered_json::parse(R"({"description":"anything"})"));
+    for (const char* doc : {R"({})", R"({"a":1})", R"({"a":[1,-2.5,{"b":null,"c":[]}],"":"x\n","a":true})",
+                            R"({"nested":{"deeper":{"deepest":[[[]]]}}})", R"({"é中":"😀"})"}) {
+        EXPECT_TRUE(accepts_complete(object, doc)) << doc;
+        EXPECT_TRUE(accepts_complete(any, doc)) << doc;
+    }
+    for (const char* doc : {"[1,2]", "\"text\"", "-0.5", "null", "true"}) {
+        EXPECT_FALSE(accepts_complete(object, doc)) << doc;
+        EXPECT_TRUE(accepts_complete(any, doc)) << doc;
+    }
+    EXPECT_EQ(first_refused(object, R"({"a" :1})"), 4u) << "whitespace is not written";
+    EXPECT_EQ(first_refused(object, R"({a:1})"), 1u) << "keys are strings";
+    EXPECT_EQ(first_refused(object, R"({"a":1,})"), 7u) << "trailing comma";
+    EXPECT_EQ(first_refused(object, R"({"a",1})"), 4u) << "a colon after the key";
+    EXPECT_EQ(first_refused(object, R"({"a":[1,]})"), 8u);
+    EXPECT_EQ(first_refused(object, R"({"a":tru})"), 8u);
+    EXPECT_EQ(first_refused(object, R"({"a":01})"), 6u) << "no leading zeros";
+    EXPECT_EQ(first_refused(object, R"({}x)"), 2u) << "nothing after the value";
+    EXPECT_EQ(grammar_shortest_completion(grammar_start(object)), "{}");
+    EXPECT_EQ(grammar_shortest_completion(grammar_start(any)), "null");
+    const std::string doc = R"({"a":[1,-2.5,{"b":null,"c":[]}],"d":"x\"y","e":{"f":false}})";
+    for (size_t i = 0; i <= doc.size(); i++) {
+        grammar_state st = grammar_start(object);
+        ASSERT_TRUE(grammar_advance(st, std::string_view(doc).substr(0, i)));
+        const std::string rest = grammar_shortest_completion(st);
+        ASSERT_TRUE(grammar_advance(st, rest)) << doc.substr(0, i) << " + " << rest;
+        ASSERT_TRUE(grammar_is_complete(st)) << doc.substr(0, i) << " + " << rest;
+        EXPECT_TRUE(nlohmann::json::parse(doc.substr(0, i) + rest).is_object()) << doc.substr(0, i) << " + " << rest;
+    }
+}
+
+TEST(Grammar, RandomWalkFreeFormJsonAlwaysValid) {
+    const nlohmann::ordered_json object_schema = nlohmann::ordered_json::parse(R"({"type":"object"})");
+    const json_grammar object = json_grammar_compile(object_schema);
+    const walk_stats objects = random_walks(object, synthetic_vocab(object_schema), 200, 120, 10, 5);
+    ASSERT_EQ(objects.outputs.size(), 200u);
+    EXPECT_GT(objects.completed_by_eog, 0);
+    for (const std::string& s : objects.outputs) EXPECT_TRUE(nlohmann::json::parse(s).is_object()) << s;
+    const nlohmann::ordered_json counts_schema = nlohmann::ordered_json::parse(
+        R"({"type":"object","additionalProperties":{"type":"integer","minimum":0,"maximum":99}})");
+    const json_grammar counts = json_grammar_compile(counts_schema);
+    const walk_stats maps = random_walks(counts, synthetic_vocab(counts_schema), 200, 80, 10, 6);
+    ASSERT_EQ(maps.outputs.size(), 200u);
+    for (const std::string& s : maps.outputs) {
+        const nlohmann::json doc = nlohmann::json::parse(s);
+        for (const auto& [key, value] : doc.items()) {
+            ASSERT_TRUE(value.is_number_integer()) << s;
+            EXPECT_GE(value.get<int64_t>(), 0);
+            EXPECT_LE(value.get<int64_t>(), 99);
+        }
+    }
+    if (!python_jsonschema_available()) return;
+    const std::string schema_file = (std::filesystem::temp_directory_path() / ("clinote_counts_schema_" + std::to_string(::getpid()) + ".json")).string();
+    std::ofstream(schema_file) << counts_schema.dump();
+    EXPECT_EQ(python_validate(schema_file, maps.outputs, "counts"), 0);
+    std::remove(schema_file.c_str());
 }

@@ -88,6 +88,9 @@ TEST(Ollama, GenerateTagsShowAndSchemaFormat) {
                                                         {"options", {{"temperature", 0}, {"num_predict", 30}}}});
     EXPECT_TRUE(json_schema_validate(schema, nlohmann::json::parse(j["message"]["content"].get<std::string>())).empty())
         << j.dump();
+    const nlohmann::json any = srv.post_json("/api/chat", {{"messages", k_messages}, {"stream", false}, {"format", "json"},
+                                                          {"options", {{"temperature", 0}, {"num_predict", 30}}}});
+    EXPECT_TRUE(nlohmann::json::parse(any["message"]["content"].get<std::string>()).is_object()) << any.dump();
 }
 
 TEST(Ollama, WhatCannotBeHonouredIsRefusedAndNoSessionCookieIsNeeded) {
@@ -100,7 +103,7 @@ TEST(Ollama, WhatCannotBeHonouredIsRefusedAndNoSessionCookieIsNeeded) {
         EXPECT_EQ(r["error"]["code"], code) << extra.dump();
         EXPECT_NE(r["error"]["message"].get<std::string>().find(words), std::string::npos) << r.dump();
     };
-    refused({{"format", "json"}}, "unsupported_field", "format");
+    refused({{"format", "yaml"}}, "invalid_field", "format");
     refused({{"tools", {{{"type", "function"}}}}}, "unsupported_field", "tools");
     refused({{"think", true}}, "unsupported_field", "think");
     refused({{"options", {{"mirostat", 2}}}}, "unsupported_field", "options.mirostat");

@@ -175,6 +175,16 @@ TEST(OpenAI, ResponseFormatJsonSchemaAlwaysParsesAndValidates) {
     }
 }
 
+TEST(OpenAI, ResponseFormatJsonObjectIsAnObjectEvenWhenCutShort) {
+    running_server srv;
+    for (int max_tokens : {60, 2}) {
+        const nlohmann::json r = srv.post_json("/v1/chat/completions", {{"messages", k_messages}, {"max_tokens", max_tokens},
+                                                                         {"temperature", 0}, {"response_format", {{"type", "json_object"}}}});
+        const std::string content = r["choices"][0]["message"]["content"];
+        EXPECT_TRUE(nlohmann::json::parse(content).is_object()) << content;
+    }
+}
+
 TEST(OpenAI, FieldsThatWouldBeIgnoredAreRefusedByName) {
     running_server srv;
     const nlohmann::json ok = {{"messages", k_messages}, {"max_tokens", 4}};
@@ -190,7 +200,7 @@ TEST(OpenAI, FieldsThatWouldBeIgnoredAreRefusedByName) {
     refused({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}}, "unsupported_field", "tools");
     refused({{"logit_bias", {{"50256", -100}}}}, "unsupported_field", "logit_bias");
     refused({{"frobnicate", 1}}, "unknown_field", "frobnicate");
-    refused({{"response_format", {{"type", "json_object"}}}}, "unsupported_field", "json_schema");
+    refused({{"response_format", {{"type", "json"}}}}, "invalid_field", "json_object");
     refused({{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}}}}}}, "missing_field",
             "response_format.json_schema.schema");
     refused({{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", {{"type", "object"}, {"pattern", "a"}}}}}}}},
