@@ -1,6 +1,8 @@
 #include "generate/generate.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -24,6 +26,23 @@ static size_t stop_prefix_tail(const std::string& text, const std::vector<std::s
         for (size_t len = stop.empty() ? 0 : std::min(stop.size() - 1, text.size()); len > hold; len--)
             if (text.compare(text.size() - len, len, stop, 0, len) == 0) { hold = len; break; }
     return hold;
+}
+
+// The step's log-normaliser and its `top` most likely tokens, read before anything changes
+// the logits.
+static float logprobs_read(const float* logits, int32_t n_vocab, int top, std::vector<std::pair<int32_t, float>>& best) {
+    const float max = *std::max_element(logits, logits + n_vocab);
+    double sum = 0;
+    for (int32_t v = 0; v < n_vocab; v++) sum += std::exp(double(logits[v] - max));
+    const float log_z = max + float(std::log(sum));
+    std::vector<int32_t> ids(static_cast<size_t>(n_vocab));
+    for (int32_t v = 0; v < n_vocab; v++) ids[size_t(v)] = v;
+    const size_t k = std::min(size_t(top), ids.size());
+    std::partial_sort(ids.begin(), ids.begin() + ptrdiff_t(k), ids.end(),
+                      [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+    best.clear();
+    for (size_t i = 0; i < k; i++) best.emplace_back(ids[i], logits[ids[i]] - log_z);
+    return log_z;
 }
 
 generate_result generate(const model& m, inference_state& st, const std::vector<int32_t>& prompt,
@@ -52,10 +71,22 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
     std::string text;   // everything generated so far
     size_t emitted = 0; // bytes of `text` already streamed
     r.finish_reason = "length";
+    token_logprob step_logprob;
+    float log_z = 0;
+    std::vector<float> model_logits;
     for (int i = 0; i < params.max_tokens; i++) {
+        if (params.top_logprobs >= 0) {
+            log_z = logprobs_read(logits.data(), n_vocab, std::min(params.top_logprobs, 20), step_logprob.top);
+            model_logits.assign(logits.begin(), logits.end());
+        }
         if (params.filter) params.filter->apply(logits.data(), n_vocab);
         const int32_t token = sampler_sample(smp, logits.data(), n_vocab, history, answer_start);
         if (m.tok.is_eog(token)) { r.finish_reason = "stop"; break; }
+        if (params.top_logprobs >= 0) {
+            step_logprob.token = token;
+            step_logprob.logprob = model_logits[size_t(token)] - log_z;
+            r.logprobs.push_back(step_logprob);
+        }
         if (params.filter) params.filter->accept(token);
         r.tokens.push_back(token);
         history.push_back(token);

@@ -21,6 +21,9 @@ struct token_filter {
 
 struct generate_params {
     int max_tokens = 256;
+    // ≥ 0: each generated token's log-probability is kept in generate_result::logprobs, with
+    // this many of the most likely tokens at its step (at most 20); -1: none.
+    int top_logprobs = -1;
     std::vector<std::string> stop;  // stop strings (not included in the result)
     sampler_params sampling;
     const token_filter* filter = nullptr;
@@ -30,10 +33,19 @@ struct generate_params {
     std::vector<int32_t> answer_before;
 };
 
+// A generated token's log-probability under the model: the log-softmax of the model's
+// logits at its step, before penalties, temperature or a constraint change them.
+struct token_logprob {
+    int32_t token = 0;
+    float logprob = 0;
+    std::vector<std::pair<int32_t, float>> top;  // the most likely tokens, most likely first
+};
+
 struct generate_result {
     std::string text;
     std::vector<int32_t> tokens;  // generated tokens (an end-of-generation token is not included)
     int64_t n_prompt = 0;
+    std::vector<token_logprob> logprobs;  // per token of `tokens`, with params.top_logprobs ≥ 0
     std::string finish_reason;    // "stop" (end token or stop string), "length", "cancelled"
     double prefill_seconds = 0, decode_seconds = 0;
 };

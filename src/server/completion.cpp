@@ -85,7 +85,13 @@ nlohmann::json completion_generate(server_context& ctx, job& j, const completion
             text = json_constraint_finish(*constraint, g.text);
             if (text.size() > g.text.size()) job_emit(j, text.substr(g.text.size()));
         }
-        choices.push_back({{"text", text}, {"finish_reason", g.finish_reason}});
+        nlohmann::json choice = {{"text", text}, {"finish_reason", g.finish_reason}};
+        if (params.top_logprobs >= 0) {
+            nlohmann::json lps = nlohmann::json::array();
+            for (const token_logprob& lp : g.logprobs) lps.push_back({{"token", lp.token}, {"logprob", lp.logprob}, {"top", lp.top}});
+            choice["logprobs"] = lps;
+        }
+        choices.push_back(choice);
         n_prompt = g.n_prompt;
         completion += int64_t(g.tokens.size());
         prompt_seconds += g.prefill_seconds;

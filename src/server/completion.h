@@ -42,7 +42,8 @@ model_choice completion_model(server_context& ctx, const std::string& name);
 
 // Runs on the worker: each choice's text streamed to the job as it is written; a JSON
 // answer cut short by max_tokens is completed by the grammar's shortest ending (streamed
-// too), so it parses. {"choices": [{text, finish_reason}], "text", "finish_reason",
+// too), so it parses. {"choices": [{text, finish_reason, logprobs?: [{token, logprob, top:
+// [[token, logprob]…]}] with params.top_logprobs ≥ 0}], "text", "finish_reason",
 // "prompt_tokens", "completion_tokens", "prompt_seconds", "decode_seconds"}.
 nlohmann::json completion_generate(server_context& ctx, job& j, const completion_request& r);
 

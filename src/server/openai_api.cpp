@@ -14,6 +14,7 @@
 #include "server/completion.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
+#include "tokenizer/unicode.h"
 
 namespace clinote {
 
@@ -31,12 +32,12 @@ struct openai_request {
 const std::set<std::string> k_fields = {
     "model", "max_tokens", "temperature", "top_p", "n", "stream", "stream_options", "stop", "seed",
     "frequency_penalty", "presence_penalty", "response_format", "top_k", "min_p", "repeat_penalty",
-    "user"};  // user: an end-user id for the provider's abuse monitoring; nothing leaves this machine
-const std::set<std::string> k_chat_fields = {"messages", "max_completion_tokens"};
+    "logprobs", "user"};  // user: an end-user id for the provider's abuse monitoring; nothing leaves this machine
+const std::set<std::string> k_chat_fields = {"messages", "max_completion_tokens", "top_logprobs"};
 
 // Fields of the OpenAI API clinote does not implement, and the value that asks for nothing.
 const std::map<std::string, nlohmann::json> k_unsupported = {
-    {"logprobs", false}, {"top_logprobs", 0}, {"tools", nlohmann::json::array()}, {"tool_choice", "none"},
+    {"tools", nlohmann::json::array()}, {"tool_choice", "none"},
     {"functions", nlohmann::json::array()}, {"function_call", "none"}, {"parallel_tool_calls", false},
     {"logit_bias", nlohmann::json::object()}, {"echo", false}, {"best_of", 1}, {"suffix", ""},
     {"audio", nullptr}, {"modalities", nlohmann::json::array({"text"})}, {"prediction", nullptr},
@@ -78,6 +79,41 @@ std::shared_ptr<const nlohmann::ordered_json> response_schema(const nlohmann::js
             throw api_error(400, "unknown_field", "response_format.json_schema." + it.key() + ": not a field clinote knows");
     return std::make_shared<const nlohmann::ordered_json>(
         nlohmann::ordered_json::parse(raw)["response_format"]["json_schema"]["schema"]);
+}
+
+// A token as OpenAI shows it: its text (invalid UTF-8 of a partial character as U+FFFD) and bytes.
+nlohmann::json token_json(const tokenizer& tok, int32_t id, float logprob) {
+    const std::string bytes = tokenizer_token_bytes(tok, id);
+    return {{"token", utf8_lossy(bytes)}, {"logprob", logprob}, {"bytes", std::vector<uint8_t>(bytes.begin(), bytes.end())}};
+}
+
+// A choice's log-probabilities in the chat form ({"content": [{token, logprob, bytes,
+// top_logprobs}]}) or the completions form (tokens, token_logprobs, top_logprobs, text_offset).
+nlohmann::json logprobs_json(const tokenizer& tok, const nlohmann::json& steps, bool chat) {
+    if (chat) {
+        nlohmann::json content = nlohmann::json::array();
+        for (const nlohmann::json& s : steps) {
+            nlohmann::json t = token_json(tok, s["token"], s["logprob"]);
+            t["top_logprobs"] = nlohmann::json::array();
+            for (const nlohmann::json& alt : s["top"]) t["top_logprobs"].push_back(token_json(tok, alt[0], alt[1]));
+            content.push_back(t);
+        }
+        return {{"content", content}, {"refusal", nullptr}};
+    }
+    nlohmann::json out = {{"tokens", nlohmann::json::array()}, {"token_logprobs", nlohmann::json::array()},
+                          {"top_logprobs", nlohmann::json::array()}, {"text_offset", nlohmann::json::array()}};
+    size_t offset = 0;
+    for (const nlohmann::json& s : steps) {
+        const std::string bytes = tokenizer_token_bytes(tok, s["token"]);
+        out["tokens"].push_back(utf8_lossy(bytes));
+        out["token_logprobs"].push_back(s["logprob"]);
+        nlohmann::json top = nlohmann::json::object();
+        for (const nlohmann::json& alt : s["top"]) top[utf8_lossy(tokenizer_token_bytes(tok, alt[0]))] = alt[1];
+        out["top_logprobs"].push_back(top);
+        out["text_offset"].push_back(offset);
+        offset += bytes.size();
+    }
+    return out;
 }
 
 int64_t unix_now() {
@@ -139,6 +175,14 @@ openai_request request_parse(server_context& ctx, const httplib::Request& req, c
         throw api_error(400, "unsupported_field", "n: more than one choice is not streamed; ask without stream");
     if (body.contains("stream_options") && body["stream_options"].is_object())
         o.include_usage = json_bool(body["stream_options"], "include_usage", false);
+    // Chat: logprobs true, top_logprobs 0–20 alternatives; completions: logprobs 0–5 alternatives.
+    if (chat && json_bool(body, "logprobs", false)) r.params.top_logprobs = int(json_integer(body, "top_logprobs", 0, 0, 20));
+    else if (chat && body.contains("top_logprobs") && !body["top_logprobs"].is_null())
+        throw api_error(400, "invalid_field", "top_logprobs: needs \"logprobs\": true");
+    else if (!chat && body.contains("logprobs") && !body["logprobs"].is_null())
+        r.params.top_logprobs = int(json_integer(body, "logprobs", 0, 0, 5));
+    if (o.stream && r.params.top_logprobs >= 0)
+        throw api_error(400, "unsupported_field", "logprobs: not streamed by clinote; ask without stream");
     r.schema = response_schema(body, req.body);
     if (r.schema) completion_schema_check(*r.schema, "response_format.json_schema.schema");
     return o;
@@ -174,6 +218,7 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
         return nlohmann::json{{"id", id}, {"object", object}, {"created", created}, {"model", model_id}};
     };
     if (!o.stream) {
+        const tokenizer* tok = &ctx.host.bases[r->model.base].tok;
         reply_job_json(ctx, res, j, [=](job& jj) {
             const nlohmann::json out = completion_outcome(jj);
             nlohmann::json body = base(chat ? "chat.completion" : "text_completion");
@@ -182,7 +227,8 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
             for (size_t i = 0; i < written.size(); i++) {
                 nlohmann::json choice = {{"index", i}, {"finish_reason", written[i]["finish_reason"]}};
                 if (chat) choice["message"] = {{"role", "assistant"}, {"content", written[i]["text"]}};
-                else choice["text"] = written[i]["text"], choice["logprobs"] = nullptr;
+                else choice["text"] = written[i]["text"];
+                choice["logprobs"] = written[i].contains("logprobs") ? logprobs_json(*tok, written[i]["logprobs"], chat) : nullptr;
                 body["choices"].push_back(choice);
             }
             body["usage"] = usage_json(out);

@@ -35,11 +35,14 @@ const char* k_openapi = R"json({
         "presence_penalty": {"type": "number", "minimum": -2, "maximum": 2, "default": 0},
         "top_k": {"type": "integer"}, "min_p": {"type": "number"}, "repeat_penalty": {"type": "number"},
         "user": {"type": "string"},
+        "logprobs": {"type": "boolean", "description": "each token's log-probability under the model; not streamed"},
+        "top_logprobs": {"type": "integer", "minimum": 0, "maximum": 20, "description": "alternatives per token, with logprobs"},
         "response_format": {"type": "object", "description": "{\"type\": \"text\"}, {\"type\": \"json_object\"} (any JSON object) or {\"type\": \"json_schema\", \"json_schema\": {\"name\", \"schema\", \"strict\"}}: decoded under the schema's grammar, always parses"}}},
       "CompletionRequest": {"type": "object", "required": ["prompt"], "properties": {
         "model": {"type": "string"}, "prompt": {"type": ["string", "array"]},
         "max_tokens": {"type": "integer"}, "temperature": {"type": "number"}, "top_p": {"type": "number"},
         "seed": {"type": "integer"}, "stop": {"type": ["string", "array"]}, "stream": {"type": "boolean"},
+        "logprobs": {"type": "integer", "minimum": 0, "maximum": 5, "description": "log-probabilities with this many alternatives; not streamed"},
         "n": {"type": "integer"}, "frequency_penalty": {"type": "number"}, "presence_penalty": {"type": "number"},
         "response_format": {"type": "object"}}},
       "Unlock": {"type": "object", "required": ["passphrase"], "properties": {

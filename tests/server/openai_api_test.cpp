@@ -185,6 +185,42 @@ TEST(OpenAI, ResponseFormatJsonObjectIsAnObjectEvenWhenCutShort) {
     }
 }
 
+// Greedy: each token is the most likely one, its bytes make the answer, and the completions
+// route gives the same figures in its own form.
+TEST(OpenAI, LogprobsOfEachTokenWithItsAlternatives) {
+    running_server srv;
+    const nlohmann::json r = srv.post_json("/v1/chat/completions", {{"messages", k_messages}, {"max_tokens", 16}, {"temperature", 0},
+                                                                     {"logprobs", true}, {"top_logprobs", 3}});
+    const nlohmann::json& content = r["choices"][0]["logprobs"]["content"];
+    ASSERT_EQ(content.size(), r["usage"]["completion_tokens"].get<size_t>()) << r.dump();
+    std::string bytes;
+    for (const nlohmann::json& t : content) {
+        for (int b : t["bytes"]) bytes += char(b);
+        ASSERT_EQ(t["top_logprobs"].size(), 3u);
+        EXPECT_EQ(t["top_logprobs"][0]["token"], t["token"]);
+        EXPECT_FLOAT_EQ(t["top_logprobs"][0]["logprob"].get<float>(), t["logprob"].get<float>());
+        EXPECT_LE(t["logprob"].get<float>(), 0.0f);
+        EXPECT_GE(t["top_logprobs"][1]["logprob"].get<float>(), t["top_logprobs"][2]["logprob"].get<float>());
+    }
+    EXPECT_EQ(bytes, r["choices"][0]["message"]["content"].get<std::string>());
+    const nlohmann::json plain = srv.post_json("/v1/chat/completions", {{"messages", k_messages}, {"max_tokens", 16}, {"temperature", 0}});
+    EXPECT_EQ(plain["choices"][0]["message"]["content"], r["choices"][0]["message"]["content"]);
+    EXPECT_TRUE(plain["choices"][0]["logprobs"].is_null());
+
+    const nlohmann::json c = srv.post_json("/v1/completions", {{"prompt", "Once upon a time"}, {"max_tokens", 8}, {"temperature", 0},
+                                                                {"logprobs", 2}});
+    const nlohmann::json& lp = c["choices"][0]["logprobs"];
+    ASSERT_EQ(lp["tokens"].size(), 8u) << c.dump();
+    size_t offset = 0;
+    for (size_t i = 0; i < 8; i++) {
+        EXPECT_EQ(lp["text_offset"][i].get<size_t>(), offset);
+        offset += lp["tokens"][i].get<std::string>().size();
+        ASSERT_LE(lp["top_logprobs"][i].size(), 2u);
+        EXPECT_FLOAT_EQ(lp["top_logprobs"][i][lp["tokens"][i].get<std::string>()].get<float>(), lp["token_logprobs"][i].get<float>());
+    }
+    EXPECT_EQ(offset, c["choices"][0]["text"].get<std::string>().size());
+}
+
 TEST(OpenAI, FieldsThatWouldBeIgnoredAreRefusedByName) {
     running_server srv;
     const nlohmann::json ok = {{"messages", k_messages}, {"max_tokens", 4}};
@@ -195,8 +231,9 @@ TEST(OpenAI, FieldsThatWouldBeIgnoredAreRefusedByName) {
         EXPECT_EQ(r["error"]["code"], code) << extra.dump();
         EXPECT_NE(r["error"]["message"].get<std::string>().find(names), std::string::npos) << r.dump();
     };
-    refused({{"logprobs", true}}, "unsupported_field", "logprobs");
-    refused({{"top_logprobs", 3}}, "unsupported_field", "top_logprobs");
+    refused({{"logprobs", true}, {"stream", true}}, "unsupported_field", "logprobs");
+    refused({{"top_logprobs", 3}}, "invalid_field", "top_logprobs");
+    refused({{"logprobs", true}, {"top_logprobs", 21}}, "invalid_field", "top_logprobs");
     refused({{"tools", {{{"type", "function"}, {"function", {{"name", "f"}}}}}}}, "unsupported_field", "tools");
     refused({{"logit_bias", {{"50256", -100}}}}, "unsupported_field", "logit_bias");
     refused({{"frobnicate", 1}}, "unknown_field", "frobnicate");

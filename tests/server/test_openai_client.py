@@ -3,6 +3,7 @@ chat completions (plain and streamed, with usage, stop, seed), text completions,
 errors surfacing as the client's exception types; and an adapter trained through the API,
 served with `--adapter`, answering exactly as `clinote generate --adapter`."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -114,8 +115,17 @@ class OpenAIClientTest(unittest.TestCase):
             self.assertEqual(list(answer), ["name", "age"])
             self.assertIsInstance(answer["age"], int)
             self.assertLessEqual(len(answer["name"]), 12)
+        r = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=12, temperature=0,
+                                                logprobs=True, top_logprobs=2)
+        steps = r.choices[0].logprobs.content
+        self.assertEqual(len(steps), r.usage.completion_tokens)
+        self.assertEqual(b"".join(bytes(s.bytes) for s in steps).decode(), r.choices[0].message.content)
+        for s in steps:  # greedy: the chosen token is the most likely, a proper log-probability
+            self.assertEqual(s.top_logprobs[0].token, s.token)
+            self.assertLessEqual(s.logprob, 0.0)
+            self.assertLessEqual(sum(math.exp(t.logprob) for t in s.top_logprobs), 1.0 + 1e-6)
         with self.assertRaises(openai.BadRequestError) as e:
-            self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=4, logprobs=True)
+            self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=4, logprobs=True, stream=True)
         self.assertIn("logprobs", str(e.exception))
         for max_tokens in (40, 2):
             r = self.client.chat.completions.create(model="stories", messages=MESSAGES, max_tokens=max_tokens,
