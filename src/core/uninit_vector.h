@@ -1,6 +1,6 @@
 // A std::vector whose resize leaves new elements unwritten, for buffers the next operation
 // overwrites whole (activations, scratch): zero-filling them first was ~4% of a training
-// step (memset in perf, docs/benchmarks.md). Buffers that are accumulated into are still
+// step (memset in perf, docs/experiments.md, benchmark history). Buffers that are accumulated into are still
 // zeroed explicitly (assign).
 #pragma once
 #include <memory>

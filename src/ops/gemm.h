@@ -1,7 +1,7 @@
 // F32 matrix products through OpenBLAS, run on the ops thread pool (ops/parallel.h).
 // OpenBLAS is kept single-threaded: its own threads would be a third set of workers beside
 // the pool and OpenMP, and on a 2-core machine they spent ~17% of a training step yielding
-// to each other (perf, docs/benchmarks.md). A parallel product instead splits its output
+// to each other (perf, docs/experiments.md, benchmark history). A parallel product instead splits its output
 // into panels, one single-threaded OpenBLAS call per panel, on the same pool as every
 // other op; code already running on the pool calls gemm_f32_serial for its own tiles.
 #pragma once

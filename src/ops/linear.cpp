@@ -105,7 +105,7 @@ static void linear_float_rows(const tensor_view& w, const float* x, float* y) {
 // From this many tokens on (a prompt's prefill) int8 mode multiplies dequantised blocks of
 // rows with sgemm too: OpenBLAS's F32 kernel does ~30 multiply-adds a cycle, the int8 tile
 // (one weight row, four tokens) ~19, and a block's dequantisation is shared by every token.
-// Prefill 512 at 2 threads: Q4_1 470 -> 619, Q8_0 502 -> 586 tokens/s (docs/benchmarks.md).
+// Prefill 512 at 2 threads: Q4_1 470 -> 619, Q8_0 502 -> 586 tokens/s (docs/experiments.md, benchmark history).
 constexpr int64_t int8_max_tokens = 32;
 
 static void bias_add(const float* bias, float* y, int64_t n_tokens, int64_t n_out) {

@@ -182,7 +182,7 @@ int64_t batch_tokens(const train_batch& b) { return b.n_batch * b.seq_len; }
 // Every step allocates and frees the same large buffers (activations, gradients, logits,
 // scratch). glibc serves each block above its mmap threshold with a fresh mapping whose
 // pages fault in and are zeroed by the kernel again on every step: ~6% of a step (page
-// faults and memset in perf, docs/benchmarks.md). While training runs, blocks come from the
+// faults and memset in perf, docs/experiments.md, benchmark history). While training runs, blocks come from the
 // heap and freed ones stay there for the next step; afterwards glibc's defaults return,
 // and what was kept goes back to the system (a server process lives on after training).
 class allocator_reuse_scope {
