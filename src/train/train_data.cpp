@@ -123,9 +123,37 @@ json as_messages(const json& value, const char* role, const std::string& where, 
 
 }  // namespace
 
+namespace {
+
+// A model without a chat template (a base model, the tiny test model): a prompt/completion
+// pair of plain strings is trained as TRL trains it — the prompt tokenised with the model's
+// special tokens (BOS), the completion without, then the end-of-sequence token; the loss on
+// the completion and that token. The prompt is what `clinote generate --raw` feeds.
+train_example plain_example_make(const nlohmann::json& row, const tokenizer& tok, const train_data_options& opt,
+                                 const std::string& id) {
+    const char* wants = "the model has no chat template, so only plain {\"prompt\": string, \"completion\": string} "
+                        "lines can be trained (or give one with --chat-template)";
+    if (!row.contains("prompt") || !row.contains("completion")) fail(id, wants);
+    if (!row["prompt"].is_string() || !row["completion"].is_string()) fail(id, wants);
+    if (row["completion"].get<std::string>().empty()) fail(id, "\"completion\" is empty: nothing to learn");
+    if (tok.eos_id < 0) fail(id, "the model's tokenizer has no end-of-sequence token to end a completion with");
+    train_example ex;
+    ex.id = id;
+    ex.tokens = tokenizer_encode(tok, row["prompt"].get<std::string>(), true);
+    const size_t prompt_len = ex.tokens.size();
+    for (int32_t t : tokenizer_encode(tok, row["completion"].get<std::string>(), false)) ex.tokens.push_back(t);
+    ex.tokens.push_back(tok.eos_id);
+    ex.scored.assign(ex.tokens.size(), 0);
+    std::fill(ex.scored.begin() + (opt.completion_only ? ptrdiff_t(prompt_len) : 1), ex.scored.end(), 1);
+    return ex;
+}
+
+}  // namespace
+
 train_example train_example_make(const nlohmann::json& row, const tokenizer& tok, const train_data_options& opt,
                                  const std::string& id) {
     if (!row.is_object()) fail(id, "a line must be a JSON object");
+    if (tok.chat_template.empty()) return plain_example_make(row, tok, opt, id);
     train_example ex;
     ex.id = id;
     json conversation;
@@ -217,8 +245,6 @@ train_split split_load(const std::string& path, const std::string& name, const t
 
 train_dataset train_data_load(const std::string& dir, const tokenizer& tok, const train_data_options& opt) {
     if (opt.max_seq < 2) fail("max_seq", "must be at least 2");
-    if (tok.chat_template.empty())
-        fail("chat template", "the model has no chat template, so the examples cannot be rendered as at inference");
     train_dataset d;
     d.train = split_load(dir + "/train.jsonl", "train.jsonl", tok, opt);
     d.valid = split_load(dir + "/valid.jsonl", "valid.jsonl", tok, opt);
@@ -230,8 +256,6 @@ train_dataset train_data_load(const std::string& dir, const tokenizer& tok, cons
 }
 
 train_split train_split_read(const std::string& path, const tokenizer& tok, const train_data_options& opt) {
-    if (tok.chat_template.empty())
-        fail("chat template", "the model has no chat template, so the examples cannot be rendered as at inference");
     return split_load(path, std::filesystem::path(path).filename().string(), tok, opt);
 }
 

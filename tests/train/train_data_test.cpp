@@ -181,7 +181,33 @@ TEST(TrainData, BadInputIsReportedBeforeTraining) {
 
     tokenizer no_template = tok;
     no_template.chat_template.clear();
-    EXPECT_NE(error_of([&] { train_data_load(d.str(), no_template, {}); }).find("no chat template"), std::string::npos);
+    d.write("valid.jsonl", k_row_b + "\n");
+    EXPECT_EQ(error_of([&] { train_data_load(d.str(), no_template, {}); }),
+              d.str() + "/train.jsonl:1: the model has no chat template, so only plain {\"prompt\": string, "
+                        "\"completion\": string} lines can be trained (or give one with --chat-template)");
+}
+
+// A model without a chat template (stories260K) trains on plain prompt/completion pairs as TRL
+// does: the prompt with BOS — "Once upon a time" is [1, 403, 407, 261, 378] in transformers'
+// golden file (tests/golden/model/stories260k.json) —, the completion without, then EOS; the
+// loss on the completion and EOS only.
+TEST(TrainData, PlainPromptCompletionWithoutAChatTemplate) {
+    const tokenizer tok = tokenizer_from_gguf(gguf_open(shared_dir() + "/models/stories260k/stories260K.gguf"));
+    ASSERT_TRUE(tok.chat_template.empty());
+    temp_dir d;
+    d.write("train.jsonl", R"({"prompt":"Once upon a time","completion":" there was a cat."})" "\n");
+    d.write("valid.jsonl", R"({"prompt":"Once upon a time","completion":" a dog"})" "\n");
+    const train_dataset data = train_data_load(d.str(), tok, {});
+    const train_example& ex = data.train.examples.at(0);
+    const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+    ASSERT_GT(ex.tokens.size(), prompt.size() + 1);
+    EXPECT_EQ(std::vector<int32_t>(ex.tokens.begin(), ex.tokens.begin() + 5), prompt);
+    EXPECT_EQ(ex.tokens.back(), tok.eos_id);
+    EXPECT_EQ(tokenizer_decode(tok, std::vector<int32_t>(ex.tokens.begin() + 5, ex.tokens.end() - 1)), " there was a cat.");
+    for (size_t i = 0; i < ex.tokens.size(); i++) EXPECT_EQ(ex.scored[i], i >= 5 ? 1 : 0) << i;
+    d.write("train.jsonl", R"({"prompt":[{"role":"user","content":"hi"}],"completion":"x"})" "\n");
+    EXPECT_NE(error_of([&] { train_data_load(d.str(), tok, {}); }).find("train.jsonl:1: the model has no chat template"),
+              std::string::npos);
 }
 
 // Examples with made-up tokens: token value = 1000 * example + position, so every batch cell
