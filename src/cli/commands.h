@@ -20,5 +20,6 @@ void add_eval_asr_command(CLI::App& app);
 void add_serve_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_models_command(CLI::App& app);
 
 }  // namespace clinote

@@ -107,7 +107,7 @@ void add_eval_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--limit", opt->request.limit, "Only the first N encounters; 0: all")->capture_default_str();
     cmd->add_option("--encoder", opt->request.encoder_dir,
-                    "Sentence encoder folder (default: models/all-MiniLM-L6-v2, installed by scripts/setup.d/eval.sh)");
+                    "Sentence encoder folder (default: models/all-MiniLM-L6-v2, installed by `clinote models pull all-minilm-l6-v2`)");
     cmd->add_flag("--no-embedding", opt->request.no_embedding, "Skip embedding similarity");
     cmd->add_flag("--json", opt->request.json,
                   "Ask for a ClinicalSummary JSON per encounter (the prompt of clinote note --json, decoded under the "

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     clinote::add_transcribe_command(app);
     clinote::add_scribe_command(app);
     clinote::add_eval_asr_command(app);
+    clinote::add_models_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

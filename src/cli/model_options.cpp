@@ -8,6 +8,7 @@
 #include <map>
 #include <cstdio>
 
+#include "catalog/model_catalog.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/paths.h"
@@ -28,10 +29,22 @@ std::string adapter_path_resolve(const model_options& opt) {
     return default_model && std::filesystem::exists(adapter + "/adapter_config.json") ? adapter : "";
 }
 
+CLI::Validator model_name_or_path() {
+    return CLI::Validator(
+        [](std::string& value) {
+            value = model_reference_resolve(value, models_dir());
+            return std::string();
+        },
+        "PATH|NAME");
+}
+
 void add_model_flags(CLI::App* cmd, model_options& opt) {
     opt.model_path = default_model_path();
-    cmd->add_option("-m,--model", opt.model_path, "Model: a .gguf file or a Hugging Face directory")
-        ->capture_default_str();
+    cmd->add_option("-m,--model", opt.model_path,
+                    "Model: a .gguf file, a Hugging Face directory, or the name of a model `clinote models pull` "
+                    "installed (e.g. gemma-3-270m)")
+        ->capture_default_str()
+        ->transform(model_name_or_path());
     cmd->add_option("--adapter", opt.adapter_path,
                     "LoRA adapter applied without merging: a PEFT directory (adapter_config.json + "
                     "adapter_model.safetensors) or a llama.cpp GGUF LoRA file; none: the bare model. Default: with "

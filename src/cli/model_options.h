@@ -27,6 +27,10 @@ struct generation_options {
 };
 
 void add_model_flags(CLI::App* cmd, model_options& opt);
+
+// For a model flag: a catalogue name (`clinote models`) becomes its installed path; a name not
+// installed is an error saying how to pull it; anything else is kept as a path.
+CLI::Validator model_name_or_path();
 void add_generation_flags(CLI::App* cmd, generation_options& opt);
 // --chat-template alone, for commands that take their own model flags (train); part of add_model_flags.
 void add_chat_template_flag(CLI::App* cmd, model_options& opt);

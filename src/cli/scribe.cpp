@@ -58,7 +58,8 @@ void add_scribe_command(CLI::App& app) {
     add_speech_flags(cmd, opt->speech);
     cmd->add_option("--transcript-out", opt->transcript_out, "Keep the transcript in this file (one segment a line)");
     cmd->add_option("-m,--model", opt->model.model_path, "Language model for the note (as `clinote note --model`; "
-                                                         "default: the default model)");
+                                                         "default: the default model)")
+        ->transform(model_name_or_path());
     cmd->add_option("--template", opt->template_name, "Note template (as `clinote note --template`)")->capture_default_str();
     cmd->add_flag("--json", opt->json, "Write a ClinicalSummary JSON instead (as `clinote note --json`)");
     cmd->add_option("-o,--out", opt->out, "Also write the note to this file");

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 
+#include "catalog/model_catalog.h"
 #include "cli/commands.h"
 #include "cli/model_options.h"
 #include "cli/speech_options.h"
 #include "core/error.h"
+#include "core/paths.h"
 #include "server/server.h"
 
 namespace clinote {
@@ -32,10 +34,13 @@ std::pair<std::string, std::string> spec_parse(const std::string& flag, const st
     return {spec.substr(0, eq), spec.substr(eq + 1)};
 }
 
-// "NAME=PATH", or a path (which may hold '=' only if it exists as given) named by its stem.
+// "NAME=PATH", or a path (which may hold '=' only if it exists as given) named by its stem; a
+// PATH may be an installed model's name (`clinote models`).
 std::pair<std::string, std::string> model_spec_parse(const std::string& spec) {
-    if (spec.find('=') == std::string::npos || std::filesystem::exists(spec)) return {"", spec};
-    return spec_parse("--model", spec);
+    if (spec.find('=') == std::string::npos || std::filesystem::exists(spec))
+        return {"", model_reference_resolve(spec, models_dir())};
+    auto [name, path] = spec_parse("--model", spec);
+    return {name, model_reference_resolve(path, models_dir())};
 }
 
 void run_serve(serve_options opt) {

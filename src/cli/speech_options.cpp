@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "audio/audio_read.h"
+#include "cli/model_options.h"
 #include "core/paths.h"
 #include "speech/whisper_mel.h"
 
@@ -19,8 +20,10 @@ void add_speech_flags(CLI::App* cmd, speech_options& opt) {
     opt.model_path = default_whisper_path();
     cmd->add_option("--whisper", opt.model_path,
                     "Whisper model directory: CTranslate2 (model.bin, as scripts/setup.sh installs Whisper base) or "
-                    "Hugging Face (config.json, model.safetensors, tokenizer.json)")
-        ->capture_default_str();
+                    "Hugging Face (config.json, model.safetensors, tokenizer.json), or the name of one `clinote models "
+                    "pull` installed (whisper-base)")
+        ->capture_default_str()
+        ->transform(model_name_or_path());
     cmd->add_option("--language", opt.language, "Spoken language code (en, de, fr, ...); auto: detect it")
         ->capture_default_str();
     cmd->add_flag("--translate", opt.translate, "Translate the speech to English instead of transcribing it");

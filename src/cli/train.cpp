@@ -144,8 +144,10 @@ void add_train_command(CLI::App& app) {
     o->model.model_path = default_model_path();
     trainer_options& t = o->trainer;
     lora_config& l = o->lora;
-    cmd->add_option("-m,--model", o->model.model_path, "Base model: a .gguf file (any stored type) or a Hugging Face directory")
-        ->capture_default_str();
+    cmd->add_option("-m,--model", o->model.model_path,
+                    "Base model: a .gguf file (any stored type), a Hugging Face directory or an installed model's name")
+        ->capture_default_str()
+        ->transform(model_name_or_path());
     add_chat_template_flag(cmd, o->model);
     cmd->add_option("--data", o->data_dir, "Dataset directory: train.jsonl, valid.jsonl (messages or prompt/completion rows)")
         ->required();

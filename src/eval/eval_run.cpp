@@ -272,7 +272,7 @@ void eval_run(const eval_request& r, const std::vector<eval_system_spec>& system
         if (!r.encoder_dir.empty() || std::filesystem::exists(encoder_dir + "/model.safetensors"))
             sc.encoder = sentence_encoder_load(encoder_dir);
         else
-            std::fprintf(stderr, "clinote: warning: no sentence encoder at %s (scripts/setup.d/eval.sh installs it); "
+            std::fprintf(stderr, "clinote: warning: no sentence encoder at %s (`clinote models pull all-minilm-l6-v2` installs it); "
                                  "embedding similarity is left out\n", encoder_dir.c_str());
     }
     if (r.judge && !r.json) sc.judge = r.judge;

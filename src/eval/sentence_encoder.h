@@ -34,7 +34,7 @@ struct sentence_encoder {
 // A directory with config.json (BertModel), tokenizer.json (WordPiece), model.safetensors and,
 // optionally, sentence_bert_config.json (max_seq_length). Throws "<file>: <problem>".
 sentence_encoder sentence_encoder_load(const std::string& dir);
-// all-MiniLM-L6-v2 in the models folder (core/paths.h models_dir; scripts/setup.d/eval.sh puts it there).
+// all-MiniLM-L6-v2 in the models folder (core/paths.h models_dir; `clinote models pull all-minilm-l6-v2` puts it there).
 std::string sentence_encoder_default_dir();
 
 struct encoded_text {

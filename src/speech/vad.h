@@ -1,6 +1,6 @@
 // Silero VAD (16 kHz) in clinote's engine: the probability that each 32 ms frame of 512
 // samples holds speech, from the weights in silero_vad_16k.safetensors (the silero-vad
-// wheel ships that file; scripts/setup.d/speech.sh puts it in models/silero-vad/).
+// wheel ships that file; `clinote models pull silero-vad` puts it in models/silero-vad/).
 #pragma once
 #include <array>
 #include <cstdint>

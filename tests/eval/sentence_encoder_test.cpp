@@ -46,7 +46,7 @@ const sentence_encoder& encoder() {
 }  // namespace
 
 TEST(WordPiece, IdsEqualHuggingFaceTokenizers) {
-    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (scripts/setup.d/eval.sh installs it)";
+    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (`clinote models pull all-minilm-l6-v2` installs it)";
     const wordpiece_tokenizer& tok = encoder().tokenizer;
     size_t n = 0;
     for (const char* key : {"sentences", "tokenized"})
@@ -63,7 +63,7 @@ TEST(WordPiece, IdsEqualHuggingFaceTokenizers) {
 TEST(WordPiece, NotUtf8IsAnError) { EXPECT_THROW(wordpiece_words("caf\xe9"), error); }
 
 TEST(SentenceEncoder, EmbeddingsEqualSentenceTransformers) {
-    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (scripts/setup.d/eval.sh installs it)";
+    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (`clinote models pull all-minilm-l6-v2` installs it)";
     const int stride = golden().json["token_dim_stride"].get<int>();
     for (const auto& s : golden().json["sentences"]) {
         const encoded_text e = sentence_encode(encoder(), s["text"].get<std::string>());
@@ -82,7 +82,7 @@ TEST(SentenceEncoder, EmbeddingsEqualSentenceTransformers) {
 }
 
 TEST(EmbeddingScore, EqualsBertScoreGreedyMatching) {
-    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (scripts/setup.d/eval.sh installs it)";
+    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (`clinote models pull all-minilm-l6-v2` installs it)";
     for (const auto& p : golden().json["pairs"]) {
         const embedding_scores s = embedding_score(encoder(), p["reference"].get<std::string>(), p["candidate"].get<std::string>());
         EXPECT_NEAR(s.precision, p["precision"].get<double>(), 1e-4) << p["candidate"];
@@ -92,7 +92,7 @@ TEST(EmbeddingScore, EqualsBertScoreGreedyMatching) {
 }
 
 TEST(EmbeddingScore, LongTextsAreWindowedAndIdenticalTextsScoreOne) {
-    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (scripts/setup.d/eval.sh installs it)";
+    if (!have_model()) GTEST_SKIP() << "models/all-MiniLM-L6-v2 absent (`clinote models pull all-minilm-l6-v2` installs it)";
     std::string note;
     for (int i = 0; i < 32; i++) note += "The patient reports intermittent chest pain and takes aspirin 81 mg daily. ";
     const std::vector<encoded_text> windows = sentence_encode_windows(encoder(), note);

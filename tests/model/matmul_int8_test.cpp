@@ -121,11 +121,11 @@ TEST(DefaultModel, Int8LogitsStayCloseToF32) {
 }
 
 // Gemma 3 270M in Q4_K_M (Q5_0 attention and gate/up matrices, Q4_K, Q6_K, a Q8_0
-// embedding and tied head), where scripts/get-gemma3-270m.sh puts it, over the prompt and
+// embedding and tied head), where `clinote models pull gemma-3-270m` puts it, over the prompt and
 // greedy continuation of the numpy reference (tools/make_gemma3_270m_golden.py).
 TEST(Gemma3_270M, Int8LogitsStayCloseToF32) {
     const std::string path = source_dir() + "/models/gemma-3-270m-q4_k_m.gguf";
-    if (!std::ifstream(path).good()) GTEST_SKIP() << "run scripts/get-gemma3-270m.sh";
+    if (!std::ifstream(path).good()) GTEST_SKIP() << "run `clinote models pull gemma-3-270m`";
     auto m = model_load(path, false);
     const nlohmann::json g = read_golden("gemma3_270m_q4_k_m.json");
     const int8_vs_f32 r = compare_modes(*m, golden_sequence(g), g["prompt_ids"].size());

@@ -127,12 +127,12 @@ TEST(DefaultModel, GreedyTokensMatchTransformersOnTheSameGguf) {
 }
 
 // Gemma 3 270M as published in Q4_K_M (Q5_0, Q8_0, Q4_K and Q6_K matrices), where
-// scripts/get-gemma3-270m.sh has put it, against a numpy forward pass over the gguf
+// `clinote models pull gemma-3-270m` has put it, against a numpy forward pass over the gguf
 // package's dequantisation (tools/make_gemma3_270m_golden.py).
 std::string gemma3_270m_path() { return source_dir() + "/models/gemma-3-270m-q4_k_m.gguf"; }
 
 TEST(Gemma3_270M, HyperParametersAndChatTemplateFromTheFile) {
-    if (!std::ifstream(gemma3_270m_path()).good()) GTEST_SKIP() << "run scripts/get-gemma3-270m.sh";
+    if (!std::ifstream(gemma3_270m_path()).good()) GTEST_SKIP() << "run `clinote models pull gemma-3-270m`";
     auto m = model_load(gemma3_270m_path());
     const model_config& c = m->config;
     EXPECT_EQ(c.arch, model_arch::gemma3);
@@ -154,7 +154,7 @@ TEST(Gemma3_270M, HyperParametersAndChatTemplateFromTheFile) {
 }
 
 TEST(Gemma3_270M, FloatGreedyTokensAndLogitsMatchNumpyReference) {
-    if (!std::ifstream(gemma3_270m_path()).good()) GTEST_SKIP() << "run scripts/get-gemma3-270m.sh";
+    if (!std::ifstream(gemma3_270m_path()).good()) GTEST_SKIP() << "run `clinote models pull gemma-3-270m`";
     const nlohmann::json expected = read_json(golden("gemma3_270m_q4_k_m.json"));
     auto m = model_load(gemma3_270m_path(), false);
     m->matmul = matmul_mode::f32;

@@ -1,4 +1,4 @@
-// The real Whisper base (scripts/setup.d/whisper.sh puts it in models/whisper-base, in
+// The real Whisper base (`clinote models pull whisper-base` puts it in models/whisper-base, in
 // CTranslate2's layout): jfk.wav transcribes to the known sentence, and the suppressed tokens
 // openai-whisper computes from the vocabulary equal the list CTranslate2's converter wrote.
 #include <gtest/gtest.h>
