@@ -2,7 +2,7 @@
 #include "core/error.h"
 #include "fuzz_file.h"
 #include "io/gguf.h"
-#include "model/model_config.h"
+#include "model/model_config_read.h"
 #include "tokenizer/tokenizer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "model/model.h"
-#include "model/model_config.h"
+#include "model/model_config_read.h"
 #include "quant/quant.h"
 #include "tokenizer/chat_template.h"
 

@@ -6,7 +6,7 @@
 #include <ctime>
 
 #include "core/error.h"
-#include "tokenizer/jinja.h"
+#include "jinja/jinja.h"
 
 namespace clinote {
 namespace {

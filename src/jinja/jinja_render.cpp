@@ -1,8 +1,8 @@
 // Tree-walking renderer. Scoping follows jinja2: each loop iteration and each macro
 // call gets its own frame (so `set` inside a loop does not leak out, which is why
 // templates use namespace()), while `if` bodies assign into the enclosing frame.
-#include "tokenizer/jinja.h"
-#include "tokenizer/jinja_builtins.h"
+#include "jinja/jinja.h"
+#include "jinja/jinja_builtins.h"
 
 namespace clinote {
 namespace {

@@ -1,4 +1,5 @@
-// Internal to model/: reading hyper-parameters from GGUF metadata.
+// Internal to model/: a model's hyper-parameters read and checked from GGUF metadata
+// (model_config_from_hf, for config.json, is declared in model.h and defined beside this one).
 #pragma once
 #include <vector>
 

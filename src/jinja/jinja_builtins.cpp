@@ -1,4 +1,4 @@
-#include "tokenizer/jinja_builtins.h"
+#include "jinja/jinja_builtins.h"
 
 #include <algorithm>
 #include <cctype>

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "core/utf8.h"
-#include "tokenizer/jinja.h"
+#include "jinja/jinja.h"
 
 namespace clinote {
 namespace {

@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "core/json_int.h"
 #include "model/model.h"
-#include "model/model_config.h"
+#include "model/model_config_read.h"
 
 namespace clinote {
 
