@@ -156,16 +156,23 @@ whisper_ct2_model whisper_ct2_open(const std::string& ct2_dir) {
     w.add_linear("model.encoder.conv1", "encoder/conv1");
     w.add_linear("model.encoder.conv2", "encoder/conv2");
     w.add("model.encoder.embed_positions.weight", "encoder/position_encodings/encodings");
-    for (int i = 0; i < n_enc; i++) {
-        const std::string hf = "model.encoder.layers." + std::to_string(i) + ".", ct = "encoder/layer_" + std::to_string(i) + "/";
+    // The self-attention (fused q/k/v in CTranslate2) and feed-forward halves of every layer.
+    auto self_attention_map = [&](const std::string& hf, const std::string& ct) {
         w.add_norm(hf + "self_attn_layer_norm", ct + "self_attention/layer_norm");
         w.add_part(hf + "self_attn.q_proj", ct + "self_attention/linear_0", 0, d, true);
         w.add_part(hf + "self_attn.k_proj", ct + "self_attention/linear_0", 1, d, false);
         w.add_part(hf + "self_attn.v_proj", ct + "self_attention/linear_0", 2, d, true);
         w.add_linear(hf + "self_attn.out_proj", ct + "self_attention/linear_1");
+    };
+    auto feed_forward_map = [&](const std::string& hf, const std::string& ct) {
         w.add_norm(hf + "final_layer_norm", ct + "ffn/layer_norm");
         w.add_linear(hf + "fc1", ct + "ffn/linear_0");
         w.add_linear(hf + "fc2", ct + "ffn/linear_1");
+    };
+    for (int i = 0; i < n_enc; i++) {
+        const std::string hf = "model.encoder.layers." + std::to_string(i) + ".", ct = "encoder/layer_" + std::to_string(i) + "/";
+        self_attention_map(hf, ct);
+        feed_forward_map(hf, ct);
     }
     w.add_norm("model.encoder.layer_norm", "encoder/layer_norm");
 
@@ -173,19 +180,13 @@ whisper_ct2_model whisper_ct2_open(const std::string& ct2_dir) {
     w.add("model.decoder.embed_positions.weight", "decoder/position_encodings/encodings");
     for (int i = 0; i < n_dec; i++) {
         const std::string hf = "model.decoder.layers." + std::to_string(i) + ".", ct = "decoder/layer_" + std::to_string(i) + "/";
-        w.add_norm(hf + "self_attn_layer_norm", ct + "self_attention/layer_norm");
-        w.add_part(hf + "self_attn.q_proj", ct + "self_attention/linear_0", 0, d, true);
-        w.add_part(hf + "self_attn.k_proj", ct + "self_attention/linear_0", 1, d, false);
-        w.add_part(hf + "self_attn.v_proj", ct + "self_attention/linear_0", 2, d, true);
-        w.add_linear(hf + "self_attn.out_proj", ct + "self_attention/linear_1");
+        self_attention_map(hf, ct);
         w.add_norm(hf + "encoder_attn_layer_norm", ct + "attention/layer_norm");
         w.add_linear(hf + "encoder_attn.q_proj", ct + "attention/linear_0");
         w.add_part(hf + "encoder_attn.k_proj", ct + "attention/linear_1", 0, d, false);
         w.add_part(hf + "encoder_attn.v_proj", ct + "attention/linear_1", 1, d, true);
         w.add_linear(hf + "encoder_attn.out_proj", ct + "attention/linear_2");
-        w.add_norm(hf + "final_layer_norm", ct + "ffn/layer_norm");
-        w.add_linear(hf + "fc1", ct + "ffn/linear_0");
-        w.add_linear(hf + "fc2", ct + "ffn/linear_1");
+        feed_forward_map(hf, ct);
     }
     w.add_norm("model.decoder.layer_norm", "decoder/layer_norm");
 

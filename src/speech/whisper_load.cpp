@@ -122,19 +122,26 @@ std::unique_ptr<whisper_model> whisper_load(const std::string& dir) {
     m->conv1_w.shape = {d, int64_t(c.n_mels) * 3};
     m->conv2_w.shape = {d, d * 3};
     m->audio_pos = src.f32("model.encoder.embed_positions.weight", {c.n_audio_ctx, d});
-    for (int i = 0; i < c.n_audio_layer; i++) {
-        const std::string b = "model.encoder.layers." + std::to_string(i) + ".";
-        whisper_encoder_layer l;
+    // The self-attention and feed-forward halves of every layer, encoder and decoder alike.
+    auto self_attention_load = [&](const std::string& b, auto& l) {
         l.attn_ln_w = src.f32(b + "self_attn_layer_norm.weight", {d});
         l.attn_ln_b = src.f32(b + "self_attn_layer_norm.bias", {d});
         l.q = src.linear(b + "self_attn.q_proj", d, d, true);
         l.k = src.linear(b + "self_attn.k_proj", d, d, false);
         l.v = src.linear(b + "self_attn.v_proj", d, d, true);
         l.o = src.linear(b + "self_attn.out_proj", d, d, true);
+    };
+    auto feed_forward_load = [&](const std::string& b, int64_t n_ff, auto& l) {
         l.ffn_ln_w = src.f32(b + "final_layer_norm.weight", {d});
         l.ffn_ln_b = src.f32(b + "final_layer_norm.bias", {d});
-        l.fc1 = src.linear(b + "fc1", c.n_ff_audio, d, true);
-        l.fc2 = src.linear(b + "fc2", d, c.n_ff_audio, true);
+        l.fc1 = src.linear(b + "fc1", n_ff, d, true);
+        l.fc2 = src.linear(b + "fc2", d, n_ff, true);
+    };
+    for (int i = 0; i < c.n_audio_layer; i++) {
+        const std::string b = "model.encoder.layers." + std::to_string(i) + ".";
+        whisper_encoder_layer l;
+        self_attention_load(b, l);
+        feed_forward_load(b, c.n_ff_audio, l);
         m->enc.push_back(std::move(l));
     }
     m->enc_ln_w = src.f32("model.encoder.layer_norm.weight", {d});
@@ -145,22 +152,14 @@ std::unique_ptr<whisper_model> whisper_load(const std::string& dir) {
     for (int i = 0; i < c.n_text_layer; i++) {
         const std::string b = "model.decoder.layers." + std::to_string(i) + ".";
         whisper_decoder_layer l;
-        l.attn_ln_w = src.f32(b + "self_attn_layer_norm.weight", {d});
-        l.attn_ln_b = src.f32(b + "self_attn_layer_norm.bias", {d});
-        l.q = src.linear(b + "self_attn.q_proj", d, d, true);
-        l.k = src.linear(b + "self_attn.k_proj", d, d, false);
-        l.v = src.linear(b + "self_attn.v_proj", d, d, true);
-        l.o = src.linear(b + "self_attn.out_proj", d, d, true);
+        self_attention_load(b, l);
         l.cross_ln_w = src.f32(b + "encoder_attn_layer_norm.weight", {d});
         l.cross_ln_b = src.f32(b + "encoder_attn_layer_norm.bias", {d});
         l.cross_q = src.linear(b + "encoder_attn.q_proj", d, d, true);
         l.cross_k = src.linear(b + "encoder_attn.k_proj", d, d, false);
         l.cross_v = src.linear(b + "encoder_attn.v_proj", d, d, true);
         l.cross_o = src.linear(b + "encoder_attn.out_proj", d, d, true);
-        l.ffn_ln_w = src.f32(b + "final_layer_norm.weight", {d});
-        l.ffn_ln_b = src.f32(b + "final_layer_norm.bias", {d});
-        l.fc1 = src.linear(b + "fc1", c.n_ff_text, d, true);
-        l.fc2 = src.linear(b + "fc2", d, c.n_ff_text, true);
+        feed_forward_load(b, c.n_ff_text, l);
         m->dec.push_back(std::move(l));
     }
     m->dec_ln_w = src.f32("model.decoder.layer_norm.weight", {d});
