@@ -1,6 +1,7 @@
 // The clinician's page: unlock, encounters, transcript, template, streamed draft, edit with
 // the review's flags (what the transcript does not support, loops, copied instructions,
-// empty sections) and approve, draft beside approved, exports. Every control is a native button, input or
+// empty sections) and approve, the approved note with its diff from the draft, exports. An
+// error is shown next to the action that caused it (and in the header's status line). Every control is a native button, input or
 // select, so the whole page works from the keyboard.
 import * as api from "./api.js";
 import { dictationSetup } from "./dictate.js";
@@ -10,6 +11,12 @@ let current = null;     // the open encounter, as GET /api/encounters/{id} retur
 let generating = null;  // AbortController of the running generation
 
 function status(text) { $("status").textContent = text; }
+
+// An action's error, in its own line beside the action; the header's status line repeats it.
+function actionError(id, text) {
+  $(id).textContent = text;
+  if (text) status("error: " + text);
+}
 
 function show(screen) {
   $("unlock-screen").hidden = screen !== "unlock";
@@ -47,6 +54,11 @@ async function showUnlock() {
 $("unlock-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   $("unlock-error").textContent = "";
+  if ($("create").checked && $("passphrase").value.length < 8) {
+    $("unlock-error").textContent = "A new vault's passphrase needs at least 8 characters (a few random words are best).";
+    $("passphrase").focus();
+    return;
+  }
   if (!$("token-row").hidden) api.setToken($("token").value);
   try {
     await api.send("POST", "/api/vault/unlock", { passphrase: $("passphrase").value, create: $("create").checked });
@@ -109,8 +121,9 @@ function render() {
   $("transcript").value = t ? t.text : "";
   $("transcript-version").textContent = t ? "version " + t.version + ", " + t.created_at : "not saved yet";
   const draft = latest("draft"), approved = latest("approved");
-  $("draft").innerHTML = draft ? draft.html : "";
-  $("side-draft").innerHTML = draft ? draft.html : "";
+  $("draft").replaceChildren();
+  $("draft").hidden = true;
+  for (const id of ["transcript-error", "generate-error", "approve-error", "approved-error", "export-error"]) $(id).textContent = "";
   $("approved").innerHTML = approved ? approved.html : "";
   $("diff").textContent = approved ? approved.diff || "(no changes)" : "";
   $("editor").value = approved && (!draft || approved.version > draft.version) ? approved.text : draft ? draft.text : "";
@@ -198,7 +211,10 @@ $("new-form").addEventListener("submit", async (e) => {
   await openEncounter(created.id);
 });
 
-$("save-transcript").addEventListener("click", saveTranscript);
+$("save-transcript").addEventListener("click", async () => {
+  actionError("transcript-error", "");
+  try { await saveTranscript(); } catch (err) { actionError("transcript-error", err.message); }
+});
 async function saveTranscript() {
   const text = $("transcript").value;
   const saved = current.transcripts[current.transcripts.length - 1];
@@ -220,9 +236,10 @@ $("transcript-file").addEventListener("change", async (e) => {
 
 $("generate").addEventListener("click", generate);
 async function generate() {
+  actionError("generate-error", "");
   try {
     await saveTranscript();
-  } catch (err) { status(err.message); return; }
+  } catch (err) { actionError("transcript-error", err.message); return; }
   const choice = $("template").value;
   const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400, model: $("note-model").value };
   if (choice === "summary") body.format = "summary"; else body.template = choice;
@@ -231,6 +248,7 @@ async function generate() {
   $("cancel").hidden = false;
   $("progress").hidden = false;
   $("draft").textContent = "";
+  $("draft").hidden = false;
   let text = "";
   status("waiting for the model…");
   try {
@@ -250,7 +268,7 @@ async function generate() {
     await refreshList();
     $("editor").focus();
   } catch (err) {
-    status(err.name === "AbortError" ? "cancelled" : "error: " + err.message);
+    if (err.name === "AbortError") status("cancelled"); else actionError("generate-error", err.message);
   } finally {
     generating = null;
     $("generate").disabled = false;
@@ -264,7 +282,8 @@ $("cancel").addEventListener("click", () => { if (generating) generating.abort()
 $("approve").addEventListener("click", approve);
 async function approve() {
   const text = $("editor").value;
-  if (!text.trim()) { status("nothing to approve"); return; }
+  actionError("approve-error", "");
+  if (!text.trim()) { actionError("approve-error", "nothing to approve: the editor is empty"); return; }
   try {
     await api.send("POST", "/api/encounters/" + current.id + "/approve", { text });
     current = await api.get("/api/encounters/" + current.id);
@@ -272,7 +291,7 @@ async function approve() {
     await refreshList();
     status("approved");
     $("export-markdown").focus();
-  } catch (err) { status("error: " + err.message); }
+  } catch (err) { actionError("approve-error", err.message); }
 }
 
 // The approved note as plain text (the server strips entity tags).
@@ -283,16 +302,18 @@ function approvedText() {
 
 $("copy-approved").addEventListener("click", async () => {
   const text = approvedText();
-  if (!text) { status("nothing approved yet"); return; }
+  actionError("approved-error", "");
+  if (!text) { actionError("approved-error", "nothing approved yet"); return; }
   try {
     await navigator.clipboard.writeText(text);
     status("approved note copied");
-  } catch (err) { status("copy failed: " + err.message); }
+  } catch (err) { actionError("approved-error", "copy failed: " + err.message); }
 });
 
 $("print-approved").addEventListener("click", () => {
   const text = approvedText();
-  if (!text) { status("nothing approved yet"); return; }
+  actionError("approved-error", "");
+  if (!text) { actionError("approved-error", "nothing approved yet"); return; }
   let sheet = $("print-note");
   if (!sheet) {
     sheet = document.createElement("div");
@@ -306,6 +327,7 @@ $("print-approved").addEventListener("click", () => {
 for (const id of ["export-markdown", "export-summary", "export-fhir"]) {
   $(id).addEventListener("click", async () => {
     const format = $(id).dataset.format;
+    actionError("export-error", "");
     try {
       const text = await api.getText("/api/encounters/" + current.id + "/export/" + format);
       $("export-preview").textContent = text;
@@ -319,7 +341,7 @@ for (const id of ["export-markdown", "export-summary", "export-fhir"]) {
     } catch (err) {
       $("export-preview").textContent = "";
       $("export-download").hidden = true;
-      status("error: " + err.message);
+      actionError("export-error", err.message);
     }
   });
 }

@@ -145,7 +145,8 @@ int64_t vault_adapter_add(vault& v, const std::string& name, const std::string& 
 std::vector<adapter_record> vault_adapter_list(vault& v);
 note_record vault_note_add_draft(vault& v, int64_t encounter_id, std::string_view text, const std::string& author,
                                  std::optional<int64_t> adapter_id = {});
-// A clinician-approved version: stores the text and its diff from the latest draft.
+// A clinician-approved version: stores the text (ending its last line, as drafts do) and its
+// diff from the latest draft.
 note_record vault_note_approve(vault& v, int64_t encounter_id, std::string_view text, const std::string& clinician);
 std::optional<note_record> vault_note_latest(vault& v, int64_t encounter_id, const std::string& kind);
 

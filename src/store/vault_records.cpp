@@ -267,10 +267,13 @@ note_record vault_note_approve(vault& v, int64_t encounter_id, std::string_view 
     n.encounter_id = encounter_id;
     n.kind = "approved";
     n.text = text;
+    // A note ends its last line (as drafts do), so an editor's missing final newline is not a
+    // change the diff reports.
+    if (!n.text.empty() && n.text.back() != '\n') n.text += '\n';
     n.author = clinician.empty() ? v.actor : clinician;
     if (const auto draft = latest_note(a, encounter_id, "draft")) {
         n.based_on = draft->id;
-        n.diff = line_diff_unified(draft->text, text);
+        n.diff = line_diff_unified(draft->text, n.text);
     }
     return note_insert(a, std::move(n), "note.approve");
 }

@@ -65,6 +65,10 @@ class BrowserTest(unittest.TestCase):
         self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
         self.assertTrue(self.el("create").is_selected(), "a fresh folder offers to create the vault")
         self.shot("1-unlock")
+        # A new vault's short passphrase is refused on the page, in words, before any request.
+        self.el("passphrase").send_keys("short" + Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "unlock-error"), "at least 8 characters"))
+        self.el("passphrase").clear()
         self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
 
         # New encounter, by keyboard: the title field has focus after unlocking.
@@ -87,7 +91,9 @@ class BrowserTest(unittest.TestCase):
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "draft saved"))
         self.wait.until(lambda _: self.el("editor").get_attribute("value") != "")
         draft_text = self.el("editor").get_attribute("value")
-        self.assertEqual(self.el("draft").text.strip(), self.el("side-draft").text.strip())
+        # Shown once: the streamed draft now lives in the editor only.
+        self.assertFalse(self.el("draft").is_displayed())
+        self.assertEqual(len(d.find_elements(By.ID, "side-draft")), 0)
         self.shot("3-draft")
 
         # Review: a dose the visit does not give is flagged as it is typed; its flag selects
@@ -115,7 +121,9 @@ class BrowserTest(unittest.TestCase):
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "approved"))
         marks = d.find_elements(By.CSS_SELECTOR, "#approved mark.ent-drug")
         self.assertEqual([m.text for m in marks], ["ibuprofen"])
-        self.assertIn("+{{drug:ibuprofen}} {{dose:400 mg}} twice daily", self.el("diff").get_attribute("textContent"))
+        diff = self.el("diff").get_attribute("textContent")
+        self.assertIn("+{{drug:ibuprofen}} {{dose:400 mg}} twice daily", diff)
+        self.assertNotIn("No newline at end of file", diff)
         self.assertIn("approved", self.el("encounter-list").text)
         self.shot("5-approved")
 
@@ -142,9 +150,10 @@ class BrowserTest(unittest.TestCase):
         self.assertNotIn("{{drug:", preview)
         self.assertIn("Doctor: Good morning", preview)
         self.assertTrue(self.el("export-download").is_displayed())
-        # FHIR needs an approved ClinicalSummary first: the page says so instead of failing silently.
+        # FHIR needs an approved ClinicalSummary first: the page says so beside the export buttons.
         self.el("export-fhir").click()
-        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "no approved ClinicalSummary"))
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "export-error"), "no approved ClinicalSummary"))
+        self.assertTrue(self.el("export-error").is_displayed())
         d.execute_script("document.getElementById('export-preview').scrollIntoView()")
         self.shot("6-export")
         self.assertTrue(draft_text)

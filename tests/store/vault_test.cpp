@@ -73,6 +73,18 @@ TEST(Vault, StoresEncounterTranscriptNotesAndAudioWithVersions) {
     EXPECT_TRUE(vault_audit_verify(*v).ok);
 }
 
+// An editor's text without a final newline: the stored note ends its last line as drafts do,
+// and the diff shows only the real change (no "\ No newline at end of file").
+TEST(Vault, ApprovedNoteEndsItsLastLine) {
+    temp_dir d;
+    vault_ptr v = make_vault(d.vault());
+    const int64_t id = vault_encounter_add(*v, {0, std::nullopt, "visit", ""});
+    vault_note_add_draft(*v, id, "S: cough\nP: rest\n", "model");
+    const note_record n = vault_note_approve(*v, id, "S: cough\nP: rest, fluids", "dr");
+    EXPECT_EQ(n.text, "S: cough\nP: rest, fluids\n");
+    EXPECT_EQ(n.diff, "@@ -1,2 +1,2 @@\n S: cough\n-P: rest\n+P: rest, fluids\n");
+}
+
 // Another local user must not read the vault's files, whatever the umask: the database and
 // the -wal / -shm files SQLite makes beside it are owner-only.
 TEST(Vault, FilesAreOwnerOnly) {
