@@ -116,6 +116,10 @@ async function show(id) {
   $("run-status").textContent = `${r.state}${waiting}: step ${r.step} of ${r.total_steps}${last}${best}; ` +
     `elapsed ${seconds(r.elapsed_s)}, left ${seconds(r.eta_s)}` + (r.error ? ` — ${r.error}` : "");
   $("run-progress").value = r.total_steps ? r.step / r.total_steps : 0;
+  // Every example left out (longer than the maximum), by file and line.
+  $("dropped-box").hidden = !r.dropped.length;
+  $("dropped-summary").textContent = `${r.dropped.length} example(s) left out: longer than ${r.options.max_seq} tokens`;
+  $("dropped").replaceChildren(...r.dropped.map((d) => { const li = document.createElement("li"); li.textContent = d; return li; }));
   const live = r.state === "queued" || r.state === "running";
   $("cancel-run").hidden = !live;
   $("load-form").hidden = !r.adapter_path;
@@ -129,7 +133,6 @@ $("train-form").addEventListener("submit", async (e) => {
   $("start-error").textContent = "";
   if (!$("token-row").hidden) api.setToken($("token").value);
   const body = {
-    dataset: $("dataset").value.trim(),
     steps: Number($("steps").value),
     lr: Number($("lr").value),
     rank: Number($("rank").value),
@@ -139,6 +142,17 @@ $("train-form").addEventListener("submit", async (e) => {
   };
   const name = $("adapter-name").value.trim();
   if (name) body.adapter = name;
+  // Files chosen on this computer are sent as text; otherwise the server's folder is used.
+  const train = $("train-file").files[0], valid = $("valid-file").files[0];
+  if (train || valid) {
+    if (!train || !valid) { $("start-error").textContent = "choose both a training and a validation file"; return; }
+    Object.assign(body, { train: await train.text(), train_name: train.name, valid: await valid.text(), valid_name: valid.name });
+  } else if ($("dataset").value.trim()) {
+    body.dataset = $("dataset").value.trim();
+  } else {
+    $("start-error").textContent = "choose the training and validation files, or name a dataset folder on the server";
+    return;
+  }
   try {
     const r = await api.send("POST", "/api/training", body);
     await refresh();

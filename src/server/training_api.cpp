@@ -23,6 +23,7 @@ namespace clinote {
 struct training_run {
     int64_t id = 0;
     std::string dataset, out_dir;
+    std::vector<std::string> dropped;  // examples left out as longer than max_seq, by file:line
     std::string adapter_name;  // load the result as this adapter when done; empty: don't
     int64_t total_steps = 0;
     nlohmann::json options;     // the request's options, as used
@@ -95,6 +96,7 @@ nlohmann::json run_json(server_context& ctx, training_run& run, bool with_histor
                           {"state", job_state_name(state)},
                           {"position", job_queue_position(ctx.queue, *run.j)},
                           {"dataset", run.dataset},
+                          {"dropped", run.dropped},
                           {"out_dir", run.out_dir},
                           {"step", step},
                           {"total_steps", run.total_steps},
@@ -168,7 +170,17 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         if (!run->adapter_name.empty() && !adapter_name_valid(run->adapter_name))
             throw api_error(400, "invalid_field",
                             "adapter: 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'");
-        run->dataset = json_path_inside(body, "dataset", {ctx.opt.data_dir});
+        // The data: a dataset folder on the server, or the two files uploaded by the page
+        // ("train" and "valid": JSONL text, named by "train_name" / "valid_name").
+        const bool uploaded = body.contains("train") || body.contains("valid");
+        std::string train_name, valid_name;
+        if (uploaded) {
+            train_name = json_string(body, "train_name", "train.jsonl");
+            valid_name = json_string(body, "valid_name", "valid.jsonl");
+            run->dataset = "uploaded " + train_name + " + " + valid_name;
+        } else {
+            run->dataset = json_path_inside(body, "dataset", {ctx.opt.data_dir});
+        }
 
         lora_config lora;
         lora.rank = int(json_integer(body, "rank", 8, 1, 256));
@@ -217,10 +229,17 @@ void training_routes_add(httplib::Server& http, server_context& ctx) {
         dopt.completion_only = !json_bool(body, "all_tokens", false);
         std::shared_ptr<const train_dataset> data;
         try {
-            data = std::make_shared<const train_dataset>(train_data_load(run->dataset, m.tok, dopt));
+            if (uploaded)
+                data = std::make_shared<const train_dataset>(
+                    train_dataset{train_split_parse(json_string_required(body, "train"), train_name, m.tok, dopt),
+                                  train_split_parse(json_string_required(body, "valid"), valid_name, m.tok, dopt), {}});
+            else
+                data = std::make_shared<const train_dataset>(train_data_load(run->dataset, m.tok, dopt));
         } catch (const clinote::error& e) {
             throw api_error(400, "invalid_dataset", e.what());  // names the file and line
         }
+        run->dropped = data->train.too_long;
+        run->dropped.insert(run->dropped.end(), data->valid.too_long.begin(), data->valid.too_long.end());
         if (data->train.examples.empty())
             throw api_error(400, "invalid_field", run->dataset + ": no training example fits max_seq " +
                                                       std::to_string(topt.batching.max_seq));

@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/utf8.h"
 #include "core/random.h"
 #include "generate/chat_prompt.h"
 #include "ops/loss.h"
@@ -196,10 +197,11 @@ train_example train_example_make(const nlohmann::json& row, const tokenizer& tok
 
 namespace {
 
-// empty_ok: a file without examples is an empty split (the optional test.jsonl) instead of an error.
-train_split split_load(const std::string& path, const std::string& name, const tokenizer& tok,
-                             const train_data_options& opt, bool empty_ok = false) {
-    const std::string text = file_read_text(path);
+// JSONL text of one split; errors name `path`:<line>, ids `name`:<line>. empty_ok: no
+// examples is an empty split (the optional test.jsonl) instead of an error.
+train_split split_parse(const std::string& text, const std::string& path, const std::string& name,
+                        const tokenizer& tok, const train_data_options& opt, bool empty_ok = false) {
+    utf8_require(text, path);
     train_split split;
     int64_t n_lines = 0, shortest = -1;
     size_t line_no = 0;
@@ -241,7 +243,17 @@ train_split split_load(const std::string& path, const std::string& name, const t
     return split;
 }
 
+train_split split_load(const std::string& path, const std::string& name, const tokenizer& tok,
+                       const train_data_options& opt, bool empty_ok = false) {
+    return split_parse(file_read_text(path), path, name, tok, opt, empty_ok);
+}
+
 }  // namespace
+
+train_split train_split_parse(const std::string& text, const std::string& name, const tokenizer& tok,
+                              const train_data_options& opt) {
+    return split_parse(text, name, name, tok, opt);
+}
 
 train_dataset train_data_load(const std::string& dir, const tokenizer& tok, const train_data_options& opt) {
     if (opt.max_seq < 2) fail("max_seq", "must be at least 2");

@@ -42,6 +42,9 @@ train_dataset train_data_load(const std::string& dir, const tokenizer& tok, cons
 
 // One JSONL file of examples (a split): ids are "<file name>:<line>".
 train_split train_split_read(const std::string& path, const tokenizer& tok, const train_data_options& opt);
+// The same from JSONL text held in memory (an upload): errors and ids name `name`:<line>.
+train_split train_split_parse(const std::string& text, const std::string& name, const tokenizer& tok,
+                              const train_data_options& opt);
 
 // One parsed JSONL row → a tokenised, masked example; `where` names it in errors. The
 // prompt/completion form scores every token after the prompt (TRL's completion mask); the

@@ -173,7 +173,9 @@ class BrowserTest(unittest.TestCase):
         d.get(self.server.url + "/")
         self.wait.until(EC.element_to_be_clickable((By.LINK_TEXT, "Training"))).click()
         self.wait.until(EC.visibility_of_element_located((By.ID, "dataset")))
-        self.el("dataset").send_keys(data)
+        # The data chosen from this computer (the file inputs), not typed as a server path.
+        self.el("train-file").send_keys(os.path.join(data, "train.jsonl"))
+        self.el("valid-file").send_keys(os.path.join(data, "valid.jsonl"))
         for id_, value in [("steps", "20"), ("lr", "0.01"), ("rank", "4"), ("batch", "2"), ("max-seq", "64"),
                            ("eval-every", "5")]:
             self.el(id_).clear()

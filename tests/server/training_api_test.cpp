@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/file.h"
 #include "generate/chat_prompt.h"
 #include "generate/generate.h"
 #include "model/transformer.h"
@@ -111,6 +112,39 @@ TEST(Training, RunLossesEqualTheTrainerAndTheBestAdapterIsServed) {
         {{"model", "stories+trained"}, {"messages", messages}, {"max_tokens", 16}, {"temperature", 0}});
     EXPECT_EQ(r["choices"][0]["message"]["content"], expected);
     EXPECT_EQ(srv.get_json("/api/training")["data"].size(), 1u);
+}
+
+// The page's upload: the same files sent as text train exactly as the folder does, and an
+// example longer than max_seq is named (file:line and its length) rather than only counted.
+TEST(Training, UploadedFilesTrainAsTheFolderAndDroppedExamplesAreNamed) {
+    test::temp_folder data;
+    dataset_write(data.path + "/set");
+    {
+        std::ofstream train(data.path + "/set/train.jsonl", std::ios::app);
+        train << R"({"prompt": "Tell me a long story.", "completion": ")" << std::string(600, 'a') << "\"}\n";
+    }
+    running_server srv;
+    nlohmann::json folder = k_options;
+    folder["dataset"] = data.path + "/set";
+    const nlohmann::json a = wait_until_finished(srv, srv.post_json("/api/training", folder, 202)["id"].get<int64_t>());
+    nlohmann::json upload = k_options;
+    upload["train"] = file_read(data.path + "/set/train.jsonl");
+    upload["valid"] = file_read(data.path + "/set/valid.jsonl");
+    upload["train_name"] = "my-train.jsonl";
+    const nlohmann::json b = wait_until_finished(srv, srv.post_json("/api/training", upload, 202)["id"].get<int64_t>());
+    ASSERT_EQ(a["state"], "done") << a;
+    ASSERT_EQ(b["state"], "done") << b;
+    EXPECT_EQ(b["dataset"], "uploaded my-train.jsonl + valid.jsonl");
+    EXPECT_EQ(a["train_loss"], b["train_loss"]);
+    ASSERT_EQ(b["dropped"].size(), 1u) << b["dropped"];
+    EXPECT_EQ(b["dropped"][0].get<std::string>().rfind("my-train.jsonl:5 (", 0), 0u) << b["dropped"];
+    EXPECT_EQ(a["dropped"][0].get<std::string>().rfind("train.jsonl:5 (", 0), 0u) << a["dropped"];
+
+    nlohmann::json bad = k_options;
+    bad["train"] = "{\"prompt\": 1}\n";
+    bad["valid"] = file_read(data.path + "/set/valid.jsonl");
+    const nlohmann::json r = srv.post_json("/api/training", bad, 400);
+    EXPECT_NE(r["error"]["message"].get<std::string>().find("train.jsonl:1"), std::string::npos) << r;
 }
 
 TEST(Training, CancelStopsTheRunAfterTheStepInProgress) {
