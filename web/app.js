@@ -82,13 +82,63 @@ async function openMain() {
   // Every base and base+adapter the server offers; the one notes use by default first chosen.
   const [health, models] = await Promise.all([api.get("/health"), api.get("/v1/models")]);
   $("note-model").replaceChildren(...models.data.map((m) => new Option(m.id, m.id, false, m.id === health.note_model)));
-  const templates = (await api.get("/api/templates")).data;
-  $("template").replaceChildren(
-    ...templates.map((t) => new Option(t.title || t.name, t.name)),
-    new Option("ClinicalSummary JSON (structured)", "summary"));
+  await refreshTemplates();
   await refreshList();
   $("new-title").focus();
 }
+
+// The built-in templates and the vault's own ("yours"); `choose` selects one by name.
+let customTemplates = [];
+const exampleTemplate = {
+  name: "wound_care", title: "Wound care note",
+  sections: [
+    { title: "HISTORY", instruction: "cause and age of the wound, treatment so far, pain", covers: ["history_of_present_illness"] },
+    { title: "WOUND ASSESSMENT", instruction: "location, size in cm, wound bed, exudate, surrounding skin", covers: ["physical_exam"] },
+    { title: "PLAN", instruction: "dressing and its change interval, antibiotics if any, follow-up", covers: ["plan", "assessment"] },
+  ],
+};
+async function refreshTemplates(choose) {
+  const templates = (await api.get("/api/templates")).data;
+  customTemplates = templates.filter((t) => t.custom);
+  const previous = choose || $("template").value;
+  $("template").replaceChildren(
+    ...templates.map((t) => new Option((t.title || t.name) + (t.custom ? " (yours)" : ""), t.name)),
+    new Option("ClinicalSummary JSON (structured)", "summary"));
+  if (previous && [...$("template").options].some((o) => o.value === previous)) $("template").value = previous;
+  if (!$("template-json").value) $("template-json").value = JSON.stringify(exampleTemplate, null, 2);
+}
+
+$("template").addEventListener("change", () => {
+  const mine = customTemplates.find((t) => t.name === $("template").value);
+  if (mine) {
+    const { custom, ...json } = mine;
+    $("template-json").value = JSON.stringify(json, null, 2);
+  }
+});
+
+$("template-save").addEventListener("click", async () => {
+  actionError("template-error", "");
+  let t;
+  try { t = JSON.parse($("template-json").value); } catch (err) { actionError("template-error", "not JSON: " + err.message); return; }
+  if (!t || typeof t.name !== "string" || !t.name) { actionError("template-error", "the template needs a \"name\""); return; }
+  try {
+    await api.send("PUT", "/api/templates/" + encodeURIComponent(t.name), t);
+    await refreshTemplates(t.name);
+    status("template " + t.name + " saved");
+  } catch (err) { actionError("template-error", err.message); }
+});
+
+$("template-delete").addEventListener("click", async () => {
+  actionError("template-error", "");
+  const name = $("template").value;
+  if (!customTemplates.some((t) => t.name === name)) { actionError("template-error", "choose one of your templates in the Template list"); return; }
+  if (!confirm("Delete the template " + name + "?")) return;
+  try {
+    await api.send("DELETE", "/api/templates/" + encodeURIComponent(name));
+    await refreshTemplates("soap");
+    status("template " + name + " deleted");
+  } catch (err) { actionError("template-error", err.message); }
+});
 
 async function refreshList() {
   const list = (await api.get("/api/encounters")).data;

@@ -143,7 +143,11 @@ const char* k_openapi = R"json({
       "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Unlock"}}}},
       "responses": {"200": {"description": "unlocked"}, "403": {"description": "wrong passphrase"}}}},
     "/api/vault/lock": {"post": {"summary": "Lock the vault (wipes the key from memory)"}},
-    "/api/templates": {"get": {"summary": "Built-in note templates"}},
+    "/api/templates": {"get": {"summary": "Note templates: the built-in ones, then the vault's (\"custom\": true)"}},
+    "/api/templates/{name}": {
+      "put": {"summary": "Create or replace a custom template in the vault (the template's JSON, as a --template-file holds)",
+        "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}]},
+      "delete": {"summary": "Delete a custom template", "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}]}},
     "/api/encounters": {
       "get": {"summary": "List encounters"},
       "post": {"summary": "Create an encounter (optionally with its transcript)",

@@ -114,9 +114,23 @@ struct note_job {
     bool stream = false;
 };
 
+nlohmann::json template_json(const note_template& t, bool custom) {
+    nlohmann::json j = template_to_json(t);
+    j["custom"] = custom;
+    return j;
+}
+
+// The clinic's templates kept in the vault (checked again as they are read).
+std::vector<note_template> vault_templates(vault& v) {
+    std::vector<note_template> out;
+    for (const template_record& t : vault_template_list(v))
+        out.push_back(template_from_json(nlohmann::json::parse(t.json), "vault template " + t.name));
+    return out;
+}
+
 // What every note request names, for writing a note or reviewing one: the encounter's latest
-// transcript and the note's format, template and section.
-note_request note_fields_parse(const nlohmann::json& body, const encounter_content& c) {
+// transcript and the note's format, template (built in or the vault's) and section.
+note_request note_fields_parse(const nlohmann::json& body, const encounter_content& c, vault& v) {
     if (c.transcripts.empty())
         throw api_error(409, "no_transcript", "encounter " + std::to_string(c.encounter.id) + ": add a transcript first");
     note_request q;
@@ -126,7 +140,7 @@ note_request note_fields_parse(const nlohmann::json& body, const encounter_conte
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
     q.json = format == "summary";
     q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
-                                            : template_find(json_string(body, "template", "soap"));
+                                            : template_find(json_string(body, "template", "soap"), vault_templates(v));
     q.section = json_string(body, "section", "");
     return q;
 }
@@ -134,7 +148,7 @@ note_request note_fields_parse(const nlohmann::json& body, const encounter_conte
 // The JSON fields as `clinote note`'s flags: what a field leaves out, the CLI's default.
 note_job note_job_parse(server_context& ctx, const nlohmann::json& body, const encounter_content& c) {
     note_job r;
-    r.request = note_fields_parse(body, c);
+    r.request = note_fields_parse(body, c, vault_require(ctx));
     // "model" names a base (and adapter) like the OpenAI API; else the default base with "adapter".
     r.model = body.contains("model") ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
                                      : model_choice_default(ctx.host, ctx.adapters,
@@ -239,10 +253,36 @@ void vault_routes_add(httplib::Server& http, server_context& ctx) {
 }
 
 void encounter_routes_add(httplib::Server& http, server_context& ctx) {
-    http.Get("/api/templates", [](const httplib::Request&, httplib::Response& res) {
+    // Built-in templates, then the clinic's own from the vault (when it is unlocked).
+    http.Get("/api/templates", [&ctx](const httplib::Request&, httplib::Response& res) {
         nlohmann::json list = nlohmann::json::array();
-        for (const note_template& t : template_builtins()) list.push_back(template_to_json(t));
+        for (const note_template& t : template_builtins()) list.push_back(template_json(t, false));
+        if (ctx.vault && !vault_is_locked(*ctx.vault))
+            for (const note_template& t : vault_templates(*ctx.vault)) list.push_back(template_json(t, true));
         reply_json(res, {{"object", "list"}, {"data", list}});
+    });
+    // A custom template, created or replaced: checked as `clinote note --template-file` checks
+    // one, its "name" the path's; a built-in's name is refused.
+    http.Put(R"(/api/templates/([^/]+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        const std::string name = req.matches[1].str();
+        nlohmann::json body = json_body_parse(req);
+        if (!body.contains("name")) body["name"] = name;
+        note_template t;
+        try {
+            t = template_from_json(body, "template");
+        } catch (const clinote::error& e) {
+            throw api_error(400, "invalid_template", e.what());
+        }
+        if (t.name != name) throw api_error(400, "invalid_template", "template: name: '" + t.name + "' is not the path's '" + name + "'");
+        for (const note_template& b : template_builtins())
+            if (b.name == name) throw api_error(400, "invalid_template", "template: name: '" + name + "' is a built-in template");
+        vault_template_save(vault_require(ctx), name, template_to_json(t).dump());
+        reply_json(res, template_json(t, true));
+    });
+    http.Delete(R"(/api/templates/([^/]+))", [&ctx](const httplib::Request& req, httplib::Response& res) {
+        if (!vault_template_delete(vault_require(ctx), req.matches[1].str()))
+            throw api_error(404, "not_found", "template " + req.matches[1].str() + ": not in the vault");
+        reply_json(res, {{"deleted", true}});
     });
     http.Get("/api/encounters", [&ctx](const httplib::Request&, httplib::Response& res) {
         nlohmann::json list = nlohmann::json::array();
@@ -316,7 +356,7 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
         const encounter_content c = vault_encounter_load(v, id);
         // Approving with flags is allowed; how many were left is in the audit log.
         std::optional<note_review> review;
-        if (!c.transcripts.empty()) review = note_review_make(note_fields_parse(body, c), text, ctx.lexicons);
+        if (!c.transcripts.empty()) review = note_review_make(note_fields_parse(body, c, v), text, ctx.lexicons);
         const note_record n = vault_note_approve(v, id, text, ctx.opt.actor);
         if (review && !review->flags.empty())
             vault_audit_record(v, "note.approved_with_flags",
@@ -329,8 +369,9 @@ void encounter_routes_add(httplib::Server& http, server_context& ctx) {
     http.Post(R"(/api/encounters/(\d+)/review)", [&ctx](const httplib::Request& req, httplib::Response& res) {
         const nlohmann::json body = json_body_parse(req);
         const std::string text = json_string_required(body, "text");
-        const encounter_content c = vault_encounter_load(vault_require(ctx), path_id(req, 1));
-        reply_json(res, note_review_json(note_review_make(note_fields_parse(body, c), text, ctx.lexicons), text));
+        vault& v = vault_require(ctx);
+        const encounter_content c = vault_encounter_load(v, path_id(req, 1));
+        reply_json(res, note_review_json(note_review_make(note_fields_parse(body, c, v), text, ctx.lexicons), text));
     });
     http.Get(R"(/api/encounters/(\d+)/export/(markdown|summary|fhir))",
              [&ctx](const httplib::Request& req, httplib::Response& res) {

@@ -1,6 +1,6 @@
 // The encrypted local store: one interface for everything clinote keeps about a visit
-// (patients, encounters, audio, transcripts, note drafts and approved versions, adapters)
-// plus the hash-chained audit log. A vault is a folder holding vault.db (SQLCipher, WAL)
+// (patients, encounters, audio, transcripts, note drafts and approved versions, adapters,
+// the clinic's own note templates) plus the hash-chained audit log. A vault is a folder holding vault.db (SQLCipher, WAL)
 // and vault.key (the wrapped data key, see key_file.h).
 //
 // Every function takes the vault's lock for its duration and fails with
@@ -149,6 +149,15 @@ note_record vault_note_add_draft(vault& v, int64_t encounter_id, std::string_vie
 // diff from the latest draft.
 note_record vault_note_approve(vault& v, int64_t encounter_id, std::string_view text, const std::string& clinician);
 std::optional<note_record> vault_note_latest(vault& v, int64_t encounter_id, const std::string& kind);
+
+// The clinic's own note templates, kept as their JSON (the caller checks it with
+// notes/note_template.h's template_from_json before saving). Saving a name replaces it.
+struct template_record {
+    std::string name, json, updated_at;
+};
+void vault_template_save(vault& v, const std::string& name, const std::string& json);
+std::vector<template_record> vault_template_list(vault& v);  // by name
+bool vault_template_delete(vault& v, const std::string& name);  // false: there was none
 
 // The audit log: time, actor, action, object id — never the content itself.
 struct audit_entry {

@@ -206,7 +206,10 @@ void vault_export_archive(vault& v, const std::string& path, std::string_view pa
         const auto adapters = adapters_by_id(a);
         json encounters = json::array();
         for (const auto& c : all_content(a)) encounters.push_back(content_to_json(c, adapters));
-        payload = json{{"encounters", encounters}}.dump();
+        json templates = json::array();
+        sql_stmt s(a.db, "SELECT name, json, updated_at FROM templates ORDER BY name", a.where());
+        while (s.step()) templates.push_back({{"name", s.col_text(0)}, {"json", s.col_text(1)}, {"updated_at", s.col_text(2)}});
+        payload = json{{"encounters", encounters}, {"templates", templates}}.dump();
         audit_append(a.db, v.actor, "vault.export", "archive", a.where());
         tx.commit();
     }
@@ -291,6 +294,14 @@ int64_t vault_import_archive(vault& v, const std::string& path, std::string_view
             const int64_t id = import_encounter(a, e, where);
             audit_append(a.db, v.actor, "encounter.import", "encounter:" + std::to_string(id), a.where());
             count++;
+        }
+        // Templates the vault does not have yet; one it has keeps its own text.
+        for (const json& t : doc.value("templates", json::array())) {
+            sql_stmt s(a.db, "INSERT OR IGNORE INTO templates(name, json, updated_at) VALUES (?,?,?)", a.where());
+            s.bind(1, t.at("name").get<std::string>()).bind(2, t.at("json").get<std::string>())
+                .bind(3, t.at("updated_at").get<std::string>()).run();
+            if (sqlite3_changes(a.db) > 0)
+                audit_append(a.db, v.actor, "template.import", "template:" + t.at("name").get<std::string>(), a.where());
         }
     } catch (const json::exception& e) {
         fail(path, std::string("damaged archive: ") + e.what());

@@ -300,4 +300,33 @@ void vault_audit_record(vault& v, const std::string& action, const std::string& 
     tx.commit();
 }
 
+void vault_template_save(vault& v, const std::string& name, const std::string& json) {
+    utf8_require(json, "template " + name);
+    vault_access a(v);
+    sql_transaction tx(a.db, a.where());
+    sql_stmt s(a.db, "INSERT OR REPLACE INTO templates(name, json, updated_at) VALUES (?,?,?)", a.where());
+    s.bind(1, name).bind(2, json).bind(3, utc_now()).run();
+    audit_append(a.db, v.actor, "template.save", "template:" + name, a.where());
+    tx.commit();
+}
+
+std::vector<template_record> vault_template_list(vault& v) {
+    vault_access a(v);
+    std::vector<template_record> out;
+    sql_stmt s(a.db, "SELECT name, json, updated_at FROM templates ORDER BY name", a.where());
+    while (s.step()) out.push_back({s.col_text(0), s.col_text(1), s.col_text(2)});
+    return out;
+}
+
+bool vault_template_delete(vault& v, const std::string& name) {
+    vault_access a(v);
+    sql_transaction tx(a.db, a.where());
+    sql_stmt s(a.db, "DELETE FROM templates WHERE name = ?", a.where());
+    s.bind(1, name).run();
+    const bool deleted = sqlite3_changes(a.db) > 0;
+    if (deleted) audit_append(a.db, v.actor, "template.delete", "template:" + name, a.where());
+    tx.commit();
+    return deleted;
+}
+
 }  // namespace clinote

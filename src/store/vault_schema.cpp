@@ -60,10 +60,20 @@ CREATE TABLE notes (
 CREATE INDEX audio_encounter ON audio(encounter_id);
 )sql";
 
+// Version 2: the clinic's own note templates, as their JSON (checked by notes/note_template.h).
+const char* const k_templates_table = R"sql(
+CREATE TABLE templates (
+    name TEXT PRIMARY KEY,
+    json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 void vault_schema_create(sqlite3* db, const std::string& vault_id, const std::string& where) {
     sql_exec(db, k_schema, where);
+    sql_exec(db, k_templates_table, where);
     sql_exec(db, k_audit_schema, where);
     sql_stmt s(db, "INSERT INTO meta(key, value) VALUES ('schema_version', ?), ('vault_id', ?)", where);
     s.bind(1, std::to_string(k_vault_schema_version)).bind(2, vault_id).run();
@@ -73,10 +83,16 @@ void vault_schema_check(sqlite3* db, const std::string& vault_id, const std::str
     if (sql_value(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", where) != "1")
         fail(where, "not a clinote vault database");
     const std::string version = sql_value(db, "SELECT value FROM meta WHERE key = 'schema_version'", where);
-    if (version != std::to_string(k_vault_schema_version))
+    if (version != "1" && version != std::to_string(k_vault_schema_version))
         fail(where, "vault schema version '" + version + "' is not supported by this clinote");
     if (sql_value(db, "SELECT value FROM meta WHERE key = 'vault_id'", where) != vault_id)
         fail(where, "this database belongs to another vault than its key file");
+    if (version == "1") {
+        sql_transaction tx(db, where);
+        sql_exec(db, k_templates_table, where);
+        sql_exec(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'", where);
+        tx.commit();
+    }
 }
 
 }  // namespace clinote

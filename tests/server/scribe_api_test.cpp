@@ -239,5 +239,49 @@ TEST(Scribe, TemplatesAndBadRequests) {
     srv.post_json(path + "/approve", nlohmann::json::object(), 400);
 }
 
+// The clinic's own template: stored in the vault through the API, listed after the built-ins,
+// used for a note (its headings written, as a --template-file's are), refused where it would
+// shadow a built-in or is not a template, and deleted.
+TEST(Scribe, CustomTemplatesLiveInTheVaultAndWriteNotes) {
+    running_server srv;
+    const int64_t id = unlock_and_add(srv);
+    const nlohmann::json wound = {
+        {"title", "Wound care note"},
+        {"sections", {{{"title", "HISTORY"}, {"instruction", "cause and age of the wound"}, {"covers", {"history_of_present_illness"}}},
+                      {{"title", "PLAN"}, {"instruction", "dressing and follow-up"}, {"covers", {"plan"}}}}}};
+    auto put = [&](const std::string& name, const nlohmann::json& body, int status) {
+        auto r = srv.client->Put(("/api/templates/" + name).c_str(), body.dump(), "application/json");
+        EXPECT_TRUE(r);
+        EXPECT_EQ(r->status, status) << r->body;
+        return nlohmann::json::parse(r->body);
+    };
+    EXPECT_EQ(put("wound", wound, 200)["custom"], true);
+    const nlohmann::json list = srv.get_json("/api/templates")["data"];
+    EXPECT_EQ(list.back()["name"], "wound");
+    EXPECT_EQ(list.back()["custom"], true);
+    EXPECT_EQ(list.front()["custom"], false);
+
+    const nlohmann::json note = srv.post_json("/api/encounters/" + std::to_string(id) + "/notes",
+                                              {{"template", "wound"}, {"max_tokens", 24}});
+    const std::string text = note["note"]["text"];
+    EXPECT_EQ(text.rfind("HISTORY:", 0), 0u) << text;
+    EXPECT_EQ(text.find("SUBJECTIVE:"), std::string::npos) << text;  // not the default template
+
+    EXPECT_NE(put("soap", wound, 400)["error"]["message"].get<std::string>().find("built-in"), std::string::npos);
+    nlohmann::json no_sections = wound;
+    no_sections.erase("sections");
+    EXPECT_NE(put("bare", no_sections, 400)["error"]["message"].get<std::string>().find("sections: missing"), std::string::npos);
+    nlohmann::json other = wound;
+    other["name"] = "other";
+    put("wound", other, 400);
+    EXPECT_EQ(put("Bad Name", wound, 400)["error"]["code"], "invalid_template");
+
+    auto del = srv.client->Delete("/api/templates/wound");
+    ASSERT_TRUE(del);
+    EXPECT_EQ(del->status, 200);
+    EXPECT_EQ(srv.client->Delete("/api/templates/wound")->status, 404);
+    srv.post_json("/api/encounters/" + std::to_string(id) + "/notes", {{"template", "wound"}, {"max_tokens", 4}}, 400);
+}
+
 }  // namespace
 }  // namespace clinote

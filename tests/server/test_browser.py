@@ -81,6 +81,12 @@ class BrowserTest(unittest.TestCase):
         models = Select(self.el("note-model"))
         self.assertEqual([o.get_attribute("value") for o in models.options], ["stories"])
         self.assertEqual(models.first_selected_option.get_attribute("value"), "stories")
+        # The clinic's own template: the example in "Your own templates" saved to the vault
+        # appears in the Template list, marked as theirs.
+        d.find_element(By.CSS_SELECTOR, "#templates-box summary").click()
+        self.el("template-save").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "template wound_care saved"))
+        self.assertIn("Wound care note (yours)", [o.text for o in Select(self.el("template")).options])
         Select(self.el("template")).select_by_value("soap")
         self.el("max-tokens").clear()
         self.el("max-tokens").send_keys(os.environ.get("CLINOTE_BROWSER_MAX_TOKENS", "60"))

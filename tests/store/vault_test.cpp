@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "store/kdf.h"
+#include "store/sql.h"
 #include "store/vault.h"
 #include "store/vault_internal.h"
 #include "store_test_util.h"
@@ -83,6 +84,60 @@ TEST(Vault, ApprovedNoteEndsItsLastLine) {
     const note_record n = vault_note_approve(*v, id, "S: cough\nP: rest, fluids", "dr");
     EXPECT_EQ(n.text, "S: cough\nP: rest, fluids\n");
     EXPECT_EQ(n.diff, "@@ -1,2 +1,2 @@\n S: cough\n-P: rest\n+P: rest, fluids\n");
+}
+
+// The clinic's templates: saved (a name saved again is replaced), listed by name, deleted,
+// each step audited; they travel in an archive, and importing keeps a template the vault has.
+TEST(Vault, TemplatesAreStoredAuditedAndArchived) {
+    temp_dir d;
+    vault_ptr v = make_vault(d.vault());
+    vault_template_save(*v, "wound", R"({"name":"wound","v":1})");
+    vault_template_save(*v, "derm", R"({"name":"derm"})");
+    vault_template_save(*v, "wound", R"({"name":"wound","v":2})");
+    std::vector<template_record> list = vault_template_list(*v);
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0].name, "derm");
+    EXPECT_EQ(list[1].json, R"({"name":"wound","v":2})");
+    const std::string archive = (d.path / "a.clinote").string();
+    vault_export_archive(*v, archive, k_pass);
+    EXPECT_TRUE(vault_template_delete(*v, "derm"));
+    EXPECT_FALSE(vault_template_delete(*v, "derm"));
+    vault_template_save(*v, "wound", R"({"name":"wound","v":3})");
+    vault_import_archive(*v, archive, k_pass);
+    list = vault_template_list(*v);
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[0].name, "derm");                               // back from the archive
+    EXPECT_EQ(list[1].json, R"({"name":"wound","v":3})");          // the vault's own kept
+    int saves = 0, deletes = 0, imports = 0;
+    for (const audit_entry& e : vault_audit_entries(*v)) {
+        saves += e.action == "template.save";
+        deletes += e.action == "template.delete";
+        imports += e.action == "template.import";
+    }
+    EXPECT_EQ(saves, 4);
+    EXPECT_EQ(deletes, 1);
+    EXPECT_EQ(imports, 1);
+    EXPECT_TRUE(vault_audit_verify(*v).ok);
+}
+
+// A vault written by the previous clinote (schema 1, no templates table) opens: it is
+// migrated in place and everything it held is still there.
+TEST(Vault, SchemaOneVaultIsMigratedWithNothingLost) {
+    temp_dir d;
+    int64_t id = 0;
+    {
+        vault_ptr v = make_vault(d.vault());
+        id = vault_encounter_add(*v, {0, std::nullopt, "old visit", ""});
+        vault_transcript_add(*v, id, "Doctor: Hello.\n", "t.txt");
+        std::lock_guard<std::mutex> lock(v->mu);
+        sql_exec(v->db, "DROP TABLE templates; UPDATE meta SET value = '1' WHERE key = 'schema_version'", "test");
+    }
+    vault_ptr v = vault_open(d.vault(), k_pass);
+    EXPECT_EQ(vault_encounter_load(*v, id).transcripts.at(0).text, "Doctor: Hello.\n");
+    vault_template_save(*v, "wound", "{}");
+    EXPECT_EQ(vault_template_list(*v).size(), 1u);
+    std::lock_guard<std::mutex> lock(v->mu);
+    EXPECT_EQ(sql_value(v->db, "SELECT value FROM meta WHERE key = 'schema_version'", "test"), "2");
 }
 
 // Another local user must not read the vault's files, whatever the umask: the database and
