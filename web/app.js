@@ -284,14 +284,20 @@ $("transcript-file").addEventListener("change", async (e) => {
   if (file) $("transcript").value = await file.text();
 });
 
-$("generate").addEventListener("click", generate);
-async function generate() {
+$("generate").addEventListener("click", () => generate());
+// The ClinicalSummary extracted from the approved note (not the transcript): it fills the
+// editor as a JSON draft, for review and approval before the summary and FHIR exports.
+$("extract-summary").addEventListener("click", () => {
+  $("template").value = "summary";
+  generate({ source: "approved" });
+});
+async function generate(extra = {}) {
   actionError("generate-error", "");
   try {
     await saveTranscript();
   } catch (err) { actionError("transcript-error", err.message); return; }
   const choice = $("template").value;
-  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400, model: $("note-model").value };
+  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400, model: $("note-model").value, ...extra };
   if (choice === "summary") body.format = "summary"; else body.template = choice;
   generating = new AbortController();
   $("generate").disabled = true;

@@ -11,4 +11,8 @@ namespace clinote {
 // [{"role":"system",...},{"role":"user", transcript}]. Throws for an empty transcript.
 nlohmann::json prompt_summary_messages(const std::vector<turn>& turns);
 
+// The same ClinicalSummary, filled in from a note a clinician approved (what leaves the vault
+// as structured data is then what was approved). Throws for an empty note.
+nlohmann::json prompt_summary_from_note_messages(const std::string& note);
+
 }  // namespace clinote

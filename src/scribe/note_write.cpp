@@ -57,6 +57,17 @@ generate_params note_params_default() {
 }
 
 note_plan note_plan_make(const tokenizer& tok, const note_request& r) {
+    if (r.json && !r.approved_note.empty()) {
+        // An approved note is one part: it was written to fit, with room for its summary.
+        note_plan plan;
+        plan.prompts.push_back(chat_prompt_tokens(tok, prompt_summary_from_note_messages(r.approved_note), true));
+        if (int64_t(plan.prompts[0].size()) + r.params.max_tokens > r.n_ctx)
+            fail(r.source, "the approved note's prompt (" + std::to_string(plan.prompts[0].size()) + " tokens) and " +
+                               std::to_string(r.params.max_tokens) + " tokens of summary do not fit the context of " +
+                               std::to_string(r.n_ctx));
+        plan.chunks.push_back({0, 0, int64_t(plan.prompts[0].size())});
+        return plan;
+    }
     const std::vector<turn> turns = transcript_parse(r.transcript);
     const turns_prompt prompt = prompt_for(r);
     chunk_options co;

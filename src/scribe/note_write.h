@@ -27,6 +27,7 @@ struct note_request {
     note_template tmpl = template_find("soap");
     std::string section;                 // one section (a heading or a section key); empty: the whole note
     bool json = false;                   // a ClinicalSummary JSON instead of a note in tmpl
+    std::string approved_note;           // with json: extract it from this approved note, not the transcript
     bool entity_tags = false;            // ask for {{type:value}} tags
     int64_t n_ctx = 4096;                // every part's prompt plus params.max_tokens fits this
     int64_t overlap = 2;                 // long visits: turns repeated at the start of the next part

@@ -139,6 +139,19 @@ note_request note_fields_parse(const nlohmann::json& body, const encounter_conte
     if (format != "note" && format != "summary")
         throw api_error(400, "invalid_field", "format: must be \"note\" or \"summary\"");
     q.json = format == "summary";
+    // "source": "approved": the ClinicalSummary is extracted from the newest approved prose note
+    // (entity tags removed), so what leaves as structured data is what the clinician approved.
+    const std::string source = json_string(body, "source", "transcript");
+    if (source != "transcript" && source != "approved")
+        throw api_error(400, "invalid_field", "source: must be \"transcript\" or \"approved\"");
+    if (source == "approved") {
+        if (!q.json) throw api_error(400, "invalid_field", "source: \"approved\" is for format \"summary\"");
+        for (auto it = c.notes.rbegin(); it != c.notes.rend() && q.approved_note.empty(); ++it)
+            if (it->kind == "approved" && !nlohmann::json::parse(it->text, nullptr, false).is_object())
+                q.approved_note = entities_strip(it->text);
+        if (q.approved_note.empty())
+            throw api_error(409, "no_approved_note", "encounter " + std::to_string(c.encounter.id) + ": approve a note first");
+    }
     q.tmpl = body.contains("template_json") ? template_from_json(body["template_json"], "template_json")
                                             : template_find(json_string(body, "template", "soap"), vault_templates(v));
     q.section = json_string(body, "section", "");

@@ -8,6 +8,7 @@
 #include "generate/generate.h"
 #include "generate/generate_sections.h"
 #include "notes/entities.h"
+#include "notes/json_schema_validate.h"
 #include "notes/note_template.h"
 #include "notes/prompt.h"
 #include "notes/summary_schema.h"
@@ -281,6 +282,22 @@ TEST(Scribe, CustomTemplatesLiveInTheVaultAndWriteNotes) {
     EXPECT_EQ(del->status, 200);
     EXPECT_EQ(srv.client->Delete("/api/templates/wound")->status, 404);
     srv.post_json("/api/encounters/" + std::to_string(id) + "/notes", {{"template", "wound"}, {"max_tokens", 4}}, 400);
+}
+
+// The ClinicalSummary from the approved prose note: a JSON draft that parses and validates,
+// made from the approved text (tags removed); refused before anything is approved.
+TEST(Scribe, SummaryFromTheApprovedNote) {
+    running_server srv;
+    const int64_t id = unlock_and_add(srv);
+    const std::string path = "/api/encounters/" + std::to_string(id);
+    const nlohmann::json early = srv.post_json(path + "/notes", {{"format", "summary"}, {"source", "approved"}}, 409);
+    EXPECT_EQ(early["error"]["code"], "no_approved_note");
+    srv.post_json(path + "/notes", {{"format", "note"}, {"source", "approved"}}, 400);
+    srv.post_json(path + "/approve", {{"text", "SUBJECTIVE:\nHeadache for three days; {{drug:ibuprofen}} 400 mg twice daily.\n"}}, 201);
+    const nlohmann::json gen = srv.post_json(path + "/notes", {{"format", "summary"}, {"source", "approved"}, {"max_tokens", 60}});
+    const nlohmann::json summary = nlohmann::json::parse(gen["note"]["text"].get<std::string>());
+    EXPECT_TRUE(json_schema_validate(nlohmann::json(clinical_summary_schema()), summary).empty()) << summary.dump();
+    EXPECT_EQ(gen["note"]["kind"], "draft");
 }
 
 }  // namespace
