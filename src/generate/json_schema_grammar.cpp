@@ -116,6 +116,9 @@ uint32_t compile_any(compiler& c, const std::string& ptr) {
     alts.push_back(compile_literals(c, {"false", "null", "true"}, ptr));
     c.g.nodes[c.any].kind = grammar_kind::choice;
     c.g.nodes[c.any].children = std::move(alts);
+    // Known now: nodes compiled later (with higher indices) may need it before the backward
+    // pass reaches this one (an array of at least one item, a required property).
+    c.g.nodes[c.any].shortest = "null";
     return c.any;
 }
 

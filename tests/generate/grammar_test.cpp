@@ -432,6 +432,11 @@ TEST(Grammar, FreeFormJsonTakesAnyDocumentAndOnlyJson) {
     EXPECT_EQ(first_refused(object, R"({}x)"), 2u) << "nothing after the value";
     EXPECT_EQ(grammar_shortest_completion(grammar_start(object)), "{}");
     EXPECT_EQ(grammar_shortest_completion(grammar_start(any)), "null");
+    // Any value used again after its first place, where its shortest value is needed.
+    const json_grammar reused = json_grammar_compile(nlohmann::ordered_json::parse(
+        R"({"type":"object","properties":{"a":{},"b":{"type":"array","minItems":1,"items":{}},
+            "c":{"type":"object","properties":{"d":{}},"required":["d"]}},"required":["b","c"]})"));
+    EXPECT_EQ(grammar_shortest_completion(grammar_start(reused)), R"({"b":[null],"c":{"d":null}})");
     const std::string doc = R"({"a":[1,-2.5,{"b":null,"c":[]}],"d":"x\"y","e":{"f":false}})";
     for (size_t i = 0; i <= doc.size(); i++) {
         grammar_state st = grammar_start(object);
