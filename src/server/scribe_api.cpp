@@ -120,11 +120,17 @@ nlohmann::json template_json(const note_template& t, bool custom) {
     return j;
 }
 
-// The clinic's templates kept in the vault (checked again as they are read).
+// The clinic's templates kept in the vault, checked again as they are read: one that is not
+// a template (an archive can carry anything) is left out rather than failing every request.
 std::vector<note_template> vault_templates(vault& v) {
     std::vector<note_template> out;
-    for (const template_record& t : vault_template_list(v))
-        out.push_back(template_from_json(nlohmann::json::parse(t.json), "vault template " + t.name));
+    for (const template_record& t : vault_template_list(v)) {
+        const nlohmann::json j = nlohmann::json::parse(t.json, nullptr, false);
+        try {
+            out.push_back(template_from_json(j, "vault template " + t.name));
+        } catch (const clinote::error&) {
+        }
+    }
     return out;
 }
 
