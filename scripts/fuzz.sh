@@ -5,6 +5,8 @@
 # to $CLINOTE_FUZZ_OUT/<target>/ (default /tmp/clinote-fuzz). Prints per target the
 # executions and crashes; exits 1 if any target crashed.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]      (targets: the names of fuzz/*.cpp)
+# CLINOTE_FUZZ_SEED fixes libFuzzer's random seed, so that a short run explores the same
+# inputs on every machine (CI's smoke run: what passed here passes there).
 # CLINOTE_FUZZ_BUILD names another build folder configured with -DCLINOTE_FUZZ=ON
 # (a clang ASan build with -DCLINOTE_FUZZ=ON: its objects serve tests and fuzz targets alike).
 set -euo pipefail
@@ -37,7 +39,7 @@ for t in "${targets[@]}"; do
   rc=0
   ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1 \
     "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 \
-    -artifact_prefix="$dir/" "$dir/corpus" "$root/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
+    ${CLINOTE_FUZZ_SEED:+-seed=$CLINOTE_FUZZ_SEED} -artifact_prefix="$dir/" "$dir/corpus" "$root/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   crashes=$(find "$dir" -maxdepth 1 -type f -newer "$dir/.start" \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   printf '%-16s %12s %8s\n' "$t" "${execs:-?}" "$crashes"

@@ -126,14 +126,12 @@ audio_pcm decode_mpg123(const std::string& path, memory_source* memory) {
     audio_pcm pcm;
     pcm.sample_rate = int(rate);
     pcm.channels = channels;
-    std::vector<unsigned char> block(size_t(read_block_frames) * size_t(channels) * sizeof(float));
+    std::vector<float> block(size_t(read_block_frames) * size_t(channels));
     for (;;) {
         size_t done = 0;
-        const int rc = mpg123_read(mh.get(), block.data(), block.size(), &done);
-        const size_t n = done / sizeof(float);
-        const size_t old = pcm.samples.size();
-        pcm.samples.resize(old + n);
-        std::memcpy(pcm.samples.data() + old, block.data(), n * sizeof(float));
+        const int rc = mpg123_read(mh.get(), block.data(), block.size() * sizeof(float), &done);
+        // A read may give nothing (an error at the first frame): no copy then.
+        pcm.samples.insert(pcm.samples.end(), block.begin(), block.begin() + long(done / sizeof(float)));
         if (rc == MPG123_DONE) break;
         if (rc == MPG123_NEW_FORMAT) fail(path, "the MP3 stream changes its sample rate or channel count");
         if (rc != MPG123_OK) fail(path, std::string("corrupt MP3 audio (libmpg123: ") + mpg123_strerror(mh.get()) + ")");
