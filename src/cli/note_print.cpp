@@ -21,12 +21,11 @@ note_result note_print(const model& m, const lora_adapter* adapter, note_request
     }
     const note_decoder decode_one = note_decoder_for(m, adapter, r.n_ctx);
     size_t part = 0;
-    const note_decoder decode = [&](const std::vector<int32_t>& prompt, const std::vector<std::string>& headings,
-                                    const generate_params& params, const text_callback& on_text) {
+    const note_decoder decode = [&](const note_part& p, const generate_params& params, const text_callback& on_text) {
         if (n > 1) std::fprintf(stderr, "clinote: part %zu of %zu\n", ++part, n);
-        return decode_one(prompt, headings, params, on_text);
+        return decode_one(p, params, on_text);
     };
-    const note_result result = note_write(r, plan, m.tok, decode, [](const std::string& piece) {
+    const note_result result = note_write(r, plan, decode, [](const std::string& piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);
         return true;

@@ -1,6 +1,7 @@
 // clinote serve: the local server (OpenAI API, scribe API over the vault, web UI). Runs
 // until SIGINT or SIGTERM, then shuts down gracefully.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <pthread.h>
 
@@ -82,6 +83,8 @@ void run_serve(serve_options opt) {
         o.model_path = path;
         return load_model_for_cli(o);
     };
+    if (const char* key = std::getenv("CLINOTE_BACKEND_KEY"); key && !opt.server.backend.url.empty())
+        opt.server.backend.api_key = key;
     auto m = opt.server.model_loader(first_path);
     const bool generated_token = opt.server.token.empty() && !host_is_loopback(opt.server.host);
     server_ptr s = server_start(opt.server, std::move(m));
@@ -89,6 +92,9 @@ void run_serve(serve_options opt) {
         std::fprintf(stderr, "clinote: base model %s from %s (loaded when a request names it)\n", name.c_str(), path.c_str());
     for (const auto& [name, path] : opt.server.adapters)
         std::fprintf(stderr, "clinote: adapter %s from %s\n", name.c_str(), path.c_str());
+    if (!opt.server.backend.url.empty())
+        std::fprintf(stderr, "clinote: notes are decoded by the backend %s%s%s\n", opt.server.backend.url.c_str(),
+                     opt.server.backend.model.empty() ? "" : ", model ", opt.server.backend.model.c_str());
     std::fprintf(stderr, "clinote: serving on http://%s:%d/ (Ctrl-C stops)\n", opt.server.host.c_str(), server_port(*s));
     if (generated_token) std::fprintf(stderr, "clinote: bearer token (send as 'Authorization: Bearer <token>'): %s\n",
                                       server_token(*s).c_str());
@@ -178,6 +184,23 @@ void add_serve_command(CLI::App& app) {
     cmd->add_option("--allow-host", s.allowed_hosts,
                     "A name this server may be reached by besides localhost, 127.0.0.1, [::1] and --host (repeatable); "
                     "requests naming any other Host are refused (DNS rebinding)");
+    cmd->add_option("--backend", s.backend.url,
+                    "Decode the scribe's notes on another OpenAI-compatible server at this URL (vLLM, llama.cpp's server, "
+                    "another clinote serve), e.g. http://gpu-box:8000; prompts, templates, checks and the vault stay here. -m "
+                    "must name the backend's base model (its tokenizer writes the prompts). A bearer token for it is read "
+                    "from CLINOTE_BACKEND_KEY")
+        ->check([](const std::string& url) {
+            try {
+                backend_url_check(url);
+            } catch (const clinote::error& e) {
+                const std::string message = e.what();  // "--backend: ...", and CLI11 names the flag itself
+                return message.substr(message.find(": ") + 2);
+            }
+            return std::string();
+        });
+    cmd->add_option("--backend-model", s.backend.model,
+                    "The model the backend is asked for, e.g. a vLLM LoRA's name or another clinote's \"BASE+clinical\"; "
+                    "default: the backend's own default");
     cmd->add_option("--cors-origin", s.cors_origin,
                     "Allow browser pages from this origin (e.g. http://localhost:3000) to call the API; default: none");
     cmd->callback([opt] { run_serve(*opt); });

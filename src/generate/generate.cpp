@@ -58,7 +58,10 @@ generate_result generate(const model& m, inference_state& st, const std::vector<
     // the repetition guard looks at the answer only.
     std::vector<int32_t> history = params.answer_before;
     history.insert(history.end(), prompt.begin(), prompt.end());
-    const size_t answer_start = params.answer_before.empty() ? prompt.size() : 0;
+    if (params.answer_in_prompt < 0 || params.answer_in_prompt > int64_t(prompt.size()))
+        fail("prompt", "answer_in_prompt " + std::to_string(params.answer_in_prompt) + " is not within the prompt's " +
+                           std::to_string(prompt.size()) + " tokens");
+    const size_t answer_start = params.answer_before.empty() ? prompt.size() - size_t(params.answer_in_prompt) : 0;
     sampler smp = sampler_create(params.sampling);
     if (params.sampling.dry_multiplier > 0.0f)
         sampler_breakers_set(smp, n_vocab, [&](int32_t t) { return tokenizer_token_bytes(m.tok, t); });

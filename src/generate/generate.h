@@ -31,6 +31,9 @@ struct generate_params {
     // tokens so far. The repetition guard then sees them and the tokens fed as the prompt as
     // part of the answer.
     std::vector<int32_t> answer_before;
+    // The same for an answer sent whole as the prompt (a note continued on another server):
+    // the prompt's last answer_in_prompt tokens are the answer so far.
+    int64_t answer_in_prompt = 0;
 };
 
 // A generated token's log-probability under the model: the log-softmax of the model's

@@ -18,10 +18,10 @@ std::string trim(const std::string& s) {
 
 }  // namespace
 
-generate_result generate_sections(const model& m, inference_state& st, const std::vector<int32_t>& prompt,
+generate_result generate_sections(const tokenizer& tok, const token_sequence& seq, const std::vector<int32_t>& prompt,
                                   const std::vector<std::string>& headings, const generate_params& params,
                                   const text_callback& on_text) {
-    if (headings.empty()) return generate(m, st, prompt, params, on_text);
+    if (headings.empty()) return seq.extend(prompt, params, on_text);
     generate_result out;
     out.n_prompt = int64_t(prompt.size());
     out.finish_reason = "stop";
@@ -56,13 +56,13 @@ generate_result generate_sections(const model& m, inference_state& st, const std
     std::vector<int32_t> answer;  // the note's tokens so far, headings included
     // The note's positions in the cache (headings, sections, re-fed text) stay within
     // max_tokens, so a prompt that leaves max_tokens of context always fits.
-    const int64_t answer_start = st.n_past + int64_t(prompt.size());
-    const auto room = [&]() { return int64_t(params.max_tokens) - (std::max(st.n_past, answer_start) - answer_start); };
+    const int64_t answer_start = seq.size() + int64_t(prompt.size());
+    const auto room = [&]() { return int64_t(params.max_tokens) - (std::max(seq.size(), answer_start) - answer_start); };
     // No section takes more than twice its share, so a rambling one cannot crowd out the rest.
     const int section_cap = std::max(64, 2 * params.max_tokens / int(headings.size()));
     for (size_t i = 0; i < headings.size() && !cancelled; i++) {
         const std::string head = (i == 0 ? "" : "\n\n") + headings[i] + "\n";
-        const std::vector<int32_t> head_tokens = tokenizer_encode(m.tok, head, false);
+        const std::vector<int32_t> head_tokens = tokenizer_encode(tok, head, false);
         const int later = int(headings.size() - i - 1);
         int64_t for_text = room() - int64_t(head_tokens.size()) - k_reserve_per_section * later;
         if (for_text < 1) for_text = room() - int64_t(head_tokens.size());  // too little left to share
@@ -74,12 +74,12 @@ generate_result generate_sections(const model& m, inference_state& st, const std
         feed.insert(feed.end(), head_tokens.begin(), head_tokens.end());
         out.text += head;
         if (!forward(head)) break;
-        const int64_t section_start = st.n_past + int64_t(feed.size());
+        const int64_t section_start = seq.size() + int64_t(feed.size());
         section.max_tokens = int(std::min<int64_t>(for_text, section_cap));
         pending.clear();
         section_begun = false;
         section.answer_before = answer;  // the guard sees the whole note, not one section
-        const generate_result r = generate(m, st, feed, section, section_forward);
+        const generate_result r = seq.extend(feed, section, section_forward);
         answer.insert(answer.end(), head_tokens.begin(), head_tokens.end());
         out.prefill_seconds += r.prefill_seconds;
         out.decode_seconds += r.decode_seconds;
@@ -90,7 +90,7 @@ generate_result generate_sections(const model& m, inference_state& st, const std
         }
         std::string text = trim(r.text);
         std::string generated;
-        for (int32_t t : r.tokens) generated += tokenizer_token_bytes(m.tok, t);
+        for (int32_t t : r.tokens) generated += tokenizer_token_bytes(tok, t);
         const bool cut = generated.size() > r.text.size();  // a stop string (a heading) was cut off
         bool user_stop = false;
         if (cut)
@@ -102,31 +102,53 @@ generate_result generate_sections(const model& m, inference_state& st, const std
         }
         out.text += text;
         bool full = r.finish_reason == "length";
-        // The cache must hold what the answer says: the section without what was cut (a
+        // The sequence must hold what the answer says: the section without what was cut (a
         // heading the model began, or blank lines) or with the empty-section words.
         if (cut || text != r.text) {
-            inference_state_truncate(st, section_start);
-            const std::vector<int32_t> kept = tokenizer_encode(m.tok, text, false);
+            seq.rewind(section_start, {});
+            const std::vector<int32_t> kept = tokenizer_encode(tok, text, false);
             answer.insert(answer.end(), kept.begin(), kept.end());
             if (i + 1 < headings.size()) {
-                if (int64_t(kept.size()) <= room()) {
-                    std::vector<float> logits(size_t(m.config.n_vocab));
-                    model_forward(m, st, kept.data(), int64_t(kept.size()), logits.data());
-                } else {
-                    full = true;  // re-tokenised, the text would not fit: the note ends here
-                }
+                if (int64_t(kept.size()) <= room()) seq.rewind(section_start, kept);
+                else full = true;  // re-tokenised, the text would not fit: the note ends here
             }
         } else {
             answer.insert(answer.end(), r.tokens.begin(), r.tokens.end());
         }
         if (user_stop) break;
-        if (full && (later == 0 || room() - k_reserve_per_section * later <= 0)) {
+        if (full && (later == 0 || room() - k_reserve_per_section * later < 0)) {
             out.finish_reason = "length";
             break;
         }
     }
     if (cancelled) out.finish_reason = "cancelled";
     return out;
+}
+
+generate_result generate_sections(const model& m, inference_state& st, const std::vector<int32_t>& prompt,
+                                  const std::vector<std::string>& headings, const generate_params& params,
+                                  const text_callback& on_text) {
+    token_sequence seq;
+    seq.extend = [&](const std::vector<int32_t>& feed, const generate_params& p, const text_callback& cb) {
+        const int64_t start = st.n_past;
+        generate_result r = generate(m, st, feed, p, cb);
+        // generate leaves the token that reached max_tokens out of the cache (nothing follows
+        // it there); the next section follows it, so the cache must hold it.
+        if (r.finish_reason == "length" && !r.tokens.empty() &&
+            st.n_past < start + int64_t(feed.size() + r.tokens.size())) {
+            std::vector<float> logits(size_t(m.config.n_vocab));
+            model_forward(m, st, &r.tokens.back(), 1, logits.data());
+        }
+        return r;
+    };
+    seq.size = [&]() { return st.n_past; };
+    seq.rewind = [&](int64_t n, const std::vector<int32_t>& tokens) {
+        inference_state_truncate(st, n);
+        if (tokens.empty()) return;
+        std::vector<float> logits(size_t(m.config.n_vocab));
+        model_forward(m, st, tokens.data(), int64_t(tokens.size()), logits.data());
+    };
+    return generate_sections(m.tok, seq, prompt, headings, params, on_text);
 }
 
 }  // namespace clinote

@@ -28,4 +28,15 @@ std::string json_constraint_finish(const json_constraint& c, const std::string& 
     return generated + grammar_shortest_completion(c.state);
 }
 
+generate_result json_constraint_generate(const nlohmann::ordered_json& schema, const tokenizer& tok,
+                                         const generate_params& params,
+                                         const std::function<generate_result(const generate_params&)>& decode) {
+    const auto constraint = json_constraint_create(schema, tok);
+    generate_params p = params;
+    p.filter = &constraint->filter;
+    generate_result g = decode(p);
+    if (g.finish_reason != "cancelled") g.text = json_constraint_finish(*constraint, g.text);
+    return g;
+}
+
 }  // namespace clinote

@@ -2,6 +2,7 @@
 // that keep the output a valid prefix of a document the schema accepts, so structured output
 // always parses.
 #pragma once
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -29,5 +30,11 @@ std::unique_ptr<json_constraint> json_constraint_create(const nlohmann::ordered_
 // The generated text, completed with the grammar's shortest ending when generation stopped
 // early (token limit), so the result always parses.
 std::string json_constraint_finish(const json_constraint& c, const std::string& generated);
+
+// Runs `decode` with params under the schema's constraint, and returns its result with the
+// text finished (json_constraint_finish) unless it was cancelled.
+generate_result json_constraint_generate(const nlohmann::ordered_json& schema, const tokenizer& tok,
+                                         const generate_params& params,
+                                         const std::function<generate_result(const generate_params&)>& decode);
 
 }  // namespace clinote

@@ -18,24 +18,27 @@ turns_prompt prompt_for(const note_request& r) {
     return [&r](const std::vector<turn>& t) { return note_messages(r, t); };
 }
 
-std::string summary_write(const note_plan& plan, const tokenizer& tok, const generate_params& params,
-                          const note_decoder& decode, std::string& finish_reason) {
+std::string summary_write(const note_plan& plan, const generate_params& params, const note_decoder& decode,
+                          std::string& finish_reason) {
+    const nlohmann::ordered_json& schema = clinical_summary_schema();
     std::vector<nlohmann::ordered_json> parts;
     for (const auto& prompt : plan.prompts) {
-        auto constraint = json_constraint_create(clinical_summary_schema(), tok);
-        generate_params p = params;
-        p.filter = &constraint->filter;
-        const generate_result g = decode(prompt, {}, p, {});
+        const generate_result g = decode({prompt, {}, &schema}, params, {});
         if (g.finish_reason == "cancelled" || g.finish_reason == "length") finish_reason = g.finish_reason;
         if (g.finish_reason == "cancelled") return "";
-        // ordered_json keeps the schema's key order, as generated.
-        parts.push_back(nlohmann::ordered_json::parse(json_constraint_finish(*constraint, g.text)));
+        // ordered_json keeps the schema's key order, as generated. A local decoder's constraint
+        // makes every part valid; a remote one's answer is only as good as its server.
+        nlohmann::ordered_json part = nlohmann::ordered_json::parse(g.text, nullptr, false);
+        if (part.is_discarded()) fail("summary", "generated JSON does not parse: " + g.text.substr(0, 200));
+        const auto errors = json_schema_validate(nlohmann::json(schema), nlohmann::json(part));
+        if (!errors.empty())
+            fail("summary", "generated JSON does not validate: " + errors.front().path + ": " + errors.front().message);
+        parts.push_back(std::move(part));
     }
     const auto summary = summaries_merge(parts);
-    // The constraint makes every part valid; the merge is checked, as anything else would be.
-    const auto errors = json_schema_validate(nlohmann::json(clinical_summary_schema()), nlohmann::json(summary));
+    const auto errors = json_schema_validate(nlohmann::json(schema), nlohmann::json(summary));
     if (!errors.empty())
-        fail("summary", "generated JSON does not validate: " + errors.front().path + ": " + errors.front().message);
+        fail("summary", "merged JSON does not validate: " + errors.front().path + ": " + errors.front().message);
     return summary.dump(2) + "\n";
 }
 
@@ -88,22 +91,32 @@ note_plan note_plan_make(const tokenizer& tok, const note_request& r) {
     return plan;
 }
 
+generate_result note_part_decode(const note_part& part, const tokenizer& tok, const generate_params& params,
+                                 const sections_run& run) {
+    if (!part.schema) return run(part.prompt, part.headings, params);
+    return json_constraint_generate(*part.schema, tok, params,
+                                    [&](const generate_params& p) { return run(part.prompt, {}, p); });
+}
+
 note_decoder note_decoder_for(const model& m, const lora_adapter* adapter, int64_t n_ctx) {
-    return [&m, adapter, n_ctx](const std::vector<int32_t>& prompt, const std::vector<std::string>& headings,
-                                const generate_params& params, const text_callback& on_text) {
-        inference_state st = inference_state_create(m, n_ctx);
-        st.adapter = adapter;
-        return generate_sections(m, st, prompt, headings, params, on_text);
+    return [&m, adapter, n_ctx](const note_part& part, const generate_params& params, const text_callback& on_text) {
+        return note_part_decode(part, m.tok, params, [&](const std::vector<int32_t>& prompt,
+                                                         const std::vector<std::string>& headings,
+                                                         const generate_params& p) {
+            inference_state st = inference_state_create(m, n_ctx);
+            st.adapter = adapter;
+            return generate_sections(m, st, prompt, headings, p, on_text);
+        });
     };
 }
 
-note_result note_write(const note_request& r, const note_plan& plan, const tokenizer& tok, const note_decoder& decode,
+note_result note_write(const note_request& r, const note_plan& plan, const note_decoder& decode,
                        const text_callback& on_text) {
     note_result out;
     out.finish_reason = "stop";
     const auto emit = [&](const std::string& piece) { return !on_text || on_text(piece); };
     if (r.json) {
-        out.text = summary_write(plan, tok, r.params, decode, out.finish_reason);
+        out.text = summary_write(plan, r.params, decode, out.finish_reason);
         if (out.finish_reason != "cancelled") emit(out.text);
         return out;
     }
@@ -111,7 +124,7 @@ note_result note_write(const note_request& r, const note_plan& plan, const token
     // One part streams as it is decoded; parts of a long visit mean nothing until merged.
     const text_callback stream = plan.prompts.size() == 1 ? on_text : text_callback();
     for (const auto& prompt : plan.prompts) {
-        const generate_result g = decode(prompt, plan.headings, r.params, stream);
+        const generate_result g = decode({prompt, plan.headings, nullptr}, r.params, stream);
         if (g.finish_reason == "cancelled") return {"", "cancelled"};
         if (g.finish_reason == "length") out.finish_reason = "length";
         parts.push_back(g.text);
@@ -127,7 +140,7 @@ note_result note_write(const note_request& r, const note_plan& plan, const token
 }
 
 note_result note_write(const model& m, const lora_adapter* adapter, const note_request& r, const text_callback& on_text) {
-    return note_write(r, note_plan_make(m.tok, r), m.tok, note_decoder_for(m, adapter, r.n_ctx), on_text);
+    return note_write(r, note_plan_make(m.tok, r), note_decoder_for(m, adapter, r.n_ctx), on_text);
 }
 
 }  // namespace clinote

@@ -48,11 +48,26 @@ struct note_plan {
 // Throws naming r.source when the transcript is empty or one turn alone does not fit.
 note_plan note_plan_make(const tokenizer& tok, const note_request& r);
 
-// Decodes one part from an empty cache: generate_sections with the given headings, pieces
-// to on_text (may be empty), which returns false to cancel.
-using note_decoder = std::function<generate_result(const std::vector<int32_t>& prompt,
-                                                   const std::vector<std::string>& headings,
-                                                   const generate_params& params, const text_callback& on_text)>;
+// One part of a note to decode: its prompt, and the headings it is written in, or the
+// schema its JSON follows (nullptr: prose).
+struct note_part {
+    std::vector<int32_t> prompt;
+    std::vector<std::string> headings;
+    const nlohmann::ordered_json* schema = nullptr;
+};
+
+// Decodes one part from an empty cache: generate_sections with the part's headings, or
+// under its schema's constraint with the text finished so that it parses (json_constraint.h);
+// pieces to on_text (may be empty), which returns false to cancel.
+using note_decoder =
+    std::function<generate_result(const note_part& part, const generate_params& params, const text_callback& on_text)>;
+
+// What a decoder on a model of its own does with a part: run(prompt, headings, params) is
+// generate_sections on that model.
+using sections_run = std::function<generate_result(const std::vector<int32_t>& prompt, const std::vector<std::string>& headings,
+                                                   const generate_params& params)>;
+generate_result note_part_decode(const note_part& part, const tokenizer& tok, const generate_params& params,
+                                 const sections_run& run);
 
 // Each part on a fresh inference state of m with the adapter (or none).
 note_decoder note_decoder_for(const model& m, const lora_adapter* adapter, int64_t n_ctx);
@@ -64,8 +79,9 @@ struct note_result {
 
 // Writes the note. on_text gets it as written: a one-part note (not JSON) piece by piece as
 // it is decoded, a JSON or merged note in one piece at the end; the pieces add up to
-// result.text. tok is the decoding model's (the JSON constraint's vocabulary).
-note_result note_write(const note_request& r, const note_plan& plan, const tokenizer& tok, const note_decoder& decode,
+// result.text. A JSON note's parts are checked against the schema whoever decoded them
+// (a remote backend may ignore it): one that does not parse or validate fails, naming "summary".
+note_result note_write(const note_request& r, const note_plan& plan, const note_decoder& decode,
                        const text_callback& on_text = {});
 
 // On a model of one's own: plan and write.

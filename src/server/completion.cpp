@@ -74,18 +74,17 @@ nlohmann::json completion_generate(server_context& ctx, job& j, const completion
     for (int64_t i = 0; i < r.n; i++) {
         generate_params params = r.params;
         params.sampling.seed = r.params.sampling.seed + uint64_t(i);
-        std::unique_ptr<json_constraint> constraint;
-        if (r.schema) {
-            constraint = json_constraint_create(*r.schema, ctx.host.bases[r.model.base].tok);
-            params.filter = &constraint->filter;
-        }
-        const generate_result g = model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, params);
-        std::string text = g.text;
-        if (constraint && g.finish_reason != "cancelled") {
-            text = json_constraint_finish(*constraint, g.text);
-            if (text.size() > g.text.size()) job_emit(j, text.substr(g.text.size()));
-        }
-        nlohmann::json choice = {{"text", text}, {"finish_reason", g.finish_reason}};
+        size_t decoded = 0;  // bytes streamed while decoding; the ending a JSON answer cut short is finished with follows
+        const auto run = [&](const generate_params& p) {
+            generate_result d = model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), r.prompt, p);
+            decoded = d.text.size();
+            return d;
+        };
+        const generate_result g =
+            r.schema ? json_constraint_generate(*r.schema, ctx.host.bases[r.model.base].tok, params, run) : run(params);
+        if (g.finish_reason != "cancelled" && g.text.size() > decoded) job_emit(j, g.text.substr(decoded));
+        nlohmann::json choice = {{"text", g.text}, {"finish_reason", g.finish_reason}};
+        if (r.return_tokens) choice["tokens"] = g.tokens;
         if (params.top_logprobs >= 0) {
             nlohmann::json lps = nlohmann::json::array();
             for (const token_logprob& lp : g.logprobs) lps.push_back({{"token", lp.token}, {"logprob", lp.logprob}, {"top", lp.top}});

@@ -23,6 +23,7 @@ struct completion_request {
     int64_t n = 1;  // choices, written one after another
     // The answer is decoded under this schema's grammar (JSON that always parses).
     std::shared_ptr<const nlohmann::ordered_json> schema;
+    bool return_tokens = false;  // each choice also carries its generated token ids ("tokens")
 };
 
 // "messages" of a chat request: roles system/developer/user/assistant, content a string or

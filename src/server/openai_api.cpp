@@ -28,12 +28,18 @@ struct openai_request {
     bool include_usage = false;
 };
 
-// The fields clinote honours; top_k, min_p and repeat_penalty are llama-server's extensions.
+// The fields clinote honours; top_k, min_p, repeat_penalty and the dry_ ones are llama-server's
+// extensions.
 const std::set<std::string> k_fields = {
     "model", "max_tokens", "temperature", "top_p", "n", "stream", "stream_options", "stop", "seed",
     "frequency_penalty", "presence_penalty", "response_format", "top_k", "min_p", "repeat_penalty",
+    "dry_multiplier", "dry_base", "dry_allowed_length",
     "logprobs", "user"};  // user: an end-user id for the provider's abuse monitoring; nothing leaves this machine
 const std::set<std::string> k_chat_fields = {"messages", "max_completion_tokens", "top_logprobs"};
+// return_tokens is llama-server's; answer_in_prompt is clinote's, for a note continued section
+// by section from another clinote (serve --backend): the prompt's last n tokens are the
+// answer so far, which the repetition guard sees as the answer.
+const std::set<std::string> k_completion_fields = {"prompt", "return_tokens", "answer_in_prompt"};
 
 // Fields of the OpenAI API clinote does not implement, and the value that asks for nothing.
 const std::map<std::string, nlohmann::json> k_unsupported = {
@@ -49,7 +55,7 @@ const std::map<std::string, nlohmann::json> k_unsupported = {
 void fields_check(const nlohmann::json& body, bool chat) {
     for (auto it = body.begin(); it != body.end(); ++it) {
         const std::string& key = it.key();
-        if (it->is_null() || k_fields.count(key) || (chat && k_chat_fields.count(key)) || (!chat && key == "prompt"))
+        if (it->is_null() || k_fields.count(key) || (chat ? k_chat_fields : k_completion_fields).count(key))
             continue;
         const auto u = k_unsupported.find(key);
         if (u == k_unsupported.end())
@@ -124,13 +130,35 @@ std::vector<std::string> stop_parse(const nlohmann::json& body) {
     if (!body.contains("stop") || body["stop"].is_null()) return {};
     const nlohmann::json& s = body["stop"];
     if (s.is_string()) return {s.get<std::string>()};
-    if (!s.is_array() || s.size() > 4) throw api_error(400, "invalid_field", "stop: must be a string or an array of up to 4 strings");
+    // OpenAI takes up to 4; a note continued section by section stops at any later heading.
+    const char* what = "stop: must be a string or an array of up to 32 strings";
+    if (!s.is_array() || s.size() > 32) throw api_error(400, "invalid_field", what);
     std::vector<std::string> out;
     for (const auto& x : s) {
-        if (!x.is_string()) throw api_error(400, "invalid_field", "stop: must be a string or an array of up to 4 strings");
+        if (!x.is_string()) throw api_error(400, "invalid_field", what);
         out.push_back(x.get<std::string>());
     }
     return out;
+}
+
+// A completion's prompt: a string (or an array of one string), which is tokenised with a
+// beginning-of-text token, or the token ids themselves, as OpenAI's API allows.
+std::vector<int32_t> prompt_parse(const nlohmann::json& body, const tokenizer& tok) {
+    nlohmann::json p = body.contains("prompt") ? body["prompt"] : nlohmann::json();
+    if (p.is_array() && p.size() == 1 && p[0].is_string()) p = p[0];
+    if (p.is_string()) return tokenizer_encode(tok, p.get<std::string>(), true);
+    const char* what = "prompt: must be a string, an array of one string or an array of token ids";
+    if (!p.is_array()) throw api_error(400, "invalid_field", what);
+    std::vector<int32_t> ids;
+    for (size_t i = 0; i < p.size(); i++) {
+        if (!p[i].is_number_integer()) throw api_error(400, "invalid_field", what);
+        const int64_t id = p[i].get<int64_t>();
+        if (id < 0 || id >= tok.n_vocab())
+            throw api_error(400, "invalid_field", "prompt[" + std::to_string(i) + "]: token id " + std::to_string(id) +
+                                                      " is not in the vocabulary of " + std::to_string(tok.n_vocab()));
+        ids.push_back(int32_t(id));
+    }
+    return ids;
 }
 
 openai_request request_parse(server_context& ctx, const httplib::Request& req, const nlohmann::json& body, bool chat) {
@@ -147,10 +175,9 @@ openai_request request_parse(server_context& ctx, const httplib::Request& req, c
     if (chat) {
         r.prompt = chat_prompt_tokens(tok, completion_messages_parse(body), true);
     } else {
-        nlohmann::json p = body.contains("prompt") ? body["prompt"] : nlohmann::json();
-        if (p.is_array() && p.size() == 1 && p[0].is_string()) p = p[0];
-        if (!p.is_string()) throw api_error(400, "invalid_field", "prompt: must be a string (or an array of one string)");
-        r.prompt = tokenizer_encode(tok, p.get<std::string>(), true);
+        r.prompt = prompt_parse(body, tok);
+        r.return_tokens = json_bool(body, "return_tokens", false);
+        r.params.answer_in_prompt = json_integer(body, "answer_in_prompt", 0, 0, int64_t(r.prompt.size()));
     }
     r.n = json_integer(body, "n", 1, 1, 8);
     const int64_t room = base.n_ctx - int64_t(r.prompt.size());
@@ -168,6 +195,9 @@ openai_request request_parse(server_context& ctx, const httplib::Request& req, c
     sp.repeat_penalty = float(json_number(body, "repeat_penalty", 1.0, 0.5, 2.0));
     sp.frequency_penalty = float(json_number(body, "frequency_penalty", 0.0, -2.0, 2.0));
     sp.presence_penalty = float(json_number(body, "presence_penalty", 0.0, -2.0, 2.0));
+    sp.dry_multiplier = float(json_number(body, "dry_multiplier", 0.0, 0.0, 100.0));
+    sp.dry_base = float(json_number(body, "dry_base", sp.dry_base, 1.0, 100.0));
+    sp.dry_allowed_length = int(json_integer(body, "dry_allowed_length", sp.dry_allowed_length, 1, 1 << 20));
     const int64_t seed = json_integer(body, "seed", -1, INT64_MIN, INT64_MAX);
     sp.seed = body.contains("seed") && !body["seed"].is_null() ? uint64_t(seed) : std::random_device{}();
     o.stream = json_bool(body, "stream", false);
@@ -229,6 +259,7 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
                 if (chat) choice["message"] = {{"role", "assistant"}, {"content", written[i]["text"]}};
                 else choice["text"] = written[i]["text"];
                 choice["logprobs"] = written[i].contains("logprobs") ? logprobs_json(*tok, written[i]["logprobs"], chat) : nullptr;
+                if (written[i].contains("tokens")) choice["tokens"] = written[i]["tokens"];
                 body["choices"].push_back(choice);
             }
             body["usage"] = usage_json(out);
@@ -237,9 +268,11 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
         return;
     }
     const char* chunk_object = chat ? "chat.completion.chunk" : "text_completion";
-    auto chunk = [=](const nlohmann::json& delta_or_text, const nlohmann::json& finish) {
+    auto chunk = [=](const nlohmann::json& delta_or_text, const nlohmann::json& finish,
+                     const nlohmann::json& tokens = nullptr) {
         nlohmann::json c = base(chunk_object);
         nlohmann::json choice = {{"index", 0}, {"finish_reason", finish}};
+        if (!tokens.is_null()) choice["tokens"] = tokens;  // return_tokens: all of them, with the last chunk
         if (chat) choice["delta"] = delta_or_text;
         else choice["text"] = delta_or_text, choice["logprobs"] = nullptr;
         c["choices"] = nlohmann::json::array({choice});
@@ -264,7 +297,9 @@ void completion_handle(server_context& ctx, const httplib::Request& req, httplib
                 return out + sse_event(error_body(jj.error_status, "job_failed", jj.error)) + "data: [DONE]\n\n";
             }
             const nlohmann::json result = completion_outcome(jj);
-            out += chunk(chat ? nlohmann::json::object() : nlohmann::json(""), result["finish_reason"]);
+            const nlohmann::json& written = result.contains("choices") ? result["choices"][0] : result;
+            out += chunk(chat ? nlohmann::json::object() : nlohmann::json(""), result["finish_reason"],
+                         written.contains("tokens") ? written["tokens"] : nlohmann::json());
             if (include_usage) {
                 nlohmann::json u = base(chunk_object);
                 u["choices"] = nlohmann::json::array();

@@ -13,6 +13,7 @@
 #include "notes/note_template.h"
 #include "notes/summary_schema.h"
 #include "scribe/note_review.h"
+#include "scribe/backend_decoder.h"
 #include "scribe/note_write.h"
 #include "server/http_json.h"
 #include "server/server_context.h"
@@ -194,17 +195,40 @@ note_job note_job_parse(server_context& ctx, const nlohmann::json& body, const e
 
 // Runs on the worker: writes the note, and stores the draft unless the job was cancelled.
 nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, const note_job& r) {
-    const note_decoder decode = [&](const std::vector<int32_t>& prompt, const std::vector<std::string>& headings,
-                                    const generate_params& params, const text_callback& on_text) {
-        // A part that is not streamed still stops when the job is cancelled.
-        const text_callback quiet = [](const std::string&) { return true; };
-        return model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), prompt, params, headings,
-                                   on_text ? on_text : quiet);
+    const tokenizer& tok = ctx.host.bases[r.model.base].tok;
+    // A part that is not streamed still stops when the job is cancelled.
+    const text_callback quiet = [&j](const std::string&) { return !j.cancel_requested; };
+    note_decoder decode = [&](const note_part& part, const generate_params& params, const text_callback& on_text) {
+        return note_part_decode(part, tok, params, [&](const std::vector<int32_t>& prompt,
+                                                       const std::vector<std::string>& headings,
+                                                       const generate_params& p) {
+            return model_host_generate(ctx.host, j, r.model.base, r.model.adapter.get(), prompt, p, headings,
+                                       on_text ? on_text : quiet);
+        });
     };
-    const note_result res = note_write(r.request, r.plan, ctx.host.bases[r.model.base].tok, decode,
-                                       [&j](const std::string& piece) { return job_emit(j, piece); });
+    if (!ctx.opt.backend.url.empty()) {
+        const note_decoder remote = note_decoder_for_backend(ctx.opt.backend, tok);
+        decode = [&j, remote, quiet](const note_part& part, const generate_params& params, const text_callback& on_text) {
+            // The backend's tokens count toward the job's progress as its pieces arrive.
+            const text_callback counted = [&j, &on_text, &quiet](const std::string& piece) {
+                j.tokens_done++;
+                return on_text ? on_text(piece) : quiet(piece);
+            };
+            return remote(part, params, counted);
+        };
+    }
+    note_result res;
+    try {
+        res = note_write(r.request, r.plan, decode, [&j](const std::string& piece) { return job_emit(j, piece); });
+    } catch (const clinote::error& e) {
+        if (ctx.opt.backend.url.empty()) throw;
+        // The transcript and earlier notes stay as they were; nothing is stored from a failed backend.
+        throw api_error(502, "backend_failed", e.what());
+    }
     if (res.finish_reason == "cancelled") return {{"finish_reason", "cancelled"}};
-    const std::string author = "clinote:" + r.model.name + ":" + (r.request.json ? "summary" : r.request.tmpl.name);
+    const std::string& backend = ctx.opt.backend.model.empty() ? ctx.opt.backend.url : ctx.opt.backend.model;
+    const std::string author = "clinote:" + (backend.empty() ? r.model.name : "backend " + backend) + ":" +
+                               (r.request.json ? "summary" : r.request.tmpl.name);
     const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, res.text, author);
     return {{"finish_reason", res.finish_reason},
             {"note", note_json(n)},

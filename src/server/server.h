@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/model.h"
+#include "scribe/backend_decoder.h"
 
 namespace clinote {
 
@@ -53,6 +54,8 @@ struct server_options {
     // asks for the bare base); empty: the bare base. clinote serve sets it to the shipped
     // clinical adapter when the first base is the default model.
     std::string note_adapter;
+    // Notes decoded by another OpenAI-compatible server (serve --backend); empty url: here.
+    backend_options backend;
     std::string train_dir = "clinote-runs";  // where training runs (POST /api/training) write
     // The only folders whose files requests may name: training datasets, and adapters for
     // POST /api/adapters (besides train_dir, where runs write theirs).

@@ -131,6 +131,51 @@ TEST(OpenAI, TextCompletionStreamsAndEqualsDirectGeneration) {
     EXPECT_EQ(text, ref.text);
 }
 
+// What a clinote front end sends its backend (serve --backend): the prompt as token ids, the
+// repetition guard's DRY fields with the answer so far inside the prompt (answer_in_prompt),
+// and the generated ids back (return_tokens) — the same as generate() continuing that answer.
+TEST(OpenAI, TokenPromptDryAnswerInPromptAndReturnTokensEqualDirectGeneration) {
+    running_server srv;
+    auto m = test::tiny_model();
+    const std::vector<int32_t> prompt = tokenizer_encode(m->tok, "Once upon a time", true);
+    const std::vector<int32_t> answer = tokenizer_encode(m->tok, " there was a cat. The cat was a cat.", false);
+    std::vector<int32_t> whole = prompt;
+    whole.insert(whole.end(), answer.begin(), answer.end());
+    generate_params p;
+    p.max_tokens = 24;
+    p.sampling = sampler_params_for_notes();
+    p.answer_in_prompt = int64_t(answer.size());
+    inference_state st = inference_state_create(*m, 4096);
+    const generate_result ref = generate(*m, st, whole, p);
+    // The guard sees the answer: without it the continuation differs (the reference is not trivial).
+    generate_params unguarded = p;
+    unguarded.answer_in_prompt = 0;
+    inference_state st2 = inference_state_create(*m, 4096);
+    EXPECT_NE(generate(*m, st2, whole, unguarded).tokens, ref.tokens);
+
+    const nlohmann::json body = {{"prompt", whole},           {"max_tokens", 24},         {"temperature", 0},
+                                 {"dry_multiplier", 1.5},     {"dry_base", 1.75},         {"dry_allowed_length", 2},
+                                 {"answer_in_prompt", answer.size()}, {"return_tokens", true}};
+    const nlohmann::json r = srv.post_json("/v1/completions", body);
+    EXPECT_EQ(r["choices"][0]["text"], ref.text);
+    EXPECT_EQ(r["choices"][0]["tokens"], ref.tokens);
+    nlohmann::json streamed = body;
+    streamed["stream"] = true;
+    auto res = srv.post("/v1/completions", streamed);
+    ASSERT_TRUE(res);
+    const auto events = test::sse_events(res->body);
+    ASSERT_GE(events.size(), 2u);
+    EXPECT_EQ(events[events.size() - 2]["choices"][0]["tokens"], ref.tokens);  // with the finishing chunk
+
+    nlohmann::json bad = body;
+    bad["prompt"] = {1, 2, m->tok.n_vocab()};
+    const nlohmann::json e = srv.post_json("/v1/completions", bad, 400);
+    EXPECT_NE(e["error"]["message"].get<std::string>().find("prompt[2]"), std::string::npos) << e.dump();
+    bad = body;
+    bad["answer_in_prompt"] = whole.size() + 1;
+    srv.post_json("/v1/completions", bad, 400);
+}
+
 TEST(OpenAI, ModelsListsTheServedModel) {
     running_server srv;
     const nlohmann::json r = srv.get_json("/v1/models");
