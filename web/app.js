@@ -81,7 +81,14 @@ async function openMain() {
   show("main");
   // Every base and base+adapter the server offers; the one notes use by default first chosen.
   const [health, models] = await Promise.all([api.get("/health"), api.get("/v1/models")]);
-  $("note-model").replaceChildren(...models.data.map((m) => new Option(m.id, m.id, false, m.id === health.note_model)));
+  if (health.note_backend) {
+    // serve --backend: the backend's model writes every note; nothing to pick here.
+    const b = health.note_backend;
+    $("note-model").replaceChildren(new Option("backend: " + (b.model || "its default") + " at " + b.url, ""));
+    $("note-model").disabled = true;
+  } else {
+    $("note-model").replaceChildren(...models.data.map((m) => new Option(m.id, m.id, false, m.id === health.note_model)));
+  }
   await refreshTemplates();
   await refreshList();
   $("new-title").focus();
@@ -297,7 +304,8 @@ async function generate(extra = {}) {
     await saveTranscript();
   } catch (err) { actionError("transcript-error", err.message); return; }
   const choice = $("template").value;
-  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400, model: $("note-model").value, ...extra };
+  const body = { stream: true, max_tokens: Number($("max-tokens").value) || 400, ...extra };
+  if ($("note-model").value) body.model = $("note-model").value;
   if (choice === "summary") body.format = "summary"; else body.template = choice;
   generating = new AbortController();
   $("generate").disabled = true;
@@ -325,6 +333,7 @@ async function generate(extra = {}) {
     $("editor").focus();
   } catch (err) {
     if (err.name === "AbortError") status("cancelled"); else actionError("generate-error", err.message);
+    $("draft").hidden = true;  // what streamed before the failure was not stored
   } finally {
     generating = null;
     $("generate").disabled = false;

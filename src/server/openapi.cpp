@@ -92,7 +92,7 @@ const char* k_openapi = R"json({
   },
   "security": [{"bearer": []}],
   "paths": {
-    "/health": {"get": {"summary": "Liveness, the model in memory (models: loaded, default, switches), queue length, whether a token is required and the vault unlocked, note_model (what a note without model or adapter runs on)", "security": []}},
+    "/health": {"get": {"summary": "Liveness, the model in memory (models: loaded, default, switches), queue length, whether a token is required and the vault unlocked, note_model (what a note without model or adapter runs on), note_backend (serve --backend: url and model, else null)", "security": []}},
     "/metrics": {"get": {"summary": "Prometheus text: requests by route and status, jobs, tokens, queue length"}},
     "/openapi.json": {"get": {"summary": "This document", "security": []}},
     "/v1/embeddings": {"post": {"summary": "Sentence embeddings (OpenAI): {input: string or strings}; all-MiniLM-L6-v2, mean pooled, L2-normalised"}},

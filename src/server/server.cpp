@@ -340,6 +340,10 @@ void routes_add(server& s) {
                          // What a note request without "model" or "adapter" runs on, as /v1/models names it.
                          {"note_model", model_host_default(ctx.host).id +
                                             (ctx.opt.note_adapter.empty() ? "" : "+" + ctx.opt.note_adapter)},
+                         // serve --backend: notes are decoded there, as this model (null: here).
+                         {"note_backend", ctx.opt.backend.url.empty() ? nlohmann::json()
+                                                                     : nlohmann::json{{"url", ctx.opt.backend.url},
+                                                                                      {"model", ctx.opt.backend.model}}},
                          {"queue_length", job_queue_length(ctx.queue)},
                          {"queue_capacity", ctx.queue.capacity},
                          {"auth_required", !ctx.opt.token.empty()},

@@ -50,6 +50,9 @@ TEST(Backend, NotesThroughAnotherClinoteAreTheNotesWrittenHere) {
     running_server backend;
     running_server front(front_options("http://127.0.0.1:" + std::to_string(server_port(*backend.s))));
     const std::string path = encounter_path(front);
+    // The page shows where notes are decoded instead of a model picker.
+    EXPECT_EQ(front.get_json("/health")["note_backend"]["url"], "http://127.0.0.1:" + std::to_string(server_port(*backend.s)));
+    EXPECT_TRUE(backend.get_json("/health")["note_backend"].is_null());
     // SOAP's 4 headings, and H&P's many (more stop strings than OpenAI's 4, each section one request).
     for (const std::string tmpl : {"soap", "hp"}) {
         const std::string ref = local_note(tmpl, false, 120);

@@ -171,6 +171,41 @@ class BrowserTest(unittest.TestCase):
         self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
         self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-list"), "Headache follow-up"))
 
+    def test_notes_through_a_backend_and_a_backend_that_goes_down(self):
+        # This test's server is the backend; a second clinote is the clinician's front end.
+        front = Server("--backend", self.server.url)
+        try:
+            d = self.driver
+            d.get(front.url + "/")
+            self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
+            self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
+            self.wait.until(EC.visibility_of_element_located((By.ID, "new-title")))
+            self.wait.until(lambda _: d.switch_to.active_element.get_attribute("id") == "new-title")
+            d.switch_to.active_element.send_keys("Via the backend" + Keys.ENTER)
+            self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), "Via the backend"))
+            self.el("transcript").send_keys(TRANSCRIPT)
+            # Where notes are decoded is shown instead of a model picker.
+            self.assertEqual(Select(self.el("note-model")).first_selected_option.text,
+                             "backend: its default at " + self.server.url)
+            self.el("max-tokens").clear()
+            self.el("max-tokens").send_keys("40")
+            self.el("generate").click()
+            self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "draft saved"))
+            draft = self.el("editor").get_attribute("value")
+            self.assertTrue(draft.startswith("SUBJECTIVE:"), draft)
+            # The backend stops: the error names it beside the button, and the draft stays.
+            self.server.stop()
+            self.el("generate").click()
+            self.wait.until(EC.text_to_be_present_in_element((By.ID, "generate-error"), "backend " + self.server.url))
+            self.assertIn("cannot reach", self.el("generate-error").text)
+            self.assertFalse(self.el("draft").is_displayed())
+            self.shot("backend-down")
+            _, _, body = front.request("GET", "/api/encounters/1/notes")
+            notes = json.loads(body)["data"]
+            self.assertEqual([n["kind"] for n in notes], ["draft"])
+        finally:
+            front.stop()
+
     def test_training_page_runs_plots_and_serves_the_adapter(self):
         d = self.driver
         data = tiny_dataset(os.path.join(self.server.folder, "dataset"))
