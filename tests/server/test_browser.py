@@ -56,6 +56,13 @@ class BrowserTest(unittest.TestCase):
     def shot(self, name):
         self.driver.save_screenshot(os.path.join(self.shots, name + ".png"))
 
+    def new_encounter(self, title):
+        # By keyboard: the title field has focus after unlocking.
+        self.wait.until(EC.visibility_of_element_located((By.ID, "new-title")))
+        self.wait.until(lambda _: self.driver.switch_to.active_element.get_attribute("id") == "new-title")
+        self.driver.switch_to.active_element.send_keys(title + Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), title))
+
     def el(self, id_):
         return self.driver.find_element(By.ID, id_)
 
@@ -71,11 +78,7 @@ class BrowserTest(unittest.TestCase):
         self.el("passphrase").clear()
         self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
 
-        # New encounter, by keyboard: the title field has focus after unlocking.
-        self.wait.until(EC.visibility_of_element_located((By.ID, "new-title")))
-        self.wait.until(lambda _: d.switch_to.active_element.get_attribute("id") == "new-title")
-        d.switch_to.active_element.send_keys("Headache follow-up" + Keys.ENTER)
-        self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), "Headache follow-up"))
+        self.new_encounter("Headache follow-up")
         self.el("transcript").send_keys(TRANSCRIPT)
         # The model picker offers what /v1/models lists, the notes' default chosen.
         models = Select(self.el("note-model"))
@@ -179,10 +182,7 @@ class BrowserTest(unittest.TestCase):
             d.get(front.url + "/")
             self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
             self.el("passphrase").send_keys("correct horse battery" + Keys.ENTER)
-            self.wait.until(EC.visibility_of_element_located((By.ID, "new-title")))
-            self.wait.until(lambda _: d.switch_to.active_element.get_attribute("id") == "new-title")
-            d.switch_to.active_element.send_keys("Via the backend" + Keys.ENTER)
-            self.wait.until(EC.text_to_be_present_in_element((By.ID, "encounter-title"), "Via the backend"))
+            self.new_encounter("Via the backend")
             self.el("transcript").send_keys(TRANSCRIPT)
             # Where notes are decoded is shown instead of a model picker.
             self.assertEqual(Select(self.el("note-model")).first_selected_option.text,
