@@ -10,9 +10,12 @@ in its own child process: --warmup steps, then --steps timed steps; tokens/s cou
 of the timed steps (no padding on either side). Peak RSS is the child's ru_maxrss.
 
 Precision, both sides: clinote with `--matmul float` (frozen weights in F32, as PyTorch by
-default) and `--matmul auto` (BF16 AMX products where the CPU has AMX); PyTorch in F32 and
-under torch.autocast("cpu", dtype=torch.bfloat16), its own mixed precision, which rounds the
-frozen weights' products to BF16 as clinote's bf16 does.
+default) and `--matmul auto` (BF16 AMX products where the CPU has AMX); PyTorch in F32 and,
+only where the CPU has native BF16 arithmetic (AVX512_BF16 or AMX; elsewhere PyTorch emulates
+it and a step takes minutes), under torch.autocast("cpu", dtype=torch.bfloat16), its own mixed
+precision, which rounds the frozen weights' products to BF16 as clinote's bf16 does. The CPU
+(model name and the flags that pick kernels) is printed first, each side's figure as soon as
+it is measured.
 
 Benchmark only (needs torch, transformers, peft, gguf); never run by CI.
 Usage: bench/train_compare.py --clinote build/clinote --model smollm2-f32.gguf --data DIR \
@@ -25,6 +28,26 @@ import subprocess
 import sys
 import tempfile
 import time
+
+
+KERNEL_FLAGS = ["avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "avx_vnni", "amx_tile", "amx_bf16",
+                "amx_int8"]
+
+
+def cpu_info():
+    """The CPU's model name and which of the flags that pick kernels it has (/proc/cpuinfo)."""
+    name, flags = "unknown CPU", set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and name == "unknown CPU":
+                    name = value.strip()
+                elif key.strip() == "flags" and not flags:
+                    flags = set(value.split())
+    except OSError:
+        pass
+    return name, [f for f in KERNEL_FLAGS if f in flags]
 
 
 def run_child(cmd, env=None):
@@ -137,24 +160,38 @@ def main():
     a = p.parse_args()
     if a.torch_child:
         return torch_child(a)
-    print("uptime before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    rows = []
+    name, flags = cpu_info()
+    native_bf16 = "avx512_bf16" in flags or "amx_bf16" in flags
+    print(f"cpu: {name}; flags: {' '.join(flags)}", flush=True)
+    print("uptime before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(), flush=True)
+    print(f"setting: r={a.rank} all linear, seq {a.seq} packed, batch {a.batch}, {a.threads} thread(s), "
+          f"{a.warmup} warm-up + {a.steps} timed steps", flush=True)
+
+    def report(name, tps, peak):
+        print(f"| {name} | {tps:.1f} tokens/s | peak RSS {peak:.0f} MiB |", flush=True)
+
+    clinote = {}
     with tempfile.TemporaryDirectory() as work:
         for matmul in ["float", "auto"]:
             tps, peak, tokens, chosen = clinote_side(a, work, matmul)
-            rows.append((f"clinote --matmul {matmul} ({chosen})", tps, peak))
-    for bf16 in [False, True]:
-        tps, peak = torch_side(a, bf16)
-        rows.append(("PyTorch + PEFT, " + ("autocast bf16" if bf16 else "F32"), tps, peak))
+            report(f"clinote --matmul {matmul} ({chosen})", tps, peak)
+            clinote[matmul] = tps
+    print(f"({tokens} tokens/step in clinote)", flush=True)
+    tps, peak = torch_side(a, False)
+    report("PyTorch + PEFT, F32", tps, peak)
+    torch_f32 = tps
+    torch_bf16 = None
+    if native_bf16:
+        torch_bf16, peak = torch_side(a, True)
+        report("PyTorch + PEFT, autocast bf16", torch_bf16, peak)
+    else:
+        print("PyTorch autocast bf16: not run (no AVX512_BF16 or AMX: PyTorch would emulate BF16)", flush=True)
     print("uptime after: ", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    print(f"setting: r={a.rank} all linear, seq {a.seq} packed, batch {a.batch}, {a.threads} thread(s), "
-          f"{a.warmup} warm-up + {a.steps} timed steps ({tokens} tokens/step in clinote)")
-    for name, tps, peak in rows:
-        print(f"| {name} | {tps:.1f} tokens/s | peak RSS {peak:.0f} MiB |")
-    c_f32, c_auto, t_f32, t_bf16 = [r[1] for r in rows]
-    print(f"ratio clinote float / PyTorch F32: {c_f32 / t_f32:.2f}x")
-    print(f"ratio clinote auto / PyTorch F32: {c_auto / t_f32:.2f}x")
-    print(f"ratio clinote auto / PyTorch autocast bf16: {c_auto / t_bf16:.2f}x")
+    c_f32, c_auto = clinote["float"], clinote["auto"]
+    print(f"ratio clinote float / PyTorch F32: {c_f32 / torch_f32:.2f}x")
+    print(f"ratio clinote auto / PyTorch F32: {c_auto / torch_f32:.2f}x")
+    if torch_bf16:
+        print(f"ratio clinote auto / PyTorch autocast bf16: {c_auto / torch_bf16:.2f}x")
 
 
 if __name__ == "__main__":
