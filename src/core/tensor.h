@@ -42,4 +42,11 @@ struct tensor_view {
     int64_t cols() const { return shape.empty() ? 1 : shape.back(); }
 };
 
+// "[576, 49152]", as errors name a shape.
+inline std::string shape_to_string(const std::vector<int64_t>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); i++) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
 }  // namespace clinote

@@ -95,10 +95,4 @@ std::vector<uint8_t> values_encode(const std::vector<float>& v, dtype storage) {
     return bytes;
 }
 
-std::string shape_to_string(const std::vector<int64_t>& s) {
-    std::string out = "[";
-    for (size_t i = 0; i < s.size(); i++) out += (i ? ", " : "") + std::to_string(s[i]);
-    return out + "]";
-}
-
 }  // namespace clinote

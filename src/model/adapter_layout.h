@@ -34,6 +34,4 @@ std::vector<float> tensor_to_f32(const tensor_view& t);
 // F32 values as the bytes of a stored tensor of type `storage` (F32, F16 or BF16).
 std::vector<uint8_t> values_encode(const std::vector<float>& v, dtype storage);
 
-std::string shape_to_string(const std::vector<int64_t>& s);
-
 }  // namespace clinote

@@ -49,7 +49,24 @@ merged_tensors merge(const model& m, const lora_adapter& a, const std::string& w
     return out;
 }
 
-std::vector<uint8_t> encode(const std::vector<float>& values, int64_t rows, int64_t cols, dtype type) {
+// The tensors a merged model is written from: the base's, and the head of its own a tied
+// model gets when the adapter changes its embeddings (merged.added_head).
+std::vector<tensor_view> merged_sources(std::vector<tensor_view> base, const model& m, const merged_tensors& merged) {
+    if (!merged.added_head.empty()) {
+        tensor_view head = m.tok_embd;
+        head.name = merged.added_head;
+        base.push_back(head);
+    }
+    return base;
+}
+
+// A source tensor's values in the merged model, stored as `type`.
+std::vector<uint8_t> merged_encode(const merged_tensors& merged, const tensor_view& t, dtype type) {
+    const auto it = merged.by_name.find(t.name);
+    const std::vector<float> values = t.name == merged.added_head ? merged.head
+                                      : it != merged.by_name.end() ? it->second
+                                                                   : tensor_to_f32(t);
+    const int64_t rows = t.rows(), cols = t.cols();
     const size_t row_bytes = dtype_row_bytes(type, cols);
     std::vector<uint8_t> buf(row_bytes * size_t(rows));
     for (int64_t r = 0; r < rows; r++) quantize_row(type, &values[size_t(r * cols)], buf.data() + size_t(r) * row_bytes, cols);
@@ -76,21 +93,13 @@ void merged_write_gguf(const model& m, const merged_tensors& merged, const std::
     if (dtype_block_size(type) > 1) metadata["general.quantization_version"] = gguf_u32(2);  // GGML_QNT_VERSION
     else metadata.erase("general.quantization_version");
 
-    std::vector<tensor_view> sources = in.tensors;
-    if (!merged.added_head.empty()) {
-        tensor_view head = m.tok_embd;
-        head.name = merged.added_head;
-        sources.push_back(head);
-    }
+    const std::vector<tensor_view> sources = merged_sources(in.tensors, m, merged);
     std::vector<std::vector<uint8_t>> buffers(sources.size());
     std::vector<gguf_writer_tensor> out;
     for (size_t i = 0; i < sources.size(); i++) {
         const tensor_view& t = sources[i];
         const dtype out_type = gguf_convert_type(t, type);
-        const auto it = merged.by_name.find(t.name);
-        const bool added = t.name == merged.added_head;
-        buffers[i] = encode(added ? merged.head : it != merged.by_name.end() ? it->second : tensor_to_f32(t), t.rows(),
-                            t.cols(), out_type);
+        buffers[i] = merged_encode(merged, t, out_type);
         out.push_back({t.name, out_type, t.shape, buffers[i].data(), buffers[i].size()});
         if (on_tensor) on_tensor(i + 1, sources.size());
     }
@@ -108,22 +117,15 @@ void lora_merge_write_hf(const model& m, const lora_adapter& a, const std::strin
     fs::create_directories(dir, ec);
     if (ec) fail(dir, "cannot create directory: " + ec.message());
 
-    std::vector<tensor_view> sources;
+    std::vector<tensor_view> base;
     for (const auto& shard : m.safetensors->shards)
-        for (const tensor_view& t : shard->tensors) sources.push_back(t);
-    if (!merged.added_head.empty()) {
-        tensor_view head = m.tok_embd;
-        head.name = merged.added_head;
-        sources.push_back(head);
-    }
+        for (const tensor_view& t : shard->tensors) base.push_back(t);
+    const std::vector<tensor_view> sources = merged_sources(std::move(base), m, merged);
     std::vector<std::vector<uint8_t>> buffers(sources.size());
     std::vector<safetensors_writer_tensor> out;
     for (size_t i = 0; i < sources.size(); i++) {
         const tensor_view& t = sources[i];
-        const auto it = merged.by_name.find(t.name);
-        const bool added = t.name == merged.added_head;
-        buffers[i] = encode(added ? merged.head : it != merged.by_name.end() ? it->second : tensor_to_f32(t),
-                            t.rows(), t.cols(), type);
+        buffers[i] = merged_encode(merged, t, type);
         out.push_back({t.name, type, t.shape, buffers[i].data(), buffers[i].size()});
     }
     safetensors_write(dir + "/model.safetensors", out, {{"format", "pt"}});

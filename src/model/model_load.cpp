@@ -17,15 +17,9 @@ namespace clinote {
 
 namespace {
 
-std::string shape_str(const std::vector<int64_t>& s) {
-    std::string out = "[";
-    for (size_t i = 0; i < s.size(); i++) out += (i ? ", " : "") + std::to_string(s[i]);
-    return out + "]";
-}
-
 void check_shape(const tensor_view& t, const std::vector<int64_t>& expected, const std::string& where) {
     if (t.shape != expected)
-        fail(where, "tensor " + t.name + " has shape " + shape_str(t.shape) + ", expected " + shape_str(expected));
+        fail(where, "tensor " + t.name + " has shape " + shape_to_string(t.shape) + ", expected " + shape_to_string(expected));
 }
 
 std::vector<float> to_f32(const tensor_view& t) {
@@ -120,7 +114,7 @@ void load_embeddings(model& m, const tensor_source& src, const std::string& embd
                      const std::string& norm) {
     m.tok_embd = src.need(embd);
     if (m.tok_embd.shape.size() != 2 || m.tok_embd.cols() != m.config.n_embd)
-        fail(src.where, "tensor " + embd + " has shape " + shape_str(m.tok_embd.shape) + ", expected [n_vocab, " +
+        fail(src.where, "tensor " + embd + " has shape " + shape_to_string(m.tok_embd.shape) + ", expected [n_vocab, " +
                             std::to_string(m.config.n_embd) + "]");
     if (m.config.n_vocab == 0) m.config.n_vocab = int(m.tok_embd.rows());
     check_shape(m.tok_embd, {m.config.n_vocab, m.config.n_embd}, src.where);

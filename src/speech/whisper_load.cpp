@@ -14,12 +14,6 @@ namespace clinote {
 
 namespace {
 
-std::string shape_str(const std::vector<int64_t>& s) {
-    std::string out = "[";
-    for (size_t i = 0; i < s.size(); i++) out += (i ? ", " : "") + std::to_string(s[i]);
-    return out + "]";
-}
-
 struct weight_source {
     std::map<std::string, const tensor_view*> by_name;
     std::string where;
@@ -29,7 +23,7 @@ struct weight_source {
         if (it == by_name.end()) fail(where, "missing tensor " + name);
         const tensor_view* t = it->second;
         if (t->shape != shape)
-            fail(where, "tensor " + name + " has shape " + shape_str(t->shape) + ", expected " + shape_str(shape));
+            fail(where, "tensor " + name + " has shape " + shape_to_string(t->shape) + ", expected " + shape_to_string(shape));
         return *t;
     }
     std::vector<float> f32(const std::string& name, const std::vector<int64_t>& shape) const {
