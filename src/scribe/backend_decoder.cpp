@@ -31,12 +31,12 @@ backend_url backend_url_split(const std::string& url) {
 // The request body: clinote's sampling as OpenAI's fields, with llama.cpp's names for what
 // OpenAI lacks. Fields at their "off" value are left out, for backends that know fewer.
 // Ordered: the schema's property order is the order the backend writes them in.
-nlohmann::ordered_json request_body(const backend_options& b, const std::vector<int32_t>& prompt, const generate_params& params,
-                            const nlohmann::ordered_json* schema) {
+nlohmann::ordered_json request_body(const backend_options& b, const std::vector<int32_t>& prompt,
+                                    const generate_params& params, const nlohmann::ordered_json* schema) {
     const sampler_params& s = params.sampling;
-    nlohmann::ordered_json body = {{"prompt", prompt},        {"max_tokens", params.max_tokens}, {"temperature", s.temperature},
-                           {"top_p", s.top_p},        {"seed", s.seed},                  {"stream", true},
-                           {"return_tokens", true}};
+    nlohmann::ordered_json body = {{"prompt", prompt}, {"max_tokens", params.max_tokens}, {"temperature", s.temperature},
+                                   {"top_p", s.top_p}, {"seed", s.seed},                  {"stream", true},
+                                   {"return_tokens", true}};
     if (!b.model.empty()) body["model"] = b.model;
     if (!params.stop.empty()) body["stop"] = params.stop;
     if (s.top_k > 0) body["top_k"] = s.top_k;
@@ -56,11 +56,18 @@ nlohmann::ordered_json request_body(const backend_options& b, const std::vector<
     return body;
 }
 
+// An OpenAI error's words: {"error": {"message": ...}} or {"error": "..."}; empty if neither.
+std::string error_message(const nlohmann::json& body) {
+    if (!body.is_object() || !body.contains("error")) return "";
+    const nlohmann::json& e = body["error"];
+    const nlohmann::json& m = e.is_object() && e.contains("message") ? e["message"] : e;
+    return m.is_string() ? m.get<std::string>() : m.dump();
+}
+
 // One /v1/completions request, its Server-Sent Events read as they arrive.
-generate_result backend_complete(const backend_options& b, const tokenizer& tok, const std::vector<int32_t>& prompt,
-                                 const generate_params& params, const nlohmann::ordered_json* schema,
-                                 const text_callback& on_text) {
-    const backend_url u = backend_url_split(b.url);
+generate_result backend_complete(const backend_options& b, const backend_url& u, const tokenizer& tok,
+                                 const std::vector<int32_t>& prompt, const generate_params& params,
+                                 const nlohmann::ordered_json* schema, const text_callback& on_text) {
     httplib::Client client(u.origin);
     client.set_connection_timeout(b.connect_timeout_s, 0);
     client.set_read_timeout(b.read_timeout_s, 0);
@@ -78,8 +85,7 @@ generate_result backend_complete(const backend_options& b, const tokenizer& tok,
         }
         const nlohmann::json c = nlohmann::json::parse(data, nullptr, false);
         if (c.is_object() && c.contains("error")) {
-            const nlohmann::json& e = c["error"];
-            error_text = e.is_object() && e.contains("message") ? e["message"].dump() : e.dump();
+            error_text = error_message(c);
             return false;
         }
         if (!c.is_object() || !c.contains("choices") || !c["choices"].is_array()) {
@@ -148,10 +154,8 @@ generate_result backend_complete(const backend_options& b, const tokenizer& tok,
     if (!error_text.empty()) fail(where, "the backend's answer: " + error_text);
     if (!res && status == 0) fail(where, "cannot reach the backend (" + httplib::to_string(res.error()) + ")");
     if (status != 200) {
-        const nlohmann::json e = nlohmann::json::parse(error_body, nullptr, false);
-        const std::string message = e.is_object() && e.contains("error") && e["error"].is_object() && e["error"].contains("message")
-                                        ? e["error"]["message"].dump()
-                                        : error_body.substr(0, 300);
+        std::string message = error_message(nlohmann::json::parse(error_body, nullptr, false));
+        if (message.empty()) message = error_body.substr(0, 300);
         fail(where, "HTTP " + std::to_string(status) + " from /v1/completions: " + message);
     }
     if (!res) fail(where, "the connection broke during the answer (" + httplib::to_string(res.error()) + ")");
@@ -169,8 +173,9 @@ generate_result backend_complete(const backend_options& b, const tokenizer& tok,
 void backend_url_check(const std::string& url) { backend_url_split(url); }
 
 note_decoder note_decoder_for_backend(const backend_options& b, const tokenizer& tok) {
-    return [b, &tok](const note_part& part, const generate_params& params, const text_callback& on_text) {
-        if (part.schema) return backend_complete(b, tok, part.prompt, params, part.schema, on_text);
+    const backend_url u = backend_url_split(b.url);
+    return [b, u, &tok](const note_part& part, const generate_params& params, const text_callback& on_text) {
+        if (part.schema) return backend_complete(b, u, tok, part.prompt, params, part.schema, on_text);
         // The sequence the backend is sent: the prompt and the note so far.
         std::vector<int32_t> sequence;
         token_sequence seq;
@@ -180,7 +185,7 @@ note_decoder note_decoder_for_backend(const backend_options& b, const tokenizer&
             // The guard's answer so far travels inside the prompt (its last tokens).
             if (!p.answer_before.empty()) sent.answer_in_prompt = int64_t(p.answer_before.size() + feed.size());
             sent.answer_before.clear();
-            generate_result g = backend_complete(b, tok, sequence, sent, nullptr, cb);
+            generate_result g = backend_complete(b, u, tok, sequence, sent, nullptr, cb);
             sequence.insert(sequence.end(), g.tokens.begin(), g.tokens.end());
             return g;
         };

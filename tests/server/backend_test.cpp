@@ -125,6 +125,29 @@ TEST(Backend, JsonTheSchemaRefusesIsNeverStored) {
     }
 }
 
+// A backend's refusal (an unknown model, say) reaches the clinician in its own words.
+TEST(Backend, ABackendsErrorIsShownInItsOwnWords) {
+    httplib::Server fake;
+    fake.Post("/v1/completions", [](const httplib::Request&, httplib::Response& res) {
+        res.status = 404;
+        res.set_content(R"({"error": {"message": "The model `clinic` does not exist.", "type": "NotFoundError"}})",
+                        "application/json");
+    });
+    const int port = fake.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { fake.listen_after_bind(); });
+    {
+        running_server front(front_options("http://127.0.0.1:" + std::to_string(port)));
+        const std::string path = encounter_path(front);
+        const nlohmann::json failed = front.post_json(path + "/notes", {{"template", "soap"}, {"max_tokens", 20}});
+        ASSERT_TRUE(failed.contains("error")) << failed.dump();
+        EXPECT_EQ(failed["error"]["message"], "backend http://127.0.0.1:" + std::to_string(port) +
+                                                  ": HTTP 404 from /v1/completions: The model `clinic` does not exist.");
+        EXPECT_TRUE(front.get_json(path + "/notes")["data"].empty());
+    }
+    fake.stop();
+    serving.join();
+}
+
 TEST(Backend, AnUrlThatIsNotPlainHttpIsRefusedNamingTheFlag) {
     for (const std::string bad : {"https://gpu:8000", "gpu:8000", "http://gpu:8000?x=1", "ftp://gpu"}) {
         try {
