@@ -21,5 +21,6 @@ void add_serve_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_models_command(CLI::App& app);
+void add_improve_command(CLI::App& app);
 
 }  // namespace clinote

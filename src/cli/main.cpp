@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
     clinote::add_scribe_command(app);
     clinote::add_eval_asr_command(app);
     clinote::add_models_command(app);
+    clinote::add_improve_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

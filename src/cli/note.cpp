@@ -76,8 +76,11 @@ void run_note(const note_options& opt) {
         e.title = opt.title.empty() ? std::filesystem::path(opt.transcript_path).filename().string() : opt.title;
         const int64_t id = vault_encounter_add(*v, e);
         vault_transcript_add(*v, id, r.transcript, opt.transcript_path);
-        vault_note_add_draft(*v, id, result, "clinote note (" + std::filesystem::path(m->path).filename().string() +
-                                                 (opt.json ? ", ClinicalSummary JSON)" : ", " + opt.template_name + ")"));
+        // The author names the model and template as the server's drafts do ("clinote:<model>:<template>"),
+        // so `clinote improve` knows which prompt an approved version of this note answers.
+        vault_note_add_draft(*v, id, result,
+                             "clinote:" + std::filesystem::path(m->path).filename().string() + ":" +
+                                 (opt.json ? std::string("summary") : r.tmpl.name));
         std::fprintf(stderr, "clinote: saved as encounter %lld in %s\n", (long long)id, opt.vault_dir.c_str());
     }
 }

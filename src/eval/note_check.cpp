@@ -41,24 +41,28 @@ std::vector<note_check_item> note_check_items_read(const std::string& path, cons
     for (size_t i : chosen) {
         const std::string where = path + ":" + std::to_string(i + 1);
         const nlohmann::json j = nlohmann::json::parse(lines[i], nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("messages") || !j["messages"].is_array() ||
-            j["messages"].size() < 2 || j["messages"].back().value("role", "") != "assistant")
+        if (j.is_discarded() || !j.is_object() || !j.contains("messages"))
             fail(where, "expected {\"messages\": [..., {\"role\": \"assistant\", ...}]}");
-        const nlohmann::json& msgs = j["messages"];
-        note_check_item it;
-        it.id = where;
-        nlohmann::json prompt = nlohmann::json::array();
-        for (size_t k = 0; k + 1 < msgs.size(); k++) {
-            const std::string role = msgs[k].value("role", "");
-            if (role == "system") it.instructions += message_text(msgs[k], where);
-            if (role == "user") it.transcript += message_text(msgs[k], where);
-            prompt.push_back(msgs[k]);
-        }
-        it.reference = message_text(msgs.back(), where);
-        it.prompt = chat_prompt_tokens(tok, prompt, true);
-        items.push_back(std::move(it));
+        items.push_back(note_check_item_make(j["messages"], where, tok));
     }
     return items;
+}
+
+note_check_item note_check_item_make(const nlohmann::json& msgs, const std::string& id, const tokenizer& tok) {
+    if (!msgs.is_array() || msgs.size() < 2 || !msgs.back().is_object() || msgs.back().value("role", "") != "assistant")
+        fail(id, "expected {\"messages\": [..., {\"role\": \"assistant\", ...}]}");
+    note_check_item it;
+    it.id = id;
+    nlohmann::json prompt = nlohmann::json::array();
+    for (size_t k = 0; k + 1 < msgs.size(); k++) {
+        const std::string role = msgs[k].is_object() ? msgs[k].value("role", "") : "";
+        if (role == "system") it.instructions += message_text(msgs[k], id);
+        if (role == "user") it.transcript += message_text(msgs[k], id);
+        prompt.push_back(msgs[k]);
+    }
+    it.reference = message_text(msgs.back(), id);
+    it.prompt = chat_prompt_tokens(tok, prompt, true);
+    return it;
 }
 
 note_check_result note_check_run(const model& m, const lora_adapter* adapter, const std::vector<note_check_item>& items,

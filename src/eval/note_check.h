@@ -26,6 +26,8 @@ struct note_check_item {
 // n items spread evenly over the lines of a chat JSONL ({"messages": [system, user,
 // assistant]}, as clinote data export writes valid.jsonl); all of them if n >= the lines.
 std::vector<note_check_item> note_check_items_read(const std::string& path, const tokenizer& tok, int64_t n);
+// One item from its chat messages ([system, user, assistant]); errors name `id`.
+note_check_item note_check_item_make(const nlohmann::json& messages, const std::string& id, const tokenizer& tok);
 
 struct note_check_result {
     double rouge1 = 0.0;             // mean F1

@@ -77,4 +77,10 @@ void lora_adapter_save_peft(const lora_adapter& a, const model& m, const std::st
 void lora_adapter_save_gguf(const lora_adapter& a, const model& m, const std::string& path,
                             dtype storage = dtype::f32);
 
+// The adapter as one byte string (config, then every array in F32 in the loaded model's row
+// order), for a store that keeps it as a blob: the vault's adapter versions. Reading checks
+// the shapes against m; errors name `where`.
+std::vector<unsigned char> lora_adapter_to_bytes(const lora_adapter& a);
+lora_adapter lora_adapter_from_bytes(const std::vector<unsigned char>& bytes, const model& m, const std::string& where);
+
 }  // namespace clinote

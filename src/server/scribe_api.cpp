@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/utc_time.h"
+#include "improve/vault_templates.h"
 #include "notes/entities.h"
 #include "notes/fhir_export.h"
 #include "notes/note_template.h"
@@ -119,20 +120,6 @@ nlohmann::json template_json(const note_template& t, bool custom) {
     nlohmann::json j = template_to_json(t);
     j["custom"] = custom;
     return j;
-}
-
-// The clinic's templates kept in the vault, checked again as they are read: one that is not
-// a template (an archive can carry anything) is left out rather than failing every request.
-std::vector<note_template> vault_templates(vault& v) {
-    std::vector<note_template> out;
-    for (const template_record& t : vault_template_list(v)) {
-        const nlohmann::json j = nlohmann::json::parse(t.json, nullptr, false);
-        try {
-            out.push_back(template_from_json(j, "vault template " + t.name));
-        } catch (const clinote::error&) {
-        }
-    }
-    return out;
 }
 
 // What every note request names, for writing a note or reviewing one: the encounter's latest

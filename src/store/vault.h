@@ -1,6 +1,6 @@
 // The encrypted local store: one interface for everything clinote keeps about a visit
 // (patients, encounters, audio, transcripts, note drafts and approved versions, adapters,
-// the clinic's own note templates) plus the hash-chained audit log. A vault is a folder holding vault.db (SQLCipher, WAL)
+// the clinic's own note templates and adapter versions) plus the hash-chained audit log. A vault is a folder holding vault.db (SQLCipher, WAL)
 // and vault.key (the wrapped data key, see key_file.h).
 //
 // Every function takes the vault's lock for its duration and fails with
@@ -158,6 +158,30 @@ struct template_record {
 void vault_template_save(vault& v, const std::string& name, const std::string& json);
 std::vector<template_record> vault_template_list(vault& v);  // by name
 bool vault_template_delete(vault& v, const std::string& name);  // false: there was none
+
+// The clinic adapter's versions (improve/: "Improve from my notes"). Every candidate trained
+// from approved notes is kept with its scores, as promoted or refused; one promoted version
+// is current — the adapter the clinic's notes are written with — and a rollback makes an
+// earlier one current again. The weights live in the encrypted database.
+struct adapter_version_record {
+    int64_t version = 0;
+    std::string base;                    // the base model it was trained for
+    std::optional<int64_t> parent;       // the version it was trained from
+    std::string decision;                // "promoted" or "refused"
+    std::string scores;                  // JSON: the comparison that decided
+    std::vector<unsigned char> weights;  // filled by vault_adapter_version_load only
+    std::string created_at;
+};
+// Stores r (its version and time are assigned); a promoted one becomes current. Audited as
+// "adapter.promote" or "adapter.refuse" with the object "adapter_version:N".
+adapter_version_record vault_adapter_version_add(vault& v, adapter_version_record r);
+std::vector<adapter_version_record> vault_adapter_version_list(vault& v);  // by version, without weights
+// Throws "<folder>: no adapter version N".
+adapter_version_record vault_adapter_version_load(vault& v, int64_t version);
+std::optional<int64_t> vault_adapter_version_current(vault& v);
+// Makes a promoted version current again, or none (version 0: notes are written without a
+// clinic adapter). Audited as "adapter.rollback". Throws for an unknown or refused version.
+void vault_adapter_version_use(vault& v, int64_t version);
 
 // The audit log: time, actor, action, object id — never the content itself.
 struct audit_entry {

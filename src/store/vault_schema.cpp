@@ -69,11 +69,27 @@ CREATE TABLE templates (
 );
 )sql";
 
+// Version 3: the clinic adapter's versions ("Improve from my notes"): weights inside the
+// encrypted database, since an adapter trained on a clinic's notes may reproduce them.
+const char* const k_adapter_versions_table = R"sql(
+CREATE TABLE adapter_versions (
+    id INTEGER PRIMARY KEY,
+    base TEXT NOT NULL,
+    parent INTEGER REFERENCES adapter_versions(id),
+    decision TEXT NOT NULL CHECK (decision IN ('promoted', 'refused')),
+    scores TEXT NOT NULL,
+    weights BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+INSERT INTO meta(key, value) VALUES ('current_adapter_version', '');
+)sql";
+
 }  // namespace
 
 void vault_schema_create(sqlite3* db, const std::string& vault_id, const std::string& where) {
     sql_exec(db, k_schema, where);
     sql_exec(db, k_templates_table, where);
+    sql_exec(db, k_adapter_versions_table, where);
     sql_exec(db, k_audit_schema, where);
     sql_stmt s(db, "INSERT INTO meta(key, value) VALUES ('schema_version', ?), ('vault_id', ?)", where);
     s.bind(1, std::to_string(k_vault_schema_version)).bind(2, vault_id).run();
@@ -83,14 +99,15 @@ void vault_schema_check(sqlite3* db, const std::string& vault_id, const std::str
     if (sql_value(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", where) != "1")
         fail(where, "not a clinote vault database");
     const std::string version = sql_value(db, "SELECT value FROM meta WHERE key = 'schema_version'", where);
-    if (version != "1" && version != std::to_string(k_vault_schema_version))
+    if (version != "1" && version != "2" && version != std::to_string(k_vault_schema_version))
         fail(where, "vault schema version '" + version + "' is not supported by this clinote");
     if (sql_value(db, "SELECT value FROM meta WHERE key = 'vault_id'", where) != vault_id)
         fail(where, "this database belongs to another vault than its key file");
-    if (version == "1") {
+    if (version == "1" || version == "2") {
         sql_transaction tx(db, where);
-        sql_exec(db, k_templates_table, where);
-        sql_exec(db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'", where);
+        if (version == "1") sql_exec(db, k_templates_table, where);
+        sql_exec(db, k_adapter_versions_table, where);
+        sql_exec(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'", where);
         tx.commit();
     }
 }

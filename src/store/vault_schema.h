@@ -6,12 +6,12 @@ struct sqlite3;
 
 namespace clinote {
 
-constexpr int k_vault_schema_version = 2;  // 2: custom note templates
+constexpr int k_vault_schema_version = 3;  // 2: custom note templates; 3: clinic adapter versions
 
 void vault_schema_create(sqlite3* db, const std::string& vault_id, const std::string& where);
 // Throws if the database is not a clinote vault of a version this build understands, or
-// belongs to another key file. A version-1 vault is migrated (its templates table added) in
-// one transaction: everything it holds stays as it was.
+// belongs to another key file. An older vault is migrated (the tables of later versions
+// added) in one transaction: everything it holds stays as it was.
 void vault_schema_check(sqlite3* db, const std::string& vault_id, const std::string& where);
 
 }  // namespace clinote

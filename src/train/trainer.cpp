@@ -463,6 +463,7 @@ trainer_result trainer_run(const model& m, const train_dataset& data, const lora
         char extra[96];
         std::snprintf(extra, sizeof extra, "loss %.4f  %.0f tok/s", loss, tps);
         bar.advance(1, extra);
+        if (opt.on_step) opt.on_step(cur.step, total, loss);
         if (opt.patience > 0 && cur.bad_evals >= opt.patience) {
             result.stopped_early = true;
             break;

@@ -61,6 +61,9 @@ struct trainer_options {
     // Set from another thread (the server's cancel): checkpoint and stop after the step in
     // progress, as Ctrl-C does.
     const std::atomic<bool>* stop = nullptr;
+    // Called after every optimiser step with the steps done and the run's total (a caller's
+    // own progress report: `clinote improve`, the server's improve job).
+    std::function<void(int64_t step, int64_t total, double loss)> on_step;
     // Scores the notes the model writes (train --eval-generate builds it from
     // eval/note_check.h): {"score": higher is better, "metrics": {...}, "notes": [...]}, run at
     // every validation with the model the run computes with (for a full fine-tune, its

@@ -120,7 +120,7 @@ TEST(Vault, TemplatesAreStoredAuditedAndArchived) {
     EXPECT_TRUE(vault_audit_verify(*v).ok);
 }
 
-// A vault written by the previous clinote (schema 1, no templates table) opens: it is
+// A vault written by an old clinote (schema 1: no templates, no adapter versions) opens: it is
 // migrated in place and everything it held is still there.
 TEST(Vault, SchemaOneVaultIsMigratedWithNothingLost) {
     temp_dir d;
@@ -130,14 +130,18 @@ TEST(Vault, SchemaOneVaultIsMigratedWithNothingLost) {
         id = vault_encounter_add(*v, {0, std::nullopt, "old visit", ""});
         vault_transcript_add(*v, id, "Doctor: Hello.\n", "t.txt");
         std::lock_guard<std::mutex> lock(v->mu);
-        sql_exec(v->db, "DROP TABLE templates; UPDATE meta SET value = '1' WHERE key = 'schema_version'", "test");
+        sql_exec(v->db,
+                 "DROP TABLE templates; DROP TABLE adapter_versions; DELETE FROM meta WHERE key = "
+                 "'current_adapter_version'; UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+                 "test");
     }
     vault_ptr v = vault_open(d.vault(), k_pass);
     EXPECT_EQ(vault_encounter_load(*v, id).transcripts.at(0).text, "Doctor: Hello.\n");
     vault_template_save(*v, "wound", "{}");
     EXPECT_EQ(vault_template_list(*v).size(), 1u);
+    EXPECT_FALSE(vault_adapter_version_current(*v).has_value());
     std::lock_guard<std::mutex> lock(v->mu);
-    EXPECT_EQ(sql_value(v->db, "SELECT value FROM meta WHERE key = 'schema_version'", "test"), "2");
+    EXPECT_EQ(sql_value(v->db, "SELECT value FROM meta WHERE key = 'schema_version'", "test"), "3");
 }
 
 // Another local user must not read the vault's files, whatever the umask: the database and
