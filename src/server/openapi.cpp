@@ -138,6 +138,13 @@ const char* k_openapi = R"json({
       "get": {"summary": "A run's progress: state, step, total_steps, elapsed_s, eta_s, train_loss [[step, loss]], val_loss [[step, loss]], best_val_loss, adapter_path",
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]},
       "delete": {"summary": "Cancel: stops after the step in progress, with a checkpoint", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
+    "/api/improve": {
+      "get": {"summary": "Improve from my notes: the latest run (state, phase training|current|candidate, done, total, phase_eta_s, result or error) and every adapter version in the vault with its scores (versions.data, versions.current)"},
+      "post": {"summary": "Train the clinic's adapter on the vault's approved notes (template, since, hold_back, steps, lr, batch, max_seq, rank, seed, max_tokens), compare it with the adapter in use on held-back notes, promote it only if better; queued like any job",
+        "responses": {"202": {"description": "accepted: the run's status"}, "409": {"description": "a run is under way, or no vault"}, "423": {"description": "vault locked"}}},
+      "delete": {"summary": "Cancel the run: nothing is stored"}},
+    "/api/improve/use": {"post": {"summary": "Make a promoted version current again (version 0: none); notes are then written with it",
+      "responses": {"200": {"description": "the versions"}, "404": {"description": "no such version"}, "409": {"description": "a refused version"}}}},
     "/api/vault": {"get": {"summary": "Whether a vault is configured, exists and is unlocked"}},
     "/api/vault/unlock": {"post": {"summary": "Unlock (or create) the vault",
       "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Unlock"}}}},

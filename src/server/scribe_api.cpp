@@ -159,7 +159,7 @@ note_job note_job_parse(server_context& ctx, const nlohmann::json& body, const e
     // "model" names a base (and adapter) like the OpenAI API; else the default base with "adapter".
     r.model = body.contains("model") ? model_choice_resolve(ctx.host, ctx.adapters, json_string_required(body, "model"))
                                      : model_choice_default(ctx.host, ctx.adapters,
-                                                            json_string(body, "adapter", ctx.opt.note_adapter));
+                                                            json_string(body, "adapter", note_adapter_default(ctx)));
     const base_model& base = ctx.host.bases[r.model.base];
     note_request& q = r.request;
     q.source = "encounter " + std::to_string(c.encounter.id) + " transcript " + std::to_string(c.transcripts.back().version);
@@ -273,11 +273,14 @@ void vault_routes_add(httplib::Server& http, server_context& ctx) {
             throw api_error(403, "wrong_passphrase", what);
         }
         ctx.unlock_failures = 0;
+        clinic_adapter_refresh(ctx);  // the clinic's adapter, when the vault has one, once the worker is free
         reply_json(res, {{"unlocked", true}});
     });
     http.Post("/api/vault/lock", [&ctx](const httplib::Request&, httplib::Response& res) {
         std::lock_guard<std::mutex> lock(ctx.vault_mu);
         if (ctx.vault && !vault_is_locked(*ctx.vault)) vault_lock(*ctx.vault);
+        // The clinic's adapter was trained on the vault's notes: it leaves memory with the key.
+        adapter_registry_remove(ctx.adapters, "clinic");
         reply_json(res, {{"unlocked", false}});
     });
 }

@@ -339,7 +339,7 @@ void routes_add(server& s) {
                          {"models", model_host_json(ctx.host)},
                          // What a note request without "model" or "adapter" runs on, as /v1/models names it.
                          {"note_model", model_host_default(ctx.host).id +
-                                            (ctx.opt.note_adapter.empty() ? "" : "+" + ctx.opt.note_adapter)},
+                                            (note_adapter_default(ctx).empty() ? "" : "+" + note_adapter_default(ctx))},
                          // serve --backend: notes are decoded there, as this model (null: here).
                          {"note_backend", ctx.opt.backend.url.empty() ? nlohmann::json()
                                                                      : nlohmann::json{{"url", ctx.opt.backend.url},
@@ -361,6 +361,7 @@ void routes_add(server& s) {
     scribe_routes_add(http, ctx);
     adapter_routes_add(http, ctx);
     training_routes_add(http, ctx);
+    improve_routes_add(http, ctx);
     audio_routes_add(http, ctx);
 
     http.set_file_request_handler([&ctx](const httplib::Request&, httplib::Response& res) {

@@ -23,6 +23,7 @@
 namespace clinote {
 
 struct training_run;  // src/server/training_api.cpp
+struct improve_job;   // src/server/improve_api.cpp
 struct speech_host;   // src/server/speech_host.h
 
 struct server_context {
@@ -44,6 +45,9 @@ struct server_context {
     std::mutex training_mu;  // guards the two below
     std::map<int64_t, std::shared_ptr<training_run>> training_runs;  // POST /api/training, by id
     int64_t next_training_id = 1;
+
+    std::mutex improve_mu;  // guards the one below
+    std::shared_ptr<improve_job> improve;  // the latest POST /api/improve
 
     std::mutex encoder_mu;  // guards the sentence encoder of /v1/embeddings, loaded on first use
     std::unique_ptr<sentence_encoder> encoder;
@@ -88,8 +92,18 @@ void llama_server_routes_add(httplib::Server& http, server_context& ctx);
 void scribe_routes_add(httplib::Server& http, server_context& ctx);
 void adapter_routes_add(httplib::Server& http, server_context& ctx);
 void training_routes_add(httplib::Server& http, server_context& ctx);
+void improve_routes_add(httplib::Server& http, server_context& ctx);
 void audio_routes_add(httplib::Server& http, server_context& ctx);
 void dictation_routes_add(httplib::Server& http, server_context& ctx, std::shared_ptr<speech_host> host);
+
+// The clinic's adapter (improve_api.cpp): the vault's current version, served as
+// "<base>+clinic" while the vault is unlocked. sync runs on the worker with the base in memory
+// (it loads the version, or removes the entry when there is none or the vault is locked);
+// refresh queues it. note_adapter_default: "clinic" when it is loaded for the default base,
+// else the server's --note-adapter.
+void clinic_adapter_sync(server_context& ctx, const model& m, size_t base);
+std::shared_ptr<job> clinic_adapter_refresh(server_context& ctx);
+std::string note_adapter_default(server_context& ctx);
 
 // The open vault, or 409 (none configured) / 423 (locked).
 vault& vault_require(server_context& ctx);
