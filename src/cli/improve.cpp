@@ -25,7 +25,6 @@ struct improve_cli_options {
     model_options model;
     improve_options run;
     int64_t rank = 8;
-    std::string matmul = "auto";
     bool list = false, json = false;
     std::string use;           // a version number or "none"
     int64_t export_version = 0;
@@ -99,7 +98,7 @@ void run_improve(improve_cli_options& o) {
     r.n_ctx = o.model.n_ctx;
     r.lora.rank = int(o.rank);
     r.lora.alpha = 2.0f * float(o.rank);
-    r.base_bf16 = trainer_base_bf16_choose(o.matmul, "--matmul");
+    r.base_bf16 = trainer_base_bf16_choose("auto", "improve");  // BF16 products where the CPU has AMX, as train's default
     r.note_params = note_params_default();
     r.note_params.sampling.temperature = 0;  // the comparison is of greedy notes
     std::unique_ptr<progress_bar> bar;
@@ -158,7 +157,6 @@ void add_improve_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--rank", o->rank, "LoRA rank of a first version trained without a starting adapter")
         ->capture_default_str();
-    cmd->add_option("--matmul", o->matmul, "auto, float or bf16 (as clinote train)")->capture_default_str();
     cmd->add_option("--seed", o->run.seed, "Seed of the adapter's initialisation and the batch order");
     cmd->add_flag("--json", o->json, "Print the comparison and decision as JSON");
     cmd->add_flag("--list", o->list, "List every version with its scores; * marks the current one");

@@ -2,7 +2,8 @@
 Selenium): unlock (creating the vault) → new encounter → transcript → generate (streamed)
 → edit → approve → draft beside approved → export, with a screenshot of each step under
 the test's output folder (CLINOTE_TEST_OUT/browser); and the training page: a short LoRA
-run on a tiny dataset with its live loss plot, served afterwards as an adapter."""
+run on a tiny dataset with its live loss plot, served afterwards as an adapter, and
+"Improve from my notes" on approved notes with its comparison, decision and rollback."""
 import json
 import os
 import shutil
@@ -237,6 +238,51 @@ class BrowserTest(unittest.TestCase):
         self.assertEqual(len(run["train_loss"]), 20)
         self.assertIn("best validation loss", self.el("run-status").text)
         self.shot("7-training")
+
+    def test_improve_from_my_notes(self):
+        """Twelve approved notes in the vault (added over the API) → the training page's
+        "Improve from my notes" → the comparison, the decision and the version list → roll back."""
+        d = self.driver
+        srv = self.server
+        self.assertEqual(srv.request("POST", "/api/vault/unlock", {"passphrase": "correct horse", "create": True})[0], 200)
+        tiny = {"name": "tiny", "title": "Tiny note", "description": "A short note.",
+                "sections": [{"title": "PLAN", "instruction": "what happens next", "covers": ["plan"]}]}
+        self.assertEqual(srv.request("PUT", "/api/templates/tiny", tiny)[0], 200)
+        for name in ["Tim", "Sue", "Max", "Lily", "Ben", "Mia", "Sam", "Amy", "Tom", "Ann", "Bob", "Kim"]:
+            status, _, body = srv.request("POST", "/api/encounters", {
+                "title": "visit", "transcript": f"Doctor: How is the cat, {name}?\nPatient: The cat is sad.\n"})
+            self.assertEqual(status, 201, body)
+            path = "/api/encounters/%d" % json.loads(body)["id"]
+            self.assertEqual(srv.request("POST", path + "/notes", {"template": "tiny", "max_tokens": 8})[0], 200)
+            self.assertEqual(srv.request("POST", path + "/approve", {"text": f"PLAN:\n{name} will play with the cat.\n"})[0], 201)
+
+        d.get(srv.url + "/training.html")
+        self.wait.until(EC.visibility_of_element_located((By.ID, "improve-start")))
+        self.wait.until(lambda _: len(Select(self.el("improve-template")).options) > 1)
+        Select(self.el("improve-template")).select_by_value("tiny")
+        for id_, value in [("improve-steps", "12"), ("improve-lr", "0.01"), ("improve-max-tokens", "24")]:
+            self.el(id_).clear()
+            self.el(id_).send_keys(value)
+        self.el("improve-start").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "improve-decision"), "Version 1"))
+        decision = self.el("improve-decision").text
+        self.assertIn("Trained on", decision)
+        status, _, body = srv.request("GET", "/api/improve")
+        state = json.loads(body)
+        result = state["run"]["result"]
+        self.assertIn("promoted" if result["promoted"] else "refused", decision)
+        rows = d.find_elements(By.CSS_SELECTOR, "#improve-compare-rows tr")
+        self.assertEqual(rows[0].text.split()[-1], "%.3f" % result["candidate"]["rouge1"])
+        self.assertEqual(len(d.find_elements(By.CSS_SELECTOR, "#versions-rows tr")), 1)
+        d.execute_script("document.getElementById('improve-title').scrollIntoView()")
+        self.shot("8-improve")
+        if result["promoted"]:
+            self.assertIn("1 (in use)", self.el("versions-rows").text)
+            self.el("use-none").click()
+            self.wait.until(lambda _: "in use" not in self.el("versions-rows").text)
+            self.assertIsNone(json.loads(srv.request("GET", "/api/improve")[2])["versions"]["current"])
+            d.find_element(By.CSS_SELECTOR, "#versions-rows button").click()
+            self.wait.until(EC.text_to_be_present_in_element((By.ID, "versions-rows"), "1 (in use)"))
 
 
 if __name__ == "__main__":
