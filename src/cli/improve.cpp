@@ -26,6 +26,7 @@ struct improve_cli_options {
     improve_options run;
     int64_t rank = 8;
     bool list = false, json = false;
+    std::vector<std::string> template_files;
     std::string use;           // a version number or "none"
     int64_t export_version = 0;
     std::string out;
@@ -93,14 +94,13 @@ void run_improve(improve_cli_options& o) {
     const auto start = load_adapter_for_cli(o.model, *m);
     improve_options& r = o.run;
     r.base_name = base_name;
+    for (const std::string& f : o.template_files) r.templates.push_back(template_load(f));
     r.start = start.get();
     r.start_name = start ? std::filesystem::path(adapter_path_resolve(o.model)).filename().string() : "";
     r.n_ctx = o.model.n_ctx;
     r.lora.rank = int(o.rank);
     r.lora.alpha = 2.0f * float(o.rank);
     r.base_bf16 = trainer_base_bf16_choose("auto", "improve");  // BF16 products where the CPU has AMX, as train's default
-    r.note_params = note_params_default();
-    r.note_params.sampling.temperature = 0;  // the comparison is of greedy notes
     std::unique_ptr<progress_bar> bar;
     std::string phase;
     r.on_progress = [&](const improve_progress& p) {
@@ -145,6 +145,9 @@ void add_improve_command(CLI::App& app) {
     cmd->add_option("--actor", o->actor, "Name recorded in the audit log (default: $USER)");
     add_model_flags(cmd, o->model);
     cmd->add_option("--template", o->run.template_name, "Only notes written in this template (default: all)");
+    cmd->add_option("--template-file", o->template_files,
+                    "A custom template the notes were written in (as clinote note --template-file); the vault's own "
+                    "are known already");
     cmd->add_option("--since", o->run.since, "Only notes approved on or after this date (YYYY-MM-DD)");
     cmd->add_option("--hold-back", o->run.hold_back,
                     "Share of encounters held back for the comparison (chosen by encounter, the same in every run)")
@@ -158,6 +161,10 @@ void add_improve_command(CLI::App& app) {
     cmd->add_option("--rank", o->rank, "LoRA rank of a first version trained without a starting adapter")
         ->capture_default_str();
     cmd->add_option("--seed", o->run.seed, "Seed of the adapter's initialisation and the batch order");
+    o->run.note_params = note_params_default();
+    o->run.note_params.sampling.temperature = 0;  // the comparison is of greedy notes
+    cmd->add_option("--max-tokens", o->run.note_params.max_tokens, "Longest held-back note written for the comparison")
+        ->capture_default_str();
     cmd->add_flag("--json", o->json, "Print the comparison and decision as JSON");
     cmd->add_flag("--list", o->list, "List every version with its scores; * marks the current one");
     cmd->add_option("--use", o->use, "Make this promoted version current again (a rollback), or none");

@@ -12,6 +12,7 @@
 #include "core/file.h"
 #include "scribe/note_review.h"
 #include "store/passphrase_input.h"
+#include "improve/improve.h"
 #include "store/vault.h"
 
 namespace clinote {
@@ -47,9 +48,10 @@ vault_ptr open_vault_for_save(const note_options& opt) {
 }
 
 void run_note(const note_options& opt) {
-    if (opt.save && opt.vault_dir.empty()) fail("--save", "needs --vault PATH");
-    if (!opt.save && (!opt.vault_dir.empty() || opt.passphrase_stdin))
-        fail("--vault", "only with --save (the note is stored only when asked)");
+    const bool clinic = opt.model.adapter_path == "clinic";
+    if ((opt.save || clinic) && opt.vault_dir.empty()) fail(opt.save ? "--save" : "--adapter clinic", "needs --vault PATH");
+    if (!opt.save && !clinic && (!opt.vault_dir.empty() || opt.passphrase_stdin))
+        fail("--vault", "only with --save or --adapter clinic (the note is stored only when asked)");
     note_request r;
     r.transcript = file_read_text(opt.transcript_path);
     r.source = opt.transcript_path;
@@ -62,16 +64,25 @@ void run_note(const note_options& opt) {
     r.n_ctx = opt.model.n_ctx;
     r.overlap = opt.overlap;
     r.params = opt.gen.params;
-    vault_ptr v = opt.save ? open_vault_for_save(opt) : nullptr;
+    vault_ptr v = opt.save || clinic ? open_vault_for_save(opt) : nullptr;
     auto m = load_model_for_cli(opt.model);
-    const auto adapter = load_adapter_for_cli(opt.model, *m);
+    // --adapter clinic: the vault's current version (clinote improve), else a file's.
+    std::unique_ptr<lora_adapter> adapter;
+    if (clinic) {
+        std::optional<lora_adapter> current =
+            improve_current_adapter(*v, *m, std::filesystem::path(m->path).filename().string());
+        if (!current) fail("--adapter clinic", opt.vault_dir + " has no current adapter version (run clinote improve)");
+        adapter = std::make_unique<lora_adapter>(std::move(*current));
+    } else {
+        adapter = load_adapter_for_cli(opt.model, *m);
+    }
     const std::string result = note_print(*m, adapter.get(), r, opt.out).text;
     if (opt.check || !opt.check_json.empty()) {
         const note_review review = note_review_make(r, result, fact_lexicons_load(fact_lexicon_dir_default()));
         if (opt.check) std::fprintf(stderr, "clinote: %s", note_review_text(review, result).c_str());
         if (!opt.check_json.empty()) file_write(opt.check_json, note_review_json(review, result).dump(2) + "\n");
     }
-    if (v) {
+    if (opt.save) {
         encounter_record e;
         e.title = opt.title.empty() ? std::filesystem::path(opt.transcript_path).filename().string() : opt.title;
         const int64_t id = vault_encounter_add(*v, e);
@@ -116,9 +127,11 @@ void add_note_command(CLI::App& app) {
     cmd->add_flag("--save", opt->save,
                   "Store the encounter, the transcript and the note (as an AI draft) in the encrypted vault; prints the "
                   "encounter id on stderr");
-    cmd->add_option("--vault", opt->vault_dir, "With --save: the vault folder (made by clinote store init)");
+    cmd->add_option("--vault", opt->vault_dir,
+                    "With --save or --adapter clinic (the vault's current adapter version, made by clinote improve): "
+                    "the vault folder");
     cmd->add_flag("--passphrase-stdin", opt->passphrase_stdin,
-                  "With --save: read the vault passphrase from the first line of stdin instead of the terminal");
+                  "With --vault: read the vault passphrase from the first line of stdin instead of the terminal");
     cmd->add_option("--title", opt->title, "With --save: the encounter's title (default: the transcript's file name)");
     opt->gen.params = note_params_default();
     add_generation_flags(cmd, opt->gen);

@@ -25,7 +25,7 @@ struct store_options {
     std::string kdf_level;
     bool make_recovery_key = false;
     // add
-    std::string transcript, note, approved_note, audio, title, patient_name, patient_ref, birth_date;
+    std::string transcript, note, approved_note, audio, title, patient_name, patient_ref, birth_date, template_name;
     // show
     int64_t encounter_id = 0;
     bool all_versions = false;
@@ -117,9 +117,18 @@ void run_add(const store_options& o) {
     const int64_t id = vault_encounter_add(*v, e);
     vault_transcript_add(*v, id, transcript, o.transcript);
     if (!audio.empty()) vault_audio_add(*v, id, audio_mime(o.audio), audio);
-    if (!note.empty()) vault_note_add_draft(*v, id, note, "");
+    // A draft's author ends with its template (as the scribe's "clinote:<model>:<template>"), so
+    // `clinote improve` can rebuild the prompt an approved version answers.
+    if (!note.empty()) vault_note_add_draft(*v, id, note, o.template_name.empty() ? "" : "import:" + o.template_name);
     if (!approved.empty()) vault_note_approve(*v, id, approved, o.actor);
     std::printf("%lld\n", (long long)id);
+}
+
+void run_approve(const store_options& o) {
+    const std::string approved = file_read_text(o.approved_note);
+    vault_ptr v = open_vault(o);
+    const note_record n = vault_note_approve(*v, o.encounter_id, approved, o.actor);
+    std::printf("encounter %lld: note version %lld approved\n", (long long)o.encounter_id, (long long)n.version);
 }
 
 void run_list(const store_options& o) {
@@ -277,11 +286,21 @@ void add_store_command(CLI::App& app) {
     add->add_option("--approved-note", o->approved_note,
                     "Clinician-approved note file; its diff from the draft is stored with it");
     add->add_option("--audio", o->audio, "Recording to keep with the encounter (stored encrypted in the vault)");
+    add->add_option("--template", o->template_name,
+                    "The template the notes follow (soap, hp, ... or the vault's own), so `clinote improve` can learn "
+                    "from the approved note");
     add->add_option("--title", o->title, "Short title (avoid putting patient details here)");
     add->add_option("--patient-name", o->patient_name, "Patient name (optional)");
     add->add_option("--patient-ref", o->patient_ref, "The practice's patient identifier (optional)");
     add->add_option("--birth-date", o->birth_date, "Patient birth date, YYYY-MM-DD (optional)");
     add->callback([o] { run_add(*o); });
+
+    CLI::App* approve = add_verb(store, *o, "approve",
+                                 "Store the clinician-approved version of an encounter's note (its diff from the latest "
+                                 "draft is kept with it)");
+    approve->add_option("id", o->encounter_id, "Encounter id (from list)")->required();
+    approve->add_option("--note", o->approved_note, "The approved note (UTF-8 text)")->required();
+    approve->callback([o] { run_approve(*o); });
 
     CLI::App* list = add_verb(store, *o, "list", "List encounters (id, date, counts, whether a note was approved)");
     add_recovery_flag(list, *o);

@@ -40,6 +40,7 @@ struct improve_progress {
 
 struct improve_options {
     std::string template_name;  // only notes written in this template; empty: every template
+    std::vector<note_template> templates;  // custom templates besides the vault's (note --template-file)
     std::string since;          // only notes approved on or after this date (YYYY-MM-DD); empty: all
     double hold_back = 0.2;     // share of encounters held back for the comparison
     int64_t steps = 60;         // optimiser steps

@@ -20,11 +20,11 @@ uint64_t splitmix64(uint64_t x) {
     return x ^ (x >> 31);
 }
 
-// The template a draft was written in: the last field of its author, "clinote:<model>:<template>".
+// The template a draft follows: the last field of its author ("clinote:<model>:<template>" from
+// the scribe, "import:<template>" from `store add --template`).
 std::string draft_template(const note_record& draft) {
     const size_t colon = draft.author.rfind(':');
-    if (draft.author.rfind("clinote:", 0) != 0 || colon == std::string::npos) return "";
-    return draft.author.substr(colon + 1);
+    return colon == std::string::npos ? "" : draft.author.substr(colon + 1);
 }
 
 }  // namespace
@@ -36,7 +36,8 @@ bool improve_held_back(int64_t encounter_id, double share) {
 
 improve_data improve_data_collect(vault& v, const tokenizer& tok, const improve_options& o) {
     improve_data out;
-    const std::vector<note_template> custom = vault_templates(v);
+    std::vector<note_template> custom = o.templates;
+    for (note_template& t : vault_templates(v)) custom.push_back(std::move(t));
     train_data_options dopt;
     dopt.max_seq = o.max_seq;
     for (const encounter_summary& s : vault_encounter_list(v)) {
@@ -57,7 +58,7 @@ improve_data improve_data_collect(vault& v, const tokenizer& tok, const improve_
             if (approved->based_on && n.id == *approved->based_on) draft = &n;
         const std::string template_name = draft ? draft_template(*draft) : "";
         if (template_name.empty()) {
-            skip("no draft written by clinote names the note's template");
+            skip("no draft names the note's template (write it with clinote, or store add --template)");
             continue;
         }
         if (!o.template_name.empty() && template_name != o.template_name) continue;
@@ -74,7 +75,7 @@ improve_data improve_data_collect(vault& v, const tokenizer& tok, const improve_
         try {
             e.tmpl = template_find(template_name, custom);
         } catch (const clinote::error&) {
-            skip("its template '" + template_name + "' is no longer in the vault");
+            skip("its template '" + template_name + "' is neither built in nor in the vault (--template-file adds one)");
             continue;
         }
         e.transcript = transcript->text;

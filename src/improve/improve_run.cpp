@@ -101,7 +101,10 @@ improve_result improve_run(vault& v, const model& m, const improve_options& o, c
     if (data.train.empty() || data.held_back.empty())
         fail("improve", std::to_string(data.train.size() + data.held_back.size()) + " approved notes qualify (" +
                             std::to_string(data.train.size()) + " to train on, " + std::to_string(data.held_back.size()) +
-                            " held back to compare): at least one of each is needed — approve more notes");
+                            " held back to compare): at least one of each is needed — approve more notes" +
+                            (data.skipped.empty() ? std::string()
+                                                  : " (" + std::to_string(data.skipped.size()) +
+                                                        " approved notes not used; the first, " + data.skipped[0] + ")"));
 
     // Where this version starts: the current one, else the starting adapter, else fresh.
     const std::optional<int64_t> parent = vault_adapter_version_current(v);
