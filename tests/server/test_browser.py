@@ -168,6 +168,26 @@ class BrowserTest(unittest.TestCase):
         self.shot("6-export")
         self.assertTrue(draft_text)
 
+        # The ClinicalSummary from the approved note: extracted into the editor as a JSON draft,
+        # approved, then exported as FHIR naming the approving clinician.
+        self.el("extract-summary").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "draft saved"))
+        self.wait.until(lambda _: self.el("editor").get_attribute("value").lstrip().startswith("{"))
+        summary = json.loads(self.el("editor").get_attribute("value"))
+        self.assertIsInstance(summary, dict)
+        status, _, body = self.server.request("GET", "/api/encounters/1/notes")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["data"][-1]["kind"], "draft")  # the summary, a draft until approved
+        self.el("editor").send_keys(Keys.CONTROL, Keys.ENTER)
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "approved"))
+        self.el("export-fhir").click()
+        self.wait.until(EC.text_to_be_present_in_element((By.ID, "export-preview"), '"Bundle"'))
+        bundle = json.loads(self.el("export-preview").text)
+        composition = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Composition"][0]
+        self.assertEqual(composition["status"], "final")
+        self.assertEqual(composition["attester"][0]["mode"], "legal")
+        self.assertEqual(self.el("export-error").text, "")
+
         # Locking returns to the unlock screen; the passphrase opens the same vault again.
         self.el("lock-btn").click()
         self.wait.until(EC.visibility_of_element_located((By.ID, "passphrase")))
