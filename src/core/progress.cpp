@@ -28,6 +28,15 @@ progress_bar::progress_bar(std::string label_, int64_t total_, std::string unit_
     start = last_draw = std::chrono::steady_clock::now();
 }
 
+std::string progress_rate_text(double per_second, const std::string& unit) {
+    char buf[96];
+    if (per_second > 0 && per_second < 1)
+        std::snprintf(buf, sizeof buf, "%.1f s/%s", 1.0 / per_second, unit.c_str());
+    else
+        std::snprintf(buf, sizeof buf, "%.1f %s/s", per_second, unit.c_str());
+    return buf;
+}
+
 namespace {
 
 constexpr auto k_redraw = std::chrono::milliseconds(100);
@@ -49,10 +58,10 @@ void draw(const progress_bar& p, const std::string& extra, bool final) {
     char buf[256];
     if (p.total > 0) {
         const double eta = rate > 0 ? double(p.total - p.done) / rate : -1;
-        std::snprintf(buf, sizeof buf, "%lld/%lld %.1f %s/s ETA %s", (long long)p.done, (long long)p.total, rate,
-                      p.unit.c_str(), format_duration(final ? 0 : eta).c_str());
+        std::snprintf(buf, sizeof buf, "%lld/%lld %s ETA %s", (long long)p.done, (long long)p.total,
+                      progress_rate_text(rate, p.unit).c_str(), format_duration(final ? 0 : eta).c_str());
     } else {
-        std::snprintf(buf, sizeof buf, "%lld %.1f %s/s %s", (long long)p.done, rate, p.unit.c_str(),
+        std::snprintf(buf, sizeof buf, "%lld %s %s", (long long)p.done, progress_rate_text(rate, p.unit).c_str(),
                       format_duration(elapsed).c_str());
     }
     if (bar_style)

@@ -24,6 +24,9 @@ struct progress_bar {
     void finish(const std::string& extra = "");
 };
 
+// "2.5 tok/s", or for less than one a second "33.3 s/step" (a slow step would read "0.0 step/s").
+std::string progress_rate_text(double per_second, const std::string& unit);
+
 // "1:02:03", "4:05", or "?" for a negative time.
 std::string format_duration(double seconds);
 

@@ -93,6 +93,8 @@ std::optional<lora_adapter> improve_current_adapter(vault& v, const model& m, co
 }
 
 improve_result improve_run(vault& v, const model& m, const improve_options& o, const fact_lexicons& lexicons) {
+    // Training outlasts a server's idle lock; the result must still be stored at the end.
+    const vault_busy busy(v);
     improve_result result;
     const improve_data data = improve_data_collect(v, m.tok, o);
     result.skipped = data.skipped;

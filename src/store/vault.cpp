@@ -151,6 +151,10 @@ void watch_idle(vault* v) {
     const auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(v->idle_timeout_s));
     while (!v->stop_watch && v->db) {
+        if (v->busy > 0) {
+            v->wake.wait(hold);
+            continue;
+        }
         const auto deadline = v->last_used + timeout;
         if (std::chrono::steady_clock::now() >= deadline) {
             lock_held(*v, "idle timeout");
@@ -203,8 +207,20 @@ vault_ptr open_with(const std::string& dir, const vault_options& o,
 }  // namespace
 
 
+vault_busy::vault_busy(vault& v_) : v(v_) {
+    std::lock_guard<std::mutex> hold(v.mu);
+    v.busy++;
+}
+
+vault_busy::~vault_busy() {
+    std::lock_guard<std::mutex> hold(v.mu);
+    v.busy--;
+    v.last_used = std::chrono::steady_clock::now();
+    v.wake.notify_all();
+}
+
 vault_access::vault_access(vault& v_) : hold(v_.mu), v(v_), db(v_.db) {
-    if (v.db && v.idle_timeout_s > 0 &&
+    if (v.db && v.idle_timeout_s > 0 && v.busy == 0 &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - v.last_used).count() > v.idle_timeout_s)
         lock_held(v, "idle timeout");
     if (!v.db) fail(v.dir, "vault is locked (" + v.lock_reason + ")");

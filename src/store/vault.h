@@ -50,6 +50,16 @@ vault_ptr vault_open_with_recovery_key(const std::string& dir, std::string_view 
 // Closes the database and wipes every copy of the key this process holds.
 void vault_lock(vault& v);
 bool vault_is_locked(vault& v);
+// Work on the vault's behalf that outlasts the idle timeout (clinote improve holds the notes in
+// memory while it trains, then stores the result): while a scope is alive the idle timeout does
+// not lock the vault; vault_lock still does. The idle clock restarts when the last one ends.
+struct vault_busy {
+    explicit vault_busy(vault& v);
+    ~vault_busy();
+    vault_busy(const vault_busy&) = delete;
+    vault_busy& operator=(const vault_busy&) = delete;
+    vault& v;
+};
 // Unlocks a locked handle again (a long-running server after an idle lock).
 void vault_unlock(vault& v, std::string_view passphrase);
 // Rewraps the data key under a new passphrase (and, if given, a new KDF level); the

@@ -26,6 +26,7 @@ struct vault {
     std::thread idle_watch;
     bool stop_watch = false;
     std::string lock_reason;  // why the vault is locked, for the error message
+    int busy = 0;             // live vault_busy scopes: the idle timeout waits for them
 
     sqlite3* db = nullptr;  // null while locked
     secret data_key;

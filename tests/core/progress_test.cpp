@@ -34,6 +34,13 @@ TEST(Progress, WithoutATerminalItWritesPlainLinesWithCountRateAndEta) {
     EXPECT_NE(got[2].find("ETA 0:00"), std::string::npos) << got[2];
 }
 
+TEST(Progress, SlowRatesReadAsSecondsPerUnit) {
+    EXPECT_EQ(progress_rate_text(2.5, "tok"), "2.5 tok/s");
+    EXPECT_EQ(progress_rate_text(1.0, "step"), "1.0 step/s");
+    EXPECT_EQ(progress_rate_text(0.03, "step"), "33.3 s/step");
+    EXPECT_EQ(progress_rate_text(0.0, "step"), "0.0 step/s");  // nothing done yet
+}
+
 TEST(Progress, LinesWithoutATerminalUnlessTheEnvironmentForcesTheBarOrSilence) {
     unsetenv("CLINOTE_PROGRESS");
     EXPECT_EQ(progress_bar("x", 1).shown, isatty(STDERR_FILENO) ? progress_bar::style::bar : progress_bar::style::lines);

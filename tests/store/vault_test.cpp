@@ -206,6 +206,28 @@ TEST(Vault, LocksItselfAfterTheIdleTimeout) {
     EXPECT_TRUE(vault_is_locked(*v));
 }
 
+// A long job on the vault's behalf (clinote improve trains for longer than the timeout) keeps
+// it unlocked while it runs; the idle clock restarts when it ends, and an explicit lock still wins.
+TEST(Vault, BusyScopeHoldsOffTheIdleLockButNotAnExplicitLock) {
+    temp_dir d;
+    make_vault(d.vault());
+    vault_ptr v = vault_open(d.vault(), k_pass, {"test", 0.05});
+    {
+        const vault_busy busy(*v);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        EXPECT_FALSE(vault_is_locked(*v));
+        EXPECT_EQ(vault_encounter_list(*v).size(), 0u);
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        EXPECT_EQ(vault_encounter_list(*v).size(), 0u);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_NE(error_of([&] { vault_encounter_list(*v); }).find("vault is locked (idle timeout)"), std::string::npos);
+    vault_unlock(*v, k_pass);
+    const vault_busy busy(*v);
+    vault_lock(*v);
+    EXPECT_TRUE(vault_is_locked(*v));
+}
+
 TEST(Vault, PassphraseChangeKeepsDataAndOnlyTheNewPassphraseOpensIt) {
     temp_dir d;
     {
