@@ -3,7 +3,8 @@
 # ACI-Bench train and valid visit stored in a fresh vault with its transcript and its reference
 # note (arranged in the H&P template, as `clinote data export` arranges full notes) as the
 # approved note, then one `clinote improve` run from the shipped clinical adapter.
-# Usage: scripts/improve-from-aci.sh [WORK_DIR] [improve flags...]  (results in docs/experiments.md)
+# Usage: [STEPS=20 BATCH=2 LR=5e-4 MAX_SEQ=4096] scripts/improve-from-aci.sh [WORK_DIR] [other improve flags...]
+# (results in docs/experiments.md)
 # Needs the machine to itself (about 17 minutes on 2 cores).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,5 +38,6 @@ PY
 rm -f t.txt n.txt
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$ROOT"
-time "$B" improve --vault "$WORK/vault" --passphrase-stdin --steps 20 --batch 2 --lr 5e-4 --max-seq 4096 "$@" < "$WORK/pass"
+time "$B" improve --vault "$WORK/vault" --passphrase-stdin --steps "${STEPS:-20}" --batch "${BATCH:-2}" \
+  --lr "${LR:-5e-4}" --max-seq "${MAX_SEQ:-4096}" "$@" < "$WORK/pass"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
