@@ -37,6 +37,7 @@ struct note_options {
     std::string vault_dir;
     bool passphrase_stdin = false;
     std::string title;
+    bool verbose = false;
 };
 
 // --save: unlocked before generating, so a wrong passphrase costs no generation time.
@@ -76,7 +77,9 @@ void run_note(const note_options& opt) {
     } else {
         adapter = load_adapter_for_cli(opt.model, *m);
     }
-    const std::string result = note_print(*m, adapter.get(), r, opt.out).text;
+    const note_result written = note_print(*m, adapter.get(), r, opt.out);
+    const std::string& result = written.text;
+    if (opt.verbose) std::fprintf(stderr, "clinote: %s\n", note_stats_text(written.stats).c_str());
     if (opt.check || !opt.check_json.empty()) {
         const note_review review = note_review_make(r, result, fact_lexicons_load(fact_lexicon_dir_default()));
         if (opt.check) std::fprintf(stderr, "clinote: %s", note_review_text(review, result).c_str());
@@ -121,6 +124,9 @@ void add_note_command(CLI::App& app) {
     cmd->add_option("--check-json", opt->check_json,
                     "Write the review as JSON to this file: the flags, and the transcript line behind every supported "
                     "fact");
+    cmd->add_flag("--verbose", opt->verbose,
+                  "After the note, print on stderr the prompt and note tokens and their speed (tokens/s), summed over "
+                  "a long visit's parts");
     cmd->add_option("--overlap-turns", opt->overlap,
                     "Long visits (the transcript does not fit --ctx): turns repeated at the start of the next part")
         ->capture_default_str();

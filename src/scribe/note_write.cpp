@@ -1,5 +1,7 @@
 #include "scribe/note_write.h"
 
+#include <cstdio>
+
 #include "core/error.h"
 #include "generate/chat_prompt.h"
 #include "generate/generate_sections.h"
@@ -19,11 +21,12 @@ turns_prompt prompt_for(const note_request& r) {
 }
 
 std::string summary_write(const note_plan& plan, const generate_params& params, const note_decoder& decode,
-                          std::string& finish_reason) {
+                          std::string& finish_reason, note_stats& stats) {
     const nlohmann::ordered_json& schema = clinical_summary_schema();
     std::vector<nlohmann::ordered_json> parts;
     for (const auto& prompt : plan.prompts) {
         const generate_result g = decode({prompt, {}, &schema}, params, {});
+        note_stats_add(stats, g);
         if (g.finish_reason == "cancelled" || g.finish_reason == "length") finish_reason = g.finish_reason;
         if (g.finish_reason == "cancelled") return "";
         // ordered_json keeps the schema's key order, as generated. A local decoder's constraint
@@ -116,7 +119,7 @@ note_result note_write(const note_request& r, const note_plan& plan, const note_
     out.finish_reason = "stop";
     const auto emit = [&](const std::string& piece) { return !on_text || on_text(piece); };
     if (r.json) {
-        out.text = summary_write(plan, r.params, decode, out.finish_reason);
+        out.text = summary_write(plan, r.params, decode, out.finish_reason, out.stats);
         if (out.finish_reason != "cancelled") emit(out.text);
         return out;
     }
@@ -125,7 +128,8 @@ note_result note_write(const note_request& r, const note_plan& plan, const note_
     const text_callback stream = plan.prompts.size() == 1 ? on_text : text_callback();
     for (const auto& prompt : plan.prompts) {
         const generate_result g = decode({prompt, plan.headings, nullptr}, r.params, stream);
-        if (g.finish_reason == "cancelled") return {"", "cancelled"};
+        note_stats_add(out.stats, g);
+        if (g.finish_reason == "cancelled") return {"", "cancelled", out.stats};
         if (g.finish_reason == "length") out.finish_reason = "length";
         parts.push_back(g.text);
     }
@@ -137,6 +141,40 @@ note_result note_write(const note_request& r, const note_plan& plan, const note_
         emit(out.text);
     }
     return out;
+}
+
+void note_stats_add(note_stats& s, const generate_result& g) {
+    s.parts++;
+    s.prompt_tokens += g.n_prompt;
+    s.generated_tokens += int64_t(g.tokens.size());
+    s.prefill_seconds += g.prefill_seconds;
+    s.decode_seconds += g.decode_seconds;
+}
+
+namespace {
+
+double per_second(int64_t n, double seconds) { return seconds > 0 ? double(n) / seconds : 0.0; }
+
+}  // namespace
+
+nlohmann::json note_stats_json(const note_stats& s) {
+    return {{"parts", s.parts},
+            {"prompt_tokens", s.prompt_tokens},
+            {"prompt_tokens_per_s", per_second(s.prompt_tokens, s.prefill_seconds)},
+            {"generated_tokens", s.generated_tokens},
+            {"generated_tokens_per_s", per_second(s.generated_tokens, s.decode_seconds)},
+            {"prefill_s", s.prefill_seconds},
+            {"decode_s", s.decode_seconds}};
+}
+
+std::string note_stats_text(const note_stats& s) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "prompt %lld tokens in %.2f s (%.0f tokens/s), note %lld tokens in %.2f s (%.0f tokens/s), %lld %s",
+                  (long long)s.prompt_tokens, s.prefill_seconds, per_second(s.prompt_tokens, s.prefill_seconds),
+                  (long long)s.generated_tokens, s.decode_seconds, per_second(s.generated_tokens, s.decode_seconds),
+                  (long long)s.parts, s.parts == 1 ? "part" : "parts");
+    return buf;
 }
 
 note_result note_write(const model& m, const lora_adapter* adapter, const note_request& r, const text_callback& on_text) {

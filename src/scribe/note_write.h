@@ -72,9 +72,24 @@ generate_result note_part_decode(const note_part& part, const tokenizer& tok, co
 // Each part on a fresh inference state of m with the adapter (or none).
 note_decoder note_decoder_for(const model& m, const lora_adapter* adapter, int64_t n_ctx);
 
+// What writing the note took, over all its parts: `clinote note --verbose`, the server's
+// per-note "stats".
+struct note_stats {
+    int64_t parts = 0;
+    int64_t prompt_tokens = 0, generated_tokens = 0;
+    double prefill_seconds = 0, decode_seconds = 0;
+};
+void note_stats_add(note_stats& s, const generate_result& g);
+// {"parts", "prompt_tokens", "prompt_tokens_per_s", "generated_tokens", "generated_tokens_per_s",
+//  "prefill_s", "decode_s"}
+nlohmann::json note_stats_json(const note_stats& s);
+// "prompt 2048 tokens in 6.28 s (326 tokens/s), note 400 tokens in 3.70 s (108 tokens/s), 1 part"
+std::string note_stats_text(const note_stats& s);
+
 struct note_result {
     std::string text;           // the note, ending in a newline; empty when cancelled
     std::string finish_reason;  // "stop"; "length" when a part reached max_tokens; "cancelled"
+    note_stats stats;
 };
 
 // Writes the note. on_text gets it as written: a one-part note (not JSON) piece by piece as

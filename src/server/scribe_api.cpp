@@ -219,6 +219,7 @@ nlohmann::json note_generate(server_context& ctx, job& j, int64_t encounter_id, 
     const note_record n = vault_note_add_draft(vault_require(ctx), encounter_id, res.text, author);
     return {{"finish_reason", res.finish_reason},
             {"note", note_json(n)},
+            {"stats", note_stats_json(res.stats)},
             {"review", note_review_json(note_review_make(r.request, res.text, ctx.lexicons), res.text)}};
 }
 

@@ -102,11 +102,15 @@ TEST(NoteWrite, LongVisitIsWrittenInPartsAndMerged) {
     ASSERT_GE(chunks.size(), 3u);
     ASSERT_EQ(plan.chunks.size(), chunks.size());
     std::vector<std::string> parts;
+    int64_t prompt_tokens = 0, generated_tokens = 0;
     for (size_t i = 0; i < chunks.size(); i++) {
         EXPECT_EQ(plan.chunks[i].begin, chunks[i].begin);
         EXPECT_EQ(plan.chunks[i].end, chunks[i].end);
         const std::vector<turn> part(turns.begin() + long(chunks[i].begin), turns.begin() + long(chunks[i].end));
-        parts.push_back(reference_part(*m, part, soap, {}, r.params, template_headings(soap)).text);
+        const generate_result g = reference_part(*m, part, soap, {}, r.params, template_headings(soap));
+        parts.push_back(g.text);
+        prompt_tokens += g.n_prompt;
+        generated_tokens += int64_t(g.tokens.size());
     }
     std::vector<std::string> pieces;
     const note_result res = note_write(*m, nullptr, r, [&](const std::string& piece) {
@@ -114,6 +118,15 @@ TEST(NoteWrite, LongVisitIsWrittenInPartsAndMerged) {
         return true;
     });
     EXPECT_EQ(res.text, notes_merge(parts, soap) + "\n");
+    // --verbose's figures: every part's prompt and generated tokens, summed.
+    EXPECT_EQ(res.stats.parts, int64_t(chunks.size()));
+    EXPECT_EQ(res.stats.prompt_tokens, prompt_tokens);
+    EXPECT_EQ(res.stats.generated_tokens, generated_tokens);
+    EXPECT_GT(res.stats.decode_seconds, 0.0);
+    const nlohmann::json stats = note_stats_json(res.stats);
+    EXPECT_EQ(stats["prompt_tokens"], prompt_tokens);
+    EXPECT_NEAR(stats["generated_tokens_per_s"].get<double>(), double(generated_tokens) / res.stats.decode_seconds, 1e-9);
+    EXPECT_NE(note_stats_text(res.stats).find(std::to_string(chunks.size()) + " parts"), std::string::npos);
     ASSERT_EQ(pieces.size(), 1u);  // parts mean nothing until merged: the note comes once
     EXPECT_EQ(pieces[0], res.text);
 }

@@ -112,6 +112,11 @@ TEST(Scribe, GenerateEditApproveVersionsAndExports) {
     EXPECT_EQ(draft["kind"], "draft");
     EXPECT_EQ(draft["text"], ref.text + "\n");  // a note ends its last line, as clinote note prints it
     EXPECT_EQ(draft["author"], "clinote:stories:soap");
+    // The per-note stats: the reference's prompt and generated tokens, one part.
+    EXPECT_EQ(gen["stats"]["parts"], 1);
+    EXPECT_EQ(gen["stats"]["prompt_tokens"], ref.n_prompt);
+    EXPECT_EQ(gen["stats"]["generated_tokens"], int64_t(ref.tokens.size()));
+    EXPECT_GT(gen["stats"]["generated_tokens_per_s"].get<double>(), 0.0);
 
     // Streamed: the deltas add up to the stored draft, and the last event carries it.
     auto res = srv.post(path + "/notes", {{"template", "soap"}, {"max_tokens", 40}, {"stream", true}});
