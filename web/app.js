@@ -324,7 +324,12 @@ async function generate(extra = {}) {
         $("progress").value = ev.tokens_done / ev.tokens_max;
         status("writing… " + ev.tokens_done + " / " + ev.tokens_max + " tokens");
       }
-      if (ev.note) status("draft saved (version " + ev.note.version + ")");
+      if (ev.note) {
+        const st = ev.stats;
+        status("draft saved (version " + ev.note.version + ")" + (st && st.decode_s > 0
+          ? ` — ${st.generated_tokens} tokens in ${(st.prefill_s + st.decode_s).toFixed(1)} s` +
+            ` (reading ${Math.round(st.prompt_tokens_per_s)}, writing ${Math.round(st.generated_tokens_per_s)} tokens/s)` : ""));
+      }
       if (ev.finish_reason === "cancelled") status("cancelled");
     }, generating.signal);
     current = await api.get("/api/encounters/" + current.id);
