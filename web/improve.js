@@ -39,7 +39,9 @@ function showRun(run) {
     ["notes that loop", percent(r.current.loop_rate), percent(r.candidate.loop_rate)],
     ["unsupported facts per note", r.current.unsupported_per_note.toFixed(2), r.candidate.unsupported_per_note.toFixed(2)],
   ].map((row) => { const tr = document.createElement("tr"); tr.append(...row.map(cell)); return tr; }));
+  const d = r.rouge1_delta, sign = (x) => (x >= 0 ? "+" : "") + x.toFixed(3);
   $("improve-decision").textContent = `Trained on ${r.n_train} approved notes, compared on ${r.n_held_back} held back. ` +
+    `ROUGE-1 ${sign(d.mean)} (95% interval ${sign(d.lo)} to ${sign(d.hi)}). ` +
     `Version ${r.version} ${r.promoted ? "promoted: notes are now written with it" : "refused"} (${r.reason}).`;
   $("improve-skipped-box").hidden = !r.skipped.length;
   $("improve-skipped-summary").textContent = r.skipped.length + " approved notes not used";

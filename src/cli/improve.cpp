@@ -127,6 +127,10 @@ void run_improve(improve_cli_options& o) {
     std::printf("%-26s %11.0f%% %11.0f%%\n", "notes that loop", 100 * res.current.loop_rate, 100 * res.candidate.loop_rate);
     std::printf("%-26s %12.2f %12.2f\n", "unsupported facts / note", res.current.unsupported_per_note,
                 res.candidate.unsupported_per_note);
+    std::printf("\ncandidate - current, mean [95%% interval, paired bootstrap over the held-back notes]:\n");
+    std::printf("  ROUGE-1 %+.3f [%+.3f, %+.3f], unsupported facts / note %+.2f [%+.2f, %+.2f]\n", res.rouge1_delta.mean,
+                res.rouge1_delta.lo, res.rouge1_delta.hi, res.unsupported_delta.mean, res.unsupported_delta.lo,
+                res.unsupported_delta.hi);
     std::printf("\nversion %lld %s: %s\n", (long long)res.version.version, res.promoted ? "promoted" : "refused",
                 res.reason.c_str());
 }

@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "eval/bootstrap.h"
 #include "eval/clinical_facts.h"
 #include "generate/generate.h"
 #include "model/lora_adapter.h"
@@ -86,8 +87,9 @@ bool improve_held_back(int64_t encounter_id, double share);
 improve_data improve_data_collect(vault& v, const tokenizer& tok, const improve_options& o);
 
 struct improve_scores {
-    double rouge1 = 0, loop_rate = 0, unsupported_per_note = 0;
+    double rouge1 = 0, loop_rate = 0, unsupported_per_note = 0;  // means over the held-back notes
     int64_t n = 0;
+    std::vector<double> rouge1_each, unsupported_each;           // per note, in held-back order
 };
 nlohmann::json improve_scores_json(const improve_scores& s);
 
@@ -100,6 +102,9 @@ improve_scores improve_score(const model& m, const lora_adapter* adapter, const 
 struct improve_result {
     adapter_version_record version;  // as stored (without weights)
     improve_scores current, candidate;
+    // Candidate minus current over the same notes, with a paired bootstrap 95% interval: how
+    // sure the comparison is (a handful of held-back notes gives a wide one).
+    mean_ci rouge1_delta, unsupported_delta;
     std::string current_name;        // "version 2", the starting adapter's name, or "base model"
     bool promoted = false;
     std::string reason;              // why, in a sentence

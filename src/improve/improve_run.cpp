@@ -32,6 +32,8 @@ struct private_folder {
     private_folder& operator=(const private_folder&) = delete;
 };
 
+nlohmann::json delta_json(const mean_ci& d) { return {{"mean", d.mean}, {"lo", d.lo}, {"hi", d.hi}}; }
+
 void report(const improve_options& o, const char* phase, int64_t done, int64_t total) {
     if (o.on_progress) o.on_progress({phase, done, total});
 }
@@ -55,9 +57,11 @@ improve_scores improve_score(const model& m, const lora_adapter* adapter, const 
         r.n_ctx = o.n_ctx;
         r.params = o.note_params;
         const std::string note = note_write(m, adapter, r).text;
-        s.rouge1 += rouge_score(e.approved, note).rouge1.fmeasure;
+        s.rouge1_each.push_back(rouge_score(e.approved, note).rouge1.fmeasure);
+        s.unsupported_each.push_back(double(factual_check(e.transcript, note, std::nullopt, lexicons).unsupported.size()));
+        s.rouge1 += s.rouge1_each.back();
         s.loop_rate += note_loops(note) ? 1.0 : 0.0;
-        s.unsupported_per_note += double(factual_check(e.transcript, note, std::nullopt, lexicons).unsupported.size());
+        s.unsupported_per_note += s.unsupported_each.back();
         s.n++;
         if (on_note) on_note(s.n);
     }
@@ -71,6 +75,8 @@ improve_scores improve_score(const model& m, const lora_adapter* adapter, const 
 
 nlohmann::json improve_result::json() const {
     return {{"version", version.version},
+            {"rouge1_delta", delta_json(rouge1_delta)},
+            {"unsupported_delta", delta_json(unsupported_delta)},
             {"parent", version.parent ? nlohmann::json(*version.parent) : nlohmann::json()},
             {"decision", version.decision},
             {"promoted", promoted},
@@ -153,6 +159,8 @@ improve_result improve_run(vault& v, const model& m, const improve_options& o, c
                                      [&o, n](int64_t i) { report(o, "candidate", i, n); });
 
     const improve_scores &a = result.current, &b = result.candidate;
+    result.rouge1_delta = bootstrap_paired_delta(a.rouge1_each, b.rouge1_each);
+    result.unsupported_delta = bootstrap_paired_delta(a.unsupported_each, b.unsupported_each);
     result.promoted = b.rouge1 > a.rouge1 && b.loop_rate <= a.loop_rate && b.unsupported_per_note <= a.unsupported_per_note;
     char why[256];
     if (result.promoted)
@@ -174,6 +182,8 @@ improve_result improve_run(vault& v, const model& m, const improve_options& o, c
     rec.scores = nlohmann::json{{"current_name", result.current_name},
                                 {"current", improve_scores_json(a)},
                                 {"candidate", improve_scores_json(b)},
+                                {"rouge1_delta", delta_json(result.rouge1_delta)},
+                                {"unsupported_delta", delta_json(result.unsupported_delta)},
                                 {"reason", result.reason},
                                 {"n_train", result.n_train},
                                 {"n_held_back", result.n_held_back},

@@ -202,6 +202,13 @@ TEST(Improve, CandidateIsComparedPromotedOrRefusedKeptAndRolledBackWithNoPlainTe
     EXPECT_DOUBLE_EQ(first.candidate.rouge1, again.rouge1);
     EXPECT_DOUBLE_EQ(first.candidate.unsupported_per_note, again.unsupported_per_note);
     EXPECT_EQ(first.n_held_back, int64_t(data.held_back.size()));
+    // The difference and its paired interval are over the same held-back notes.
+    EXPECT_NEAR(first.rouge1_delta.mean, first.candidate.rouge1 - first.current.rouge1, 1e-12);
+    const mean_ci delta = bootstrap_paired_delta(base.rouge1_each, again.rouge1_each);
+    EXPECT_DOUBLE_EQ(first.rouge1_delta.lo, delta.lo);
+    EXPECT_DOUBLE_EQ(first.rouge1_delta.hi, delta.hi);
+    EXPECT_LE(first.rouge1_delta.lo, first.rouge1_delta.mean);
+    EXPECT_GE(first.rouge1_delta.hi, first.rouge1_delta.mean);
     // Trained on "NAME will play with the cat.", its held-back notes are better than the base's stories.
     EXPECT_GT(first.candidate.rouge1, first.current.rouge1 + 0.1) << first.json();
     ASSERT_TRUE(first.promoted) << first.reason;
