@@ -48,6 +48,7 @@ std::vector<unsigned char> lora_adapter_to_bytes(const lora_adapter& a) {
     for (int i = 0; i < 4; i++) out.push_back((unsigned char)(n >> (8 * i)));
     out.insert(out.end(), header.begin(), header.end());
     arrays_visit(a, [&](const std::vector<float>& v) {
+        if (v.empty()) return;  // no data pointer to offset
         const auto* p = reinterpret_cast<const unsigned char*>(v.data());
         out.insert(out.end(), p, p + v.size() * sizeof(float));
     });
@@ -85,7 +86,7 @@ lora_adapter lora_adapter_from_bytes(const std::vector<unsigned char>& bytes, co
             const size_t count = lengths[i++].get<size_t>();
             if ((bytes.size() - offset) / sizeof(float) < count) fail(where, "stored adapter is cut short (weights)");
             v.resize(count);
-            std::memcpy(v.data(), bytes.data() + offset, count * sizeof(float));
+            if (count > 0) std::memcpy(v.data(), bytes.data() + offset, count * sizeof(float));  // an empty one has no data pointer
             offset += count * sizeof(float);
         });
         if (i != lengths.size() || offset != bytes.size()) fail(where, "stored adapter has arrays its header does not list");
