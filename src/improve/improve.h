@@ -31,6 +31,7 @@
 #include "model/lora_adapter.h"
 #include "notes/note_template.h"
 #include "store/vault.h"
+#include "train/train_data.h"
 
 namespace clinote {
 
@@ -71,6 +72,7 @@ struct improve_example {
     std::string transcript;  // as the note was written from
     std::string approved;    // the approved note, tags removed
     nlohmann::json messages;
+    train_example tokens;    // the messages tokenised and masked (training examples only)
 };
 
 struct improve_data {

@@ -1,6 +1,4 @@
 // The approved notes a clinic's adapter learns from, and the ones held back to judge it.
-#include <cmath>
-
 #include "core/error.h"
 #include "improve/improve.h"
 #include "improve/vault_templates.h"
@@ -89,7 +87,9 @@ improve_data improve_data_collect(vault& v, const tokenizer& tok, const improve_
             out.held_back.push_back(std::move(e));
             continue;
         }
-        const int64_t n = int64_t(train_example_make({{"messages", e.messages}}, tok, dopt, where).tokens.size());
+        e.tokens = train_example_make({{"messages", e.messages}}, tok, dopt, where);
+        e.tokens.id = where;
+        const int64_t n = int64_t(e.tokens.tokens.size());
         if (n > o.max_seq) {
             skip("prompt and note are " + std::to_string(n) + " tokens, over the " + std::to_string(o.max_seq) +
                  " a training example may have");

@@ -123,13 +123,7 @@ improve_result improve_run(vault& v, const model& m, const improve_options& o, c
     vault_audit_record(v, "adapter.train", parent ? "adapter_version:" + std::to_string(*parent) : "adapter_version:none");
 
     train_dataset dataset;
-    train_data_options dopt;
-    dopt.max_seq = o.max_seq;
-    for (const improve_example& e : data.train) {
-        train_example ex = train_example_make({{"messages", e.messages}}, m.tok, dopt, "encounter " + std::to_string(e.encounter_id));
-        ex.id = "encounter " + std::to_string(e.encounter_id);
-        dataset.train.examples.push_back(std::move(ex));
-    }
+    for (const improve_example& e : data.train) dataset.train.examples.push_back(e.tokens);
     lora_adapter candidate;
     {
         private_folder work;
