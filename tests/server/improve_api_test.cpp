@@ -80,7 +80,8 @@ TEST(Improve, ApprovedNotesImproveTheClinicAdapterThroughTheServer) {
     // here, and score the held-back notes with the library.
     srv.post_json("/api/vault/lock", nlohmann::json::object());
     bool listed = false;
-    for (const auto& e : srv.get_json("/v1/models")["data"]) listed = listed || e["id"] == "stories+clinic";
+    const nlohmann::json models = srv.get_json("/v1/models");  // kept: the loop reads into it
+    for (const auto& e : models["data"]) listed = listed || e["id"] == "stories+clinic";
     EXPECT_FALSE(listed) << "the clinic adapter leaves memory with the key";
     {
         vault_ptr v = vault_open(srv.dir.path + "/vault", "correct horse");
