@@ -161,13 +161,16 @@ void improve_routes_add(httplib::Server& http, server_context& ctx) {
                         {"steps", o.steps}, {"lr", o.lr}, {"batch", o.batch}, {"max_seq", o.max_seq},
                         {"rank", o.lora.rank}, {"seed", o.seed}, {"max_tokens", o.note_params.max_tokens}};
         std::weak_ptr<improve_job> weak = run;
-        run->j = job_queue_submit(ctx.queue, "improve", 0, [&ctx, weak, base, o, start, start_name](job& j) mutable {
+        run->j = job_queue_submit(ctx.queue, "improve", 0, [&ctx, weak, base, o, start, start_name](job& j) {
             const auto r = weak.lock();
             if (!r) return nlohmann::json();
-            o.start = start.get();
-            o.start_name = start_name;
-            o.stop = &j.cancel_requested;
-            o.on_progress = [r](const improve_progress& p) {
+            // This run's options, with callbacks that hold the run: they end with the call (kept
+            // in the job's function, they would keep the run and its job alive for ever).
+            improve_options run_options = o;
+            run_options.start = start.get();
+            run_options.start_name = start_name;
+            run_options.stop = &j.cancel_requested;
+            run_options.on_progress = [r](const improve_progress& p) {
                 std::lock_guard<std::mutex> lock(r->mu);
                 if (p.phase != r->progress.phase) r->phase_started = std::chrono::steady_clock::now();
                 r->progress = p;
@@ -178,7 +181,7 @@ void improve_routes_add(httplib::Server& http, server_context& ctx) {
                 r->phase_started = std::chrono::steady_clock::now();
             }
             const model& m = model_host_require(ctx.host, base);
-            const improve_result res = improve_run(vault_require(ctx), m, o, ctx.lexicons);
+            const improve_result res = improve_run(vault_require(ctx), m, run_options, ctx.lexicons);
             if (res.promoted) clinic_adapter_sync(ctx, m, base);
             nlohmann::json out = res.json();
             if (res.promoted) out["model"] = ctx.host.bases[base].id + "+" + k_clinic;

@@ -212,6 +212,8 @@ class BrowserTest(unittest.TestCase):
             self.el("max-tokens").send_keys("40")
             self.el("generate").click()
             self.wait.until(EC.text_to_be_present_in_element((By.ID, "status"), "draft saved"))
+            # The editor is filled once the saved encounter is read back, just after the status.
+            self.wait.until(lambda _: self.el("editor").get_attribute("value") != "")
             draft = self.el("editor").get_attribute("value")
             self.assertTrue(draft.startswith("SUBJECTIVE:"), draft)
             # The backend stops: the error names it beside the button, and the draft stays.
