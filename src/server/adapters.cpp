@@ -94,13 +94,7 @@ model_choice model_choice_default(const model_host& h, adapter_registry& r, cons
     return model_choice_resolve(h, r, adapter.empty() ? base : base + "+" + adapter);
 }
 
-namespace {
-
-// Work that needs a base in memory (loading an adapter for it, switching to it) goes
-// through the queue like any job, so it waits for the running job; the request is answered
-// once it has run.
-nlohmann::json queue_and_wait(server_context& ctx, const char* kind, std::function<nlohmann::json(job&)> run) {
-    auto j = job_queue_submit(ctx.queue, kind, 0, std::move(run));
+nlohmann::json job_result_wait(server_context& ctx, const std::shared_ptr<job>& j) {
     if (!j) throw_queue_full(ctx);
     std::vector<std::string> ignored;
     while (!job_wait(*j, 1000, ignored)) ignored.clear();
@@ -108,6 +102,15 @@ nlohmann::json queue_and_wait(server_context& ctx, const char* kind, std::functi
     if (j->state == job_state::failed) throw api_error(j->error_status, "job_failed", j->error);
     if (j->state == job_state::cancelled) throw api_error(503, "shutting_down", "the server is shutting down");
     return j->result;
+}
+
+namespace {
+
+// Work that needs a base in memory (loading an adapter for it, switching to it) goes
+// through the queue like any job, so it waits for the running job; the request is answered
+// once it has run.
+nlohmann::json queue_and_wait(server_context& ctx, const char* kind, std::function<nlohmann::json(job&)> run) {
+    return job_result_wait(ctx, job_queue_submit(ctx.queue, kind, 0, std::move(run)));
 }
 
 size_t base_require(const model_host& h, const std::string& id) {

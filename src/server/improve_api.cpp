@@ -29,15 +29,6 @@ namespace {
 
 const char* const k_clinic = "clinic";
 
-// Waits for a job the request needs done before it answers.
-void job_wait_done(server_context& ctx, const std::shared_ptr<job>& j) {
-    if (!j) throw_queue_full(ctx);
-    std::vector<std::string> ignored;
-    while (!job_wait(*j, 1000, ignored)) ignored.clear();
-    std::lock_guard<std::mutex> lock(j->mu);
-    if (j->state == job_state::failed) throw api_error(j->error_status, "job_failed", j->error);
-}
-
 nlohmann::json versions_json(vault& v) {
     nlohmann::json list = nlohmann::json::array();
     for (const adapter_version_record& r : vault_adapter_version_list(v)) {
@@ -223,7 +214,7 @@ void improve_routes_add(httplib::Server& http, server_context& ctx) {
             throw api_error(std::string(e.what()).find("no adapter version") != std::string::npos ? 404 : 409,
                             "invalid_version", e.what());
         }
-        job_wait_done(ctx, clinic_adapter_refresh(ctx));
+        job_result_wait(ctx, clinic_adapter_refresh(ctx));
         reply_json(res, versions_json(vault_require(ctx)));
     });
 }

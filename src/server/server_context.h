@@ -58,6 +58,9 @@ struct server_context {
 
 // 503 with Retry-After when the queue refused a job.
 [[noreturn]] void throw_queue_full(server_context& ctx);
+// Waits for a job a request needs done before it answers: its result, or its error as an
+// api_error (503 when the queue refused it or the server is shutting down).
+nlohmann::json job_result_wait(server_context& ctx, const std::shared_ptr<job>& j);
 
 // Answers with the job's output as Server-Sent Events: `piece` turns each piece of text
 // into events, `end` writes the final events once the job has ended. While the job waits
